@@ -1,0 +1,13 @@
+/**
+ * The one zustand store, built from slices. Components read it with selectors; changes go
+ * through the module-level actions beside each slice (see actions.ts), never through setters
+ * handed to components.
+ */
+import { create } from 'zustand';
+import { createWorkerSlice, type WorkerSlice } from './workerSlice';
+
+export type AppState = WorkerSlice;
+
+export const useAppStore = create<AppState>()((...a) => ({
+  ...createWorkerSlice(...a),
+}));

@@ -1,0 +1,63 @@
+/** Module-level actions that drive the training worker and record what it says. */
+import {
+  BACKEND_NAMES,
+  createWorkerClient,
+  type BackendName,
+  type WorkerClient,
+} from '../protocol';
+import { useAppStore } from './store';
+import type { WorkerSlice } from './workerSlice';
+
+let client: WorkerClient | null = null;
+
+function setWorker(patch: Partial<WorkerSlice['worker']>): void {
+  useAppStore.setState((s) => ({ worker: { ...s.worker, ...patch } }));
+}
+
+/** `?backend=cpu` (or webgl, webgpu) in the page URL forces the first backend tried. */
+export function backendOrderFromUrl(search: string): BackendName[] | undefined {
+  const wanted = new URLSearchParams(search).get('backend');
+  if (!wanted) return undefined;
+  const name = BACKEND_NAMES.find((b) => b === wanted);
+  if (!name) return undefined;
+  return [name, ...BACKEND_NAMES.filter((b) => b !== name)];
+}
+
+export function getWorkerClient(): WorkerClient {
+  if (!client) throw new Error('The training worker has not been started');
+  return client;
+}
+
+export async function startWorker(order?: BackendName[]): Promise<void> {
+  if (client) return;
+  const worker = new Worker(new URL('../train/worker.ts', import.meta.url), { type: 'module' });
+  worker.addEventListener('error', (event) => {
+    setWorker({ status: 'failed', failure: `The training worker crashed: ${event.message}` });
+  });
+  client = createWorkerClient(worker);
+  setWorker({ status: 'starting' });
+  try {
+    const report = await client.request('init', order ? { order } : {});
+    setWorker({ status: 'ready', report });
+  } catch (error) {
+    setWorker({
+      status: 'failed',
+      failure: error instanceof Error ? error.message : String(error),
+    });
+  }
+}
+
+export async function runDeviceCheck(): Promise<void> {
+  setWorker({ deviceCheck: { state: 'running' } });
+  try {
+    const result = await getWorkerClient().request('deviceCheck', {});
+    setWorker({ deviceCheck: { state: 'done', result } });
+  } catch (error) {
+    setWorker({
+      deviceCheck: {
+        state: 'failed',
+        message: error instanceof Error ? error.message : String(error),
+      },
+    });
+  }
+}

@@ -1,0 +1,29 @@
+import type { StateCreator } from 'zustand';
+import type { BackendReport, DeviceCheckResult } from '../protocol';
+
+export type WorkerStatus = 'starting' | 'ready' | 'failed';
+
+export interface WorkerSlice {
+  worker: {
+    status: WorkerStatus;
+    report: BackendReport | null;
+    /** Why the worker could not start at all (no backend, or the worker script failed). */
+    failure: string | null;
+    deviceCheck:
+      | { state: 'idle' }
+      | { state: 'running' }
+      | { state: 'done'; result: DeviceCheckResult }
+      | { state: 'failed'; message: string };
+  };
+}
+
+export const initialWorkerState: WorkerSlice['worker'] = {
+  status: 'starting',
+  report: null,
+  failure: null,
+  deviceCheck: { state: 'idle' },
+};
+
+export const createWorkerSlice: StateCreator<WorkerSlice, [], [], WorkerSlice> = () => ({
+  worker: initialWorkerState,
+});
