@@ -53,6 +53,28 @@ export interface DeviceCheckResult {
   maxAbsDiffVsCpu: number;
 }
 
+/**
+ * A protocol between the UI and one worker: the commands it takes, the events it sends, and
+ * for each command that has one, the event that answers it. Every worker also sends `error`.
+ */
+export interface Protocol {
+  commands: object;
+  events: { error: { message: string } };
+  replies: object;
+}
+
+export type CommandOf<P extends Protocol, K extends keyof P['commands'] = keyof P['commands']> = {
+  [T in K]: { type: T; id: number } & P['commands'][T];
+}[K];
+
+export type EventOf<P extends Protocol, K extends keyof P['events'] = keyof P['events']> = {
+  [T in K]: { type: T; replyTo: number | null } & P['events'][T];
+}[K];
+
+// ---------------------------------------------------------------------------------------
+// The training worker (src/train/worker.ts)
+// ---------------------------------------------------------------------------------------
+
 export interface CommandMap {
   /** Start tfjs: try the backends in `order` (default WebGPU, WebGL, CPU). */
   init: { order?: BackendName[] };
@@ -70,16 +92,23 @@ export interface EventMap {
   error: { message: string };
 }
 
+/** What a command's reply is: the event the worker answers it with. */
+export const TRAINING_REPLIES = {
+  init: 'ready',
+  deviceCheck: 'deviceCheckResult',
+  memory: 'memoryReport',
+} as const satisfies Partial<Record<keyof CommandMap, keyof EventMap>>;
+
+export interface TrainingProtocol {
+  commands: CommandMap;
+  events: EventMap;
+  replies: typeof TRAINING_REPLIES;
+}
+
 export type CommandType = keyof CommandMap;
 export type EventType = keyof EventMap;
-
-export type Command<K extends CommandType = CommandType> = {
-  [T in K]: { type: T; id: number } & CommandMap[T];
-}[K];
-
-export type WorkerEvent<K extends EventType = EventType> = {
-  [T in K]: { type: T; replyTo: number | null } & EventMap[T];
-}[K];
+export type Command<K extends CommandType = CommandType> = CommandOf<TrainingProtocol, K>;
+export type WorkerEvent<K extends EventType = EventType> = EventOf<TrainingProtocol, K>;
 
 const COMMAND_TYPES: ReadonlySet<string> = new Set<CommandType>(['init', 'deviceCheck', 'memory']);
 const EVENT_TYPES: ReadonlySet<string> = new Set<EventType>([
@@ -97,35 +126,36 @@ function isTagged(value: unknown): value is { type: string } {
   );
 }
 
-/** Guards the worker's `onmessage`: anything else posted to it is ignored, not trusted. */
-export function isCommand(value: unknown): value is Command {
-  return (
-    isTagged(value) &&
-    COMMAND_TYPES.has(value.type) &&
-    typeof (value as { id?: unknown }).id === 'number'
-  );
+/** A guard for one protocol's commands (the worker's `onmessage` trusts nothing else). */
+export function commandGuard<P extends Protocol>(types: ReadonlySet<string>) {
+  return (value: unknown): value is CommandOf<P> =>
+    isTagged(value) && types.has(value.type) && typeof (value as { id?: unknown }).id === 'number';
 }
 
-export function isWorkerEvent(value: unknown): value is WorkerEvent {
-  if (!isTagged(value) || !EVENT_TYPES.has(value.type)) return false;
-  const replyTo = (value as { replyTo?: unknown }).replyTo;
-  return replyTo === null || typeof replyTo === 'number';
+/** A guard for one protocol's events. */
+export function eventGuard<P extends Protocol>(types: ReadonlySet<string>) {
+  return (value: unknown): value is EventOf<P> => {
+    if (!isTagged(value) || !types.has(value.type)) return false;
+    const replyTo = (value as { replyTo?: unknown }).replyTo;
+    return replyTo === null || typeof replyTo === 'number';
+  };
 }
 
-export function makeCommand<K extends CommandType>(
-  type: K,
-  id: number,
-  payload: CommandMap[K],
-): Command<K> {
-  return { ...payload, type, id } as Command<K>;
+export const isCommand = commandGuard<TrainingProtocol>(COMMAND_TYPES);
+export const isWorkerEvent = eventGuard<TrainingProtocol>(EVENT_TYPES);
+
+export function makeCommand<
+  P extends Protocol = TrainingProtocol,
+  K extends keyof P['commands'] = keyof P['commands'],
+>(type: K, id: number, payload: P['commands'][K]): CommandOf<P, K> {
+  return { ...payload, type, id } as CommandOf<P, K>;
 }
 
-export function makeEvent<K extends EventType>(
-  type: K,
-  payload: EventMap[K],
-  replyTo: number | null = null,
-): WorkerEvent<K> {
-  return { ...payload, type, replyTo } as WorkerEvent<K>;
+export function makeEvent<
+  P extends Protocol = TrainingProtocol,
+  K extends keyof P['events'] = keyof P['events'],
+>(type: K, payload: P['events'][K], replyTo: number | null = null): EventOf<P, K> {
+  return { ...payload, type, replyTo } as EventOf<P, K>;
 }
 
 /** The subset of `Worker` the client needs; a fake in unit tests. */
@@ -135,48 +165,61 @@ export interface MessagePort_ {
   removeEventListener(type: 'message', listener: (event: MessageEvent) => void): void;
 }
 
-/** What a command's reply is: the event the worker answers it with. */
-export interface ReplyMap {
-  init: 'ready';
-  deviceCheck: 'deviceCheckResult';
-  memory: 'memoryReport';
-}
+type ReplyEvent<P extends Protocol, K> = K extends keyof P['replies']
+  ? P['replies'][K] extends keyof P['events']
+    ? EventOf<P, P['replies'][K]>
+    : never
+  : never;
 
-export interface WorkerClient {
+export interface ClientOf<P extends Protocol> {
   /** Post a command without waiting. Returns its id. */
-  post<K extends CommandType>(type: K, payload: CommandMap[K], transfer?: Transferable[]): number;
-  /** Post a command and resolve with its reply; reject with the worker's error message. */
-  request<K extends keyof ReplyMap>(
+  post<K extends keyof P['commands']>(
     type: K,
-    payload: CommandMap[K],
+    payload: P['commands'][K],
+    transfer?: Transferable[],
+  ): number;
+  /** Post a command and resolve with its reply; reject with the worker's error message. */
+  request<K extends keyof P['replies'] & keyof P['commands']>(
+    type: K,
+    payload: P['commands'][K],
     timeoutMs?: number,
-  ): Promise<WorkerEvent<ReplyMap[K]>>;
+    transfer?: Transferable[],
+  ): Promise<ReplyEvent<P, K>>;
   /** Listen to every event of one type. Returns an unsubscribe function. */
-  on<K extends EventType>(type: K, listener: (event: WorkerEvent<K>) => void): () => void;
+  on<K extends keyof P['events']>(type: K, listener: (event: EventOf<P, K>) => void): () => void;
   dispose(): void;
 }
+
+export type WorkerClient = ClientOf<TrainingProtocol>;
 
 export class WorkerRequestError extends Error {
   override name = 'WorkerRequestError';
 }
 
-export function createWorkerClient(port: MessagePort_): WorkerClient {
+/** A typed client for one worker: numbered requests, replies matched by id, listeners. */
+export function createClient<P extends Protocol>(
+  port: MessagePort_,
+  replies: P['replies'],
+  isEvent: (value: unknown) => value is EventOf<P>,
+): ClientOf<P> {
+  type AnyEvent = { type: string; replyTo: number | null; message?: string };
+  type AnyListener = (event: AnyEvent) => void;
   let nextId = 1;
-  type AnyListener = (event: WorkerEvent) => void;
-  const listeners = new Map<EventType, Set<AnyListener>>();
+  const listeners = new Map<string, Set<AnyListener>>();
   const pending = new Map<
     number,
-    { expect: EventType; resolve: (e: WorkerEvent) => void; reject: (e: Error) => void }
+    { expect: string; resolve: (e: AnyEvent) => void; reject: (e: Error) => void }
   >();
 
   const onMessage = (message: MessageEvent): void => {
-    const event: unknown = message.data;
-    if (!isWorkerEvent(event)) return;
+    const data: unknown = message.data;
+    if (!isEvent(data)) return;
+    const event = data as unknown as AnyEvent;
     if (event.replyTo !== null) {
       const waiter = pending.get(event.replyTo);
       if (waiter && (event.type === waiter.expect || event.type === 'error')) {
         pending.delete(event.replyTo);
-        if (event.type === 'error') waiter.reject(new WorkerRequestError(event.message));
+        if (event.type === 'error') waiter.reject(new WorkerRequestError(event.message ?? ''));
         else waiter.resolve(event);
       }
     }
@@ -184,26 +227,24 @@ export function createWorkerClient(port: MessagePort_): WorkerClient {
   };
   port.addEventListener('message', onMessage);
 
-  const post = <K extends CommandType>(
-    type: K,
-    payload: CommandMap[K],
-    transfer: Transferable[] = [],
-  ): number => {
+  const post = (type: PropertyKey, payload: object, transfer: Transferable[] = []): number => {
     const id = nextId++;
-    port.postMessage(makeCommand(type, id, payload), transfer);
+    port.postMessage({ ...payload, type, id }, transfer);
     return id;
   };
 
   return {
-    post,
-    request(type, payload, timeoutMs = 120_000) {
-      const expect = REPLIES[type];
+    post: (type, payload, transfer) => post(type, payload as object, transfer),
+    request(type, payload, timeoutMs = 120_000, transfer = []) {
+      const expect = String((replies as Record<PropertyKey, string>)[type]);
       return new Promise((resolve, reject) => {
-        const id = post(type, payload);
+        const id = post(type, payload as object, transfer);
         const timer = setTimeout(() => {
           if (pending.delete(id)) {
             reject(
-              new WorkerRequestError(`The worker did not answer "${type}" in ${timeoutMs} ms`),
+              new WorkerRequestError(
+                `The worker did not answer "${String(type)}" in ${timeoutMs} ms`,
+              ),
             );
           }
         }, timeoutMs);
@@ -221,11 +262,12 @@ export function createWorkerClient(port: MessagePort_): WorkerClient {
       });
     },
     on(type, listener) {
-      // Stored under its own type only, so it only ever receives WorkerEvent<K>.
+      // Stored under its own type only, so it only ever receives that type's events.
       const stored = listener as unknown as AnyListener;
-      const set = listeners.get(type) ?? new Set<AnyListener>();
+      const key = String(type);
+      const set = listeners.get(key) ?? new Set<AnyListener>();
       set.add(stored);
-      listeners.set(type, set);
+      listeners.set(key, set);
       return () => set.delete(stored);
     },
     dispose() {
@@ -237,8 +279,7 @@ export function createWorkerClient(port: MessagePort_): WorkerClient {
   };
 }
 
-const REPLIES: ReplyMap = {
-  init: 'ready',
-  deviceCheck: 'deviceCheckResult',
-  memory: 'memoryReport',
-};
+/** The training worker's client. */
+export function createWorkerClient(port: MessagePort_): WorkerClient {
+  return createClient<TrainingProtocol>(port, TRAINING_REPLIES, isWorkerEvent);
+}
