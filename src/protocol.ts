@@ -8,6 +8,8 @@
  * the new type checked.
  */
 
+import type { NetworkSpec } from './model/spec';
+
 export const BACKEND_NAMES = ['webgpu', 'webgl', 'cpu'] as const;
 export type BackendName = (typeof BACKEND_NAMES)[number];
 
@@ -75,6 +77,113 @@ export type EventOf<P extends Protocol, K extends keyof P['events'] = keyof P['e
 // The training worker (src/train/worker.ts)
 // ---------------------------------------------------------------------------------------
 
+// --- Training runs (src/train/runner.ts) ---------------------------------------------------
+
+/** Section 4.2's learning-rate schedule: `base`, times `factor` at each milestone. */
+export interface LrSchedule {
+  /** Learning rate at the start (paper: 0.1). */
+  base: number;
+  /** Multiplier applied at each milestone (paper: 0.1, i.e. divided by 10). */
+  factor: number;
+  /** Fractions of the planned steps where the rate drops (paper: 0.5, 0.75, 0.875). */
+  milestones: number[];
+}
+
+/** SGD as in Section 4.2. */
+export interface SgdConfig {
+  /** Paper: 0.9. */
+  momentum: number;
+  /** Paper: 1e-4 (on weights and BN gamma; not on biases and BN beta, as the authors' MXNet). */
+  weightDecay: number;
+  /** Paper: true. */
+  nesterov: boolean;
+}
+
+/** Everything that defines a training run; with the same backend, the same config trains alike. */
+export interface RunConfig {
+  /** A label for people. */
+  name: string;
+  spec: NetworkSpec;
+  /** The dataset's name in the dataset store (src/data). */
+  dataset: string;
+  /** Seeds the weights, the batch order and the augmentation. */
+  seed: number;
+  epochs: number;
+  batchSize: number;
+  schedule: LrSchedule;
+  sgd: SgdConfig;
+  /** Pad 4, random crop, random flip (off for SVHN, as the paper). */
+  augment: boolean;
+  /** Evaluate on the test set every N steps as well as at each epoch's end (0: epoch ends only). */
+  evalEverySteps: number;
+  /** Evaluate on the first N test images (0: all of them). */
+  testLimit: number;
+  /** Train on the first N training images of each epoch's order (0: all of them). */
+  trainLimit: number;
+  /** Checkpoint every N minutes while running (also at each epoch's end and on pause). */
+  checkpointEveryMinutes: number;
+}
+
+/**
+ * queued: waits for its turn (queue mode); running; paused (by the user, a reload, a fault:
+ * see `message`); stopped (by the user, final); finished (all epochs); failed (cannot go on).
+ */
+export type RunStatus = 'queued' | 'running' | 'paused' | 'stopped' | 'finished' | 'failed';
+
+/** Training numbers averaged over the steps since the previous point. */
+export interface TrainPoint {
+  step: number;
+  /** Fractional epoch (step / steps per epoch). */
+  epoch: number;
+  loss: number;
+  /** Fraction of misclassified training images (0..1), with augmentation. */
+  error: number;
+  lr: number;
+  imagesPerSecond: number;
+}
+
+/** One evaluation on the test set (BN in inference mode). */
+export interface TestPoint {
+  step: number;
+  epoch: number;
+  loss: number;
+  /** Fraction of misclassified test images (0..1). */
+  error: number;
+}
+
+/** A run's latest numbers, for the live read-out. */
+export interface RunLive {
+  /** Steps done. */
+  step: number;
+  totalSteps: number;
+  epoch: number;
+  lr: number;
+  imagesPerSecond: number;
+  trainLoss: number | null;
+  trainError: number | null;
+  testError: number | null;
+  /** Estimated from the recent pace; null until known. */
+  secondsLeft: number | null;
+}
+
+export interface RunSummary {
+  id: string;
+  config: RunConfig;
+  status: RunStatus;
+  /** Why it is paused or failed, for a person (null when there is nothing to say). */
+  message: string | null;
+  /** The backend its steps run on. */
+  backend: BackendName | null;
+  live: RunLive;
+  /** The step of the last checkpoint in IndexedDB (null before the first). */
+  checkpointStep: number | null;
+}
+
+export interface RunHistory {
+  train: TrainPoint[];
+  test: TestPoint[];
+}
+
 export interface CommandMap {
   /** Start tfjs: try the backends in `order` (default WebGPU, WebGL, CPU). */
   init: { order?: BackendName[] };
@@ -82,12 +191,42 @@ export interface CommandMap {
   deviceCheck: Record<string, never>;
   /** Report tf.memory() (for leak checks). */
   memory: Record<string, never>;
+  /** Start a run (queued behind a running one in queue mode). */
+  startRun: { config: RunConfig };
+  pauseRun: { runId: string };
+  /** Resume a paused run (after a reload: from its last checkpoint). */
+  resumeRun: { runId: string };
+  /** Stop for good (the run and its last checkpoint stay in the runs list). */
+  stopRun: { runId: string };
+  /** One training step of a paused run. */
+  stepRun: { runId: string };
+  /** Change the learning rate now; later milestones of the schedule still divide it. */
+  setLearningRate: { runId: string; lr: number };
+  /** Race mode interleaves the steps of all running runs; queue mode runs one at a time. */
+  setRaceMode: { race: boolean };
+  /** The runs stored in IndexedDB (after a reload they show as paused). */
+  listRuns: Record<string, never>;
+  /** Forget a run and its checkpoint. */
+  deleteRun: { runId: string };
+  /** Test hook: destroy the WebGPU device, as a driver reset would (device.lost). */
+  destroyDevice: Record<string, never>;
 }
 
 export interface EventMap {
   ready: BackendReport;
   deviceCheckResult: DeviceCheckResult;
   memoryReport: { numTensors: number; numBytes: number };
+  /** A run's status or config changed (also the reply to the run commands). */
+  runUpdate: { run: RunSummary };
+  /** New numbers of one run: at most about 10 of these a second over all runs. */
+  runMetrics: { runId: string; live: RunLive; train: TrainPoint[]; test: TestPoint[] };
+  /** The stored runs with their full history. */
+  runList: { runs: { run: RunSummary; history: RunHistory }[]; race: boolean };
+  raceMode: { race: boolean };
+  runDeleted: { runId: string };
+  /** The backend changed after a fault (e.g. the WebGPU device was lost). */
+  backendChanged: { report: BackendReport; reason: string };
+  deviceDestroyed: Record<string, never>;
   /** A command failed; `message` is for a person. */
   error: { message: string };
 }
@@ -97,6 +236,16 @@ export const TRAINING_REPLIES = {
   init: 'ready',
   deviceCheck: 'deviceCheckResult',
   memory: 'memoryReport',
+  startRun: 'runUpdate',
+  pauseRun: 'runUpdate',
+  resumeRun: 'runUpdate',
+  stopRun: 'runUpdate',
+  stepRun: 'runUpdate',
+  setLearningRate: 'runUpdate',
+  setRaceMode: 'raceMode',
+  listRuns: 'runList',
+  deleteRun: 'runDeleted',
+  destroyDevice: 'deviceDestroyed',
 } as const satisfies Partial<Record<keyof CommandMap, keyof EventMap>>;
 
 export interface TrainingProtocol {
@@ -110,11 +259,32 @@ export type EventType = keyof EventMap;
 export type Command<K extends CommandType = CommandType> = CommandOf<TrainingProtocol, K>;
 export type WorkerEvent<K extends EventType = EventType> = EventOf<TrainingProtocol, K>;
 
-const COMMAND_TYPES: ReadonlySet<string> = new Set<CommandType>(['init', 'deviceCheck', 'memory']);
+const COMMAND_TYPES: ReadonlySet<string> = new Set<CommandType>([
+  'init',
+  'deviceCheck',
+  'memory',
+  'startRun',
+  'pauseRun',
+  'resumeRun',
+  'stopRun',
+  'stepRun',
+  'setLearningRate',
+  'setRaceMode',
+  'listRuns',
+  'deleteRun',
+  'destroyDevice',
+]);
 const EVENT_TYPES: ReadonlySet<string> = new Set<EventType>([
   'ready',
   'deviceCheckResult',
   'memoryReport',
+  'runUpdate',
+  'runMetrics',
+  'runList',
+  'raceMode',
+  'runDeleted',
+  'backendChanged',
+  'deviceDestroyed',
   'error',
 ]);
 
