@@ -1,0 +1,239 @@
+/**
+ * The dataset store: every imported data set lives in one IndexedDB database, as a manifest
+ * (what it is, how many images, per-channel statistics) plus shards of images.
+ *
+ * Atomicity: an import writes its shards under a fresh `storageId` that no manifest points to
+ * (recorded in `pending` while it runs) and writes the manifest last, in one transaction that
+ * also clears the pending record. Until that transaction commits, readers cannot see the new
+ * shards; if the import fails or is cancelled, its shards are deleted by `storageId`, so other
+ * data sets are never touched. Shards orphaned by a crash are collected by `collectOrphans`.
+ *
+ * This module uses no DOM types: it runs in the import worker, the training worker and the UI.
+ */
+import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
+
+export const DATASET_DB_NAME = 'dmrnet-datasets';
+
+/**
+ * The schema version. Do not change the stores or the shape of stored values without bumping
+ * this and adding a step to `migrate` below: browsers keep old databases forever.
+ */
+export const DATASET_DB_VERSION = 1;
+
+export const STORES = {
+  manifests: 'manifests',
+  shards: 'shards',
+  pending: 'pending',
+  meta: 'meta',
+} as const;
+
+export const IMAGE_SIZE = 32;
+export const IMAGE_CHANNELS = 3;
+/** Bytes per image in a shard: 32 x 32 x 3, NHWC, RGB. */
+export const IMAGE_BYTES = IMAGE_SIZE * IMAGE_SIZE * IMAGE_CHANNELS;
+
+export const SPLITS = ['train', 'test'] as const;
+export type Split = (typeof SPLITS)[number];
+
+export const DATASET_KINDS = ['cifar10', 'cifar100', 'svhn'] as const;
+export type DatasetKind = (typeof DATASET_KINDS)[number];
+
+export interface SplitInfo {
+  count: number;
+  /** Images in each shard, in shard order (all equal except maybe the last). */
+  shardSizes: number[];
+}
+
+export interface DatasetManifest {
+  /** The key: what a person and `openBatches({ dataset })` call it. */
+  name: string;
+  /** Where the shards live; a fresh id per import, so a failed import never collides. */
+  storageId: string;
+  kind: DatasetKind;
+  /** Where it came from, for a person: file names or URLs and their format. */
+  source: string;
+  classes: number;
+  labelNames: string[];
+  /** CIFAR-100 only: the 20 superclasses, stored per image beside the fine label. */
+  coarseLabelNames?: string[];
+  splits: Partial<Record<Split, SplitInfo>>;
+  /** Per-channel (R, G, B) mean and standard deviation on the 0..255 scale, over the train
+   * split (the test split when there is no train split): what the trainer normalizes with. */
+  mean: [number, number, number];
+  std: [number, number, number];
+  /** SHA-256 (hex) over the SHA-256 digests of every shard's pixels and labels, in order. */
+  checksum: string;
+  /** Bytes of pixels and labels stored. */
+  bytes: number;
+  /** ISO 8601 date of the import. */
+  createdAt: string;
+  schemaVersion: number;
+}
+
+export interface Shard {
+  storageId: string;
+  split: Split;
+  index: number;
+  count: number;
+  /** count x 32 x 32 x 3 bytes, NHWC, RGB. */
+  pixels: Uint8Array;
+  /** The class of each image (CIFAR-100: the fine label). */
+  labels: Uint8Array;
+  /** CIFAR-100 only: the superclass of each image. */
+  coarseLabels?: Uint8Array;
+}
+
+export type ShardKey = [storageId: string, split: Split, index: number];
+
+export interface PendingImport {
+  storageId: string;
+  name: string;
+  startedAt: number;
+}
+
+export interface DatasetSchema extends DBSchema {
+  [STORES.manifests]: { key: string; value: DatasetManifest };
+  [STORES.shards]: { key: ShardKey; value: Shard };
+  [STORES.pending]: { key: string; value: PendingImport };
+  [STORES.meta]: { key: string; value: unknown };
+}
+
+export type DatasetDb = IDBPDatabase<DatasetSchema>;
+
+/** Upgrades from any older version, one step at a time (`oldVersion` 0 is a new database). */
+function migrate(db: IDBPDatabase<DatasetSchema>, oldVersion: number): void {
+  if (oldVersion < 1) {
+    db.createObjectStore(STORES.manifests, { keyPath: 'name' });
+    db.createObjectStore(STORES.shards, { keyPath: ['storageId', 'split', 'index'] });
+    db.createObjectStore(STORES.pending, { keyPath: 'storageId' });
+    db.createObjectStore(STORES.meta);
+  }
+  // Version 2 goes here: `if (oldVersion < 2) { ... }`.
+}
+
+export async function openDatasetDb(name: string = DATASET_DB_NAME): Promise<DatasetDb> {
+  return openDB<DatasetSchema>(name, DATASET_DB_VERSION, {
+    upgrade: (db, oldVersion) => migrate(db, oldVersion),
+  });
+}
+
+export async function listManifests(db: DatasetDb): Promise<DatasetManifest[]> {
+  const all = await db.getAll(STORES.manifests);
+  return all.sort((a, b) => a.createdAt.localeCompare(b.createdAt));
+}
+
+export async function getManifest(
+  db: DatasetDb,
+  name: string,
+): Promise<DatasetManifest | undefined> {
+  return db.get(STORES.manifests, name);
+}
+
+export async function readShard(
+  db: DatasetDb,
+  storageId: string,
+  split: Split,
+  index: number,
+): Promise<Shard> {
+  const shard = await db.get(STORES.shards, [storageId, split, index]);
+  if (!shard) {
+    throw new Error(
+      `Shard ${index} of the ${split} split is missing from the dataset store (storage ${storageId}); delete the dataset and import it again.`,
+    );
+  }
+  return shard;
+}
+
+function shardRange(storageId: string): IDBKeyRange {
+  // Keys are [storageId, split, index]; every split name sorts between '' and '\uffff'.
+  return IDBKeyRange.bound([storageId, ''], [storageId, '\uffff']);
+}
+
+/** Deletes every shard stored under one storage id (an import's, never another's). */
+export async function deleteShards(db: DatasetDb, storageId: string): Promise<void> {
+  const tx = db.transaction([STORES.shards, STORES.pending], 'readwrite');
+  await Promise.all([
+    tx.objectStore(STORES.shards).delete(shardRange(storageId)),
+    tx.objectStore(STORES.pending).delete(storageId),
+    tx.done,
+  ]);
+}
+
+/** Deletes a data set: its manifest and its shards, in one transaction. */
+export async function deleteDataset(db: DatasetDb, name: string): Promise<boolean> {
+  const tx = db.transaction([STORES.manifests, STORES.shards], 'readwrite');
+  const manifest = await tx.objectStore(STORES.manifests).get(name);
+  if (!manifest) {
+    await tx.done;
+    return false;
+  }
+  await Promise.all([
+    tx.objectStore(STORES.manifests).delete(name),
+    tx.objectStore(STORES.shards).delete(shardRange(manifest.storageId)),
+    tx.done,
+  ]);
+  return true;
+}
+
+/** Records an import in progress, so a crash leaves shards that `collectOrphans` can find. */
+export async function beginImport(db: DatasetDb, name: string): Promise<string> {
+  if (await db.get(STORES.manifests, name)) {
+    throw new Error(
+      `A dataset named "${name}" already exists. Delete it first or choose another name.`,
+    );
+  }
+  const storageId = `${name}#${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 10)}`;
+  await db.put(STORES.pending, { storageId, name, startedAt: Date.now() });
+  return storageId;
+}
+
+export async function putShard(db: DatasetDb, shard: Shard): Promise<void> {
+  await db.put(STORES.shards, shard);
+}
+
+/**
+ * Makes an import visible: writes the manifest and clears the pending record in one
+ * transaction. Refuses (and stores nothing) if the name was taken meanwhile.
+ */
+export async function commitImport(db: DatasetDb, manifest: DatasetManifest): Promise<void> {
+  const tx = db.transaction([STORES.manifests, STORES.pending], 'readwrite');
+  const manifests = tx.objectStore(STORES.manifests);
+  if (await manifests.get(manifest.name)) {
+    tx.abort();
+    await tx.done.catch(() => undefined);
+    throw new Error(
+      `A dataset named "${manifest.name}" was created while this import ran; nothing was stored.`,
+    );
+  }
+  await Promise.all([
+    manifests.add(manifest),
+    tx.objectStore(STORES.pending).delete(manifest.storageId),
+    tx.done,
+  ]);
+}
+
+/**
+ * Deletes shards that no manifest points to and that no recent import is writing: the
+ * leftovers of a tab closed mid-import. `maxPendingAgeMs` keeps a live import in another tab.
+ */
+export async function collectOrphans(db: DatasetDb, maxPendingAgeMs = 6 * 3600_000): Promise<number> {
+  const live = new Set((await db.getAll(STORES.manifests)).map((m) => m.storageId));
+  const now = Date.now();
+  for (const p of await db.getAll(STORES.pending)) {
+    if (now - p.startedAt < maxPendingAgeMs) live.add(p.storageId);
+  }
+  const orphans = new Set<string>();
+  for (const key of await db.getAllKeys(STORES.shards)) {
+    if (!live.has(key[0])) orphans.add(key[0]);
+  }
+  for (const storageId of orphans) await deleteShards(db, storageId);
+  return orphans.size;
+}
+
+export async function getMeta<T>(db: DatasetDb, key: string): Promise<T | undefined> {
+  return (await db.get(STORES.meta, key)) as T | undefined;
+}
+
+export async function setMeta(db: DatasetDb, key: string, value: unknown): Promise<void> {
+  await db.put(STORES.meta, value, key);
+}
