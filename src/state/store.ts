@@ -5,9 +5,11 @@
  */
 import { create } from 'zustand';
 import { createWorkerSlice, type WorkerSlice } from './workerSlice';
+import { createEditorSlice, type EditorSlice } from './editorSlice';
 
-export type AppState = WorkerSlice;
+export type AppState = WorkerSlice & EditorSlice;
 
 export const useAppStore = create<AppState>()((...a) => ({
   ...createWorkerSlice(...a),
+  ...createEditorSlice(...a),
 }));

@@ -1,0 +1,129 @@
+import { deflateSync, strToU8 } from 'fflate';
+import { describe, expect, it } from 'vitest';
+import { fromPaper, tinyClassroom } from '../model/presets';
+import { DEFAULT_HYPERPARAMETERS } from '../ui/hyper/hyperparameters';
+import { decodeShareHash, encodeShareHash, MAX_SHARE_CHARS } from './urlState';
+
+function b64url(bytes: Uint8Array): string {
+  return Buffer.from(bytes).toString('base64url');
+}
+function hashOf(payload: unknown): string {
+  return `#share=v1.${b64url(deflateSync(strToU8(JSON.stringify(payload))))}`;
+}
+function decoded(hash: string) {
+  const d = decodeShareHash(hash);
+  if (d.kind !== 'decoded') throw new Error('expected a decoded share hash');
+  return d;
+}
+
+describe('share URL codec', () => {
+  it('round-trips an L=96 DMRNet and the hyperparameters, compactly', () => {
+    const spec = fromPaper({ arch: 'dmrnet', L: 96 });
+    const hyper = {
+      ...DEFAULT_HYPERPARAMETERS,
+      epochs: 7,
+      learningRate: 0.05,
+      augmentation: false,
+    };
+    const hash = encodeShareHash({ spec, hyper });
+    expect(hash.length).toBeLessThan(1200);
+    const d = decoded(hash);
+    expect(d.messages).toEqual([]);
+    expect(d.spec).toEqual(spec);
+    expect(d.hyper).toEqual(hyper);
+  });
+
+  it('round-trips a hand-built network', () => {
+    const spec = tinyClassroom();
+    spec.stages[1]!.blocks.push({ kind: 'residual', branches: 1, layersPerBranch: 3 });
+    const d = decoded(encodeShareHash({ spec, hyper: DEFAULT_HYPERPARAMETERS }));
+    expect(d.spec).toEqual(spec);
+  });
+
+  it('ignores hashes that hold no share state', () => {
+    expect(decodeShareHash('').kind).toBe('none');
+    expect(decodeShareHash('#').kind).toBe('none');
+    expect(decodeShareHash('#other=1').kind).toBe('none');
+  });
+
+  it('refuses a cut-off link with a message', () => {
+    const hash = encodeShareHash({
+      spec: fromPaper({ arch: 'resnet', L: 12 }),
+      hyper: DEFAULT_HYPERPARAMETERS,
+    });
+    const d = decoded(hash.slice(0, Math.floor(hash.length / 2)));
+    expect(d.spec).toBeUndefined();
+    expect(d.messages[0]).toMatch(/could not be opened/);
+  });
+
+  it('refuses bad base64, unknown versions, non-JSON and over-long input', () => {
+    expect(decoded('#share=v1.%%%').messages[0]).toMatch(/base64url/);
+    expect(decoded('#share=v9.abc').messages[0]).toMatch(/unknown version/);
+    expect(decoded(`#share=v1.${b64url(deflateSync(strToU8('{not json')))}`).messages[0]).toMatch(
+      /JSON/,
+    );
+    expect(decoded(`#share=v1.${'A'.repeat(MAX_SHARE_CHARS + 10)}`).messages[0]).toMatch(
+      /too long/,
+    );
+    expect(decoded(hashOf([1, 2])).messages[0]).toMatch(/not an object/);
+  });
+
+  it('stops a deflate bomb before it fills memory', () => {
+    const bomb = deflateSync(new Uint8Array(20 * 1024 * 1024), { level: 9 });
+    const hash = `#share=v1.${b64url(bomb)}`;
+    if (hash.length < MAX_SHARE_CHARS) {
+      expect(decoded(hash).messages[0]).toMatch(/more data than any network needs/);
+    } else {
+      expect(decoded(hash).messages[0]).toMatch(/too long/);
+    }
+    const smaller = `#share=v1.${b64url(deflateSync(new Uint8Array(2 * 1024 * 1024), { level: 9 }))}`;
+    expect(smaller.length).toBeLessThan(MAX_SHARE_CHARS);
+    expect(decoded(smaller).messages[0]).toMatch(/more data than any network needs/);
+  });
+
+  it('keeps the default network when the shared one breaks the schema, with its reasons', () => {
+    const spec = fromPaper({ arch: 'dmrnet', L: 12 });
+    const bad = { ...spec, widen: 1000, stages: [{ ...spec.stages[0], blocks: [] }] };
+    const d = decoded(hashOf({ spec: bad, hyper: DEFAULT_HYPERPARAMETERS }));
+    expect(d.spec).toBeUndefined();
+    expect(d.hyper).toEqual(DEFAULT_HYPERPARAMETERS);
+    expect(d.messages.join(' ')).toMatch(/network is not valid/);
+  });
+
+  it('refuses hostile values: huge networks, prototype keys, scripts in names', () => {
+    const huge = fromPaper({ arch: 'dmrnet', L: 600, widen: 16 });
+    expect(decoded(hashOf({ spec: huge, hyper: DEFAULT_HYPERPARAMETERS })).spec).toBeUndefined();
+    const spec = fromPaper({ arch: 'resnet', L: 12 });
+    const polluted = JSON.parse(
+      JSON.stringify({ spec, hyper: DEFAULT_HYPERPARAMETERS }).replace(
+        '{"version"',
+        '{"__proto__":{"polluted":true},"version"',
+      ),
+    ) as unknown;
+    const d = decoded(hashOf(polluted));
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    if (d.spec) expect(Object.keys(d.spec)).not.toContain('__proto__');
+  });
+
+  it('keeps the shared network but the default for each bad hyperparameter', () => {
+    const spec = fromPaper({ arch: 'dilnet', L: 24 });
+    const d = decoded(
+      hashOf({
+        spec,
+        hyper: {
+          ...DEFAULT_HYPERPARAMETERS,
+          epochs: -3,
+          learningRate: 'x',
+          seed: 1.5,
+          batchSize: 32,
+        },
+      }),
+    );
+    expect(d.spec).toEqual(spec);
+    expect(d.hyper?.epochs).toBe(DEFAULT_HYPERPARAMETERS.epochs);
+    expect(d.hyper?.learningRate).toBe(DEFAULT_HYPERPARAMETERS.learningRate);
+    expect(d.hyper?.seed).toBe(DEFAULT_HYPERPARAMETERS.seed);
+    expect(d.hyper?.batchSize).toBe(32);
+    expect(d.messages[0]).toMatch(/Epochs must be a whole number/);
+  });
+});

@@ -1,0 +1,102 @@
+import { useId, useRef, useState, type ReactNode } from 'react';
+import { chartPngBlob, chartSvgText, downloadBlob } from './exportChart';
+import { fileNameFor } from './csv';
+
+export interface ChartFrameProps {
+  title: string;
+  /** A sentence under the title: what the chart shows, where from in the paper. */
+  caption?: ReactNode;
+  /** The chart's data as CSV (made on demand). */
+  csv: () => string;
+  /** Offer a log-scale toggle; the chart reads the flag through `children`. */
+  logToggle?: boolean;
+  children: (opts: { log: boolean }) => ReactNode;
+  testId?: string;
+  empty?: string | null;
+}
+
+/** A titled chart with a log-scale toggle and PNG, SVG and CSV export. */
+export function ChartFrame({
+  title,
+  caption,
+  csv,
+  logToggle,
+  children,
+  testId,
+  empty,
+}: ChartFrameProps) {
+  const [log, setLog] = useState(false);
+  const [status, setStatus] = useState('');
+  const ref = useRef<HTMLDivElement>(null);
+  const headingId = useId();
+  const logId = useId();
+
+  const saveSvg = () => {
+    const text = ref.current && chartSvgText(ref.current);
+    if (!text) return setStatus('Nothing drawn yet to export.');
+    downloadBlob(new Blob([text], { type: 'image/svg+xml' }), fileNameFor(title, 'svg'));
+    setStatus('Saved as SVG.');
+  };
+  const savePng = async () => {
+    const blob = ref.current && (await chartPngBlob(ref.current));
+    if (!blob) return setStatus('Nothing drawn yet to export.');
+    downloadBlob(blob, fileNameFor(title, 'png'));
+    setStatus('Saved as PNG.');
+  };
+  const saveCsv = () => {
+    downloadBlob(new Blob([csv()], { type: 'text/csv' }), fileNameFor(title, 'csv'));
+    setStatus('Saved as CSV.');
+  };
+
+  return (
+    <figure className="chart" aria-labelledby={headingId} data-testid={testId}>
+      <div className="chart-head">
+        <h3 id={headingId}>{title}</h3>
+        <div className="chart-tools" role="toolbar" aria-label={`${title}: options and export`}>
+          {logToggle && (
+            <label htmlFor={logId} className="inline-check">
+              <input
+                id={logId}
+                type="checkbox"
+                checked={log}
+                onChange={(e) => setLog(e.target.checked)}
+              />
+              Log scale
+            </label>
+          )}
+          <button
+            type="button"
+            className="small ghost"
+            onClick={() => void savePng()}
+            aria-label={`Export ${title} as PNG`}
+          >
+            PNG
+          </button>
+          <button
+            type="button"
+            className="small ghost"
+            onClick={saveSvg}
+            aria-label={`Export ${title} as SVG`}
+          >
+            SVG
+          </button>
+          <button
+            type="button"
+            className="small ghost"
+            onClick={saveCsv}
+            aria-label={`Export ${title} data as CSV`}
+          >
+            CSV
+          </button>
+        </div>
+      </div>
+      {caption && <figcaption className="chart-caption">{caption}</figcaption>}
+      <div ref={ref} className="chart-body">
+        {empty ? <p className="chart-empty">{empty}</p> : children({ log })}
+      </div>
+      <p className="sr-only" role="status">
+        {status}
+      </p>
+    </figure>
+  );
+}

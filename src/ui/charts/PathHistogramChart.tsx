@@ -1,0 +1,121 @@
+import {
+  Area,
+  AreaChart,
+  CartesianGrid,
+  Legend,
+  ReferenceLine,
+  ResponsiveContainer,
+  Tooltip,
+  XAxis,
+  YAxis,
+} from 'recharts';
+import { ChartFrame } from './ChartFrame';
+import { toCsv } from './csv';
+import { formatNumber } from './palette';
+
+export interface PathHistogram {
+  id: string;
+  label: string;
+  color: string;
+  lengths: readonly number[];
+  probabilities: readonly number[];
+  mean: number;
+  std: number;
+}
+
+export interface PathHistogramChartProps {
+  histograms: readonly PathHistogram[];
+  height?: number;
+  title?: string;
+}
+
+/**
+ * The distribution of path lengths of up to three networks, overlaid with their means (the
+ * paper's Figure 3): the share of all input-to-output paths that pass through n layers.
+ */
+export function PathHistogramChart({
+  histograms,
+  height = 230,
+  title = 'Path lengths (Figure 3)',
+}: PathHistogramChartProps) {
+  const series = histograms.map((h) => ({
+    ...h,
+    points: h.lengths.map((x, i) => ({ x, y: h.probabilities[i] ?? 0 })),
+  }));
+  return (
+    <ChartFrame
+      title={title}
+      caption="Share of all paths from input to output with a given number of layers; lines mark each network's mean."
+      csv={() =>
+        toCsv(
+          ['network', 'path length', 'share of paths'],
+          series.flatMap((s) => s.points.map((p) => [s.label, p.x, p.y])),
+        )
+      }
+      logToggle
+      testId="path-histogram"
+      empty={histograms.length === 0 ? 'No network to count paths in.' : null}
+    >
+      {({ log }) => (
+        <ResponsiveContainer width="100%" height={height}>
+          <AreaChart margin={{ top: 8, right: 16, bottom: 18, left: 8 }}>
+            <CartesianGrid stroke="#e3e3de" />
+            <XAxis
+              type="number"
+              dataKey="x"
+              domain={[0, 'dataMax']}
+              allowDecimals={false}
+              stroke="#555"
+              label={{
+                value: 'path length (layers)',
+                position: 'insideBottom',
+                offset: -10,
+                fill: '#444',
+              }}
+              allowDuplicatedCategory={false}
+            />
+            <YAxis
+              type="number"
+              scale={log ? 'log' : 'linear'}
+              domain={log ? ['auto', 'auto'] : [0, 'auto']}
+              tickFormatter={(v: number) => formatNumber(v)}
+              width={58}
+              stroke="#555"
+              allowDataOverflow
+            />
+            <Tooltip
+              formatter={(v) =>
+                typeof v === 'number' ? `${formatNumber(v * 100)}% of paths` : String(v)
+              }
+              labelFormatter={(x) => `length ${String(x)}`}
+            />
+            <Legend verticalAlign="top" height={36} />
+            {series.map((s) => (
+              <Area
+                key={s.id}
+                data={log ? s.points.filter((p) => p.y > 0) : s.points}
+                dataKey="y"
+                name={`${s.label} (${s.mean.toFixed(1)} ± ${s.std.toFixed(1)})`}
+                stroke={s.color}
+                fill={s.color}
+                fillOpacity={0.12}
+                strokeWidth={2}
+                type="monotone"
+                isAnimationActive={false}
+              />
+            ))}
+            {series.map((s) => (
+              <ReferenceLine
+                key={`${s.id}-mean`}
+                x={s.mean}
+                stroke={s.color}
+                strokeDasharray="4 3"
+                ifOverflow="extendDomain"
+              />
+            ))}
+          </AreaChart>
+        </ResponsiveContainer>
+      )}
+    </ChartFrame>
+  );
+}

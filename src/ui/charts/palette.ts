@@ -1,0 +1,16 @@
+/** Series colours: distinguishable, and at least 4.5:1 against the white chart background. */
+export const SERIES_COLORS = ['#1d4e89', '#b3261e', '#1e6b35', '#6a3d9a', '#8a4b00', '#00607a'];
+
+export function seriesColor(i: number): string {
+  return SERIES_COLORS[i % SERIES_COLORS.length] ?? '#1d4e89';
+}
+
+/** Formats a number for axis ticks and tooltips without long tails. */
+export function formatNumber(v: number): string {
+  if (!Number.isFinite(v)) return '';
+  const a = Math.abs(v);
+  if (a !== 0 && (a < 1e-3 || a >= 1e6)) return v.toExponential(2);
+  if (a >= 100) return v.toFixed(0);
+  if (a >= 1) return v.toFixed(2).replace(/\.?0+$/, '');
+  return v.toPrecision(3).replace(/\.?0+$/, '');
+}

@@ -1,0 +1,133 @@
+import { memo, useMemo } from 'react';
+import type { NetworkSpec } from '../../model/spec';
+import { layoutNetwork, type GraphGroup, type GraphItem } from './graphLayout';
+
+function convPath(x: number, y: number, w: number, h: number, down: boolean): string {
+  // Downsampling layers are trapezoids, as in the paper's Figure 2.
+  const inset = down ? h * 0.22 : 0;
+  return `M${x} ${y} L${x + w} ${y + inset} L${x + w} ${y + h - inset} L${x} ${y + h} Z`;
+}
+
+function Item({ item }: { item: GraphItem }) {
+  switch (item.type) {
+    case 'wire':
+      return <path d={item.d} className={`g-wire g-wire--${item.kind}`} />;
+    case 'conv':
+      return (
+        <path
+          d={convPath(item.x, item.y, item.w, item.h, item.down)}
+          className={item.down ? 'g-conv g-conv--down' : 'g-conv'}
+        >
+          <title>{item.title}</title>
+        </path>
+      );
+    case 'box':
+      return (
+        <g className="g-box">
+          <rect x={item.x} y={item.y} width={item.w} height={item.h} rx={5} />
+          <text x={item.x + item.w / 2} y={item.y + item.h / 2 + 4} textAnchor="middle">
+            {item.label}
+          </text>
+          <title>{item.title}</title>
+        </g>
+      );
+    case 'node':
+      return (
+        <g className={`g-node g-node--${item.op}`}>
+          <circle cx={item.x} cy={item.y} r={item.r} />
+          <text x={item.x} y={item.y + 4} textAnchor="middle">
+            {item.op === 'sum' ? '+' : item.op === 'merge' ? 'M' : 'ā'}
+          </text>
+          <title>{item.title}</title>
+        </g>
+      );
+    case 'label':
+      return (
+        <text
+          x={item.x}
+          y={item.y}
+          textAnchor={item.anchor}
+          className={`g-label g-label--${item.tone}`}
+        >
+          {item.text}
+        </text>
+      );
+  }
+}
+
+export interface NetworkGraphProps {
+  spec: NetworkSpec;
+  expanded: readonly string[];
+  selectedKey?: string | null;
+  onToggleRun?: (runId: string) => void;
+  onSelect?: (group: GraphGroup) => void;
+  /** Accessible name of the drawing. */
+  title?: string;
+  /** Scale of the drawing (classroom mode draws it larger). */
+  scale?: number;
+}
+
+/** The network drawn like the paper's Figure 2; collapsed runs expand on click or Enter. */
+export const NetworkGraph = memo(function NetworkGraph({
+  spec,
+  expanded,
+  selectedKey,
+  onToggleRun,
+  onSelect,
+  title,
+  scale = 1,
+}: NetworkGraphProps) {
+  const layout = useMemo(() => layoutNetwork(spec, new Set(expanded)), [spec, expanded]);
+  const blocks = spec.stages.reduce((n, s) => n + s.blocks.length, 0);
+  return (
+    <div className="graph-scroll" data-testid="network-graph">
+      <svg
+        width={layout.width * scale}
+        height={layout.height * scale}
+        viewBox={`0 0 ${layout.width} ${layout.height}`}
+        role="group"
+        aria-label={
+          title ?? `Drawing of ${spec.name}: ${blocks} blocks in ${spec.stages.length} stages`
+        }
+        className="network-graph"
+        data-blocks={blocks}
+        data-drawn={layout.groups.length}
+      >
+        {layout.items.map((item, i) => (
+          <Item key={i} item={item} />
+        ))}
+        {layout.groups.map((g) => {
+          const key = `${g.stage}:${g.start}`;
+          const action = g.collapsed
+            ? `expand ${g.count} blocks`
+            : g.runCount > 1
+              ? `collapse the run of ${g.runCount} blocks`
+              : 'select';
+          const activate = () => {
+            if (g.collapsed || g.runCount > 1) onToggleRun?.(g.runId);
+            onSelect?.(g);
+          };
+          return (
+            <g
+              key={g.id}
+              className={`g-group${selectedKey === key ? ' g-group--selected' : ''}${g.collapsed ? ' g-group--collapsed' : ''}`}
+              role="button"
+              tabIndex={0}
+              aria-label={`${g.label}: ${action}`}
+              data-testid={g.collapsed ? 'collapsed-run' : 'graph-block'}
+              onClick={activate}
+              onKeyDown={(e) => {
+                if (e.key === 'Enter' || e.key === ' ') {
+                  e.preventDefault();
+                  activate();
+                }
+              }}
+            >
+              <rect x={g.x} y={g.y} width={g.w} height={g.h} rx={8} />
+            </g>
+          );
+        })}
+      </svg>
+    </div>
+  );
+});

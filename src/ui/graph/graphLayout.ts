@@ -1,0 +1,519 @@
+/**
+ * Lays a NetworkSpec out as a drawing in the style of the paper's Figure 2: streams run left
+ * to right; each block shows its branches (conv layers as small boxes, a trapezoid where the
+ * layer downsamples), its sum nodes (+), the merge node (M: the average of the K stream
+ * inputs, Eq. 3) and its shortcut (dashed where it is a 1x1 projection, as in the paper).
+ * Runs of identical blocks collapse into one drawn block marked "x n" unless expanded.
+ * Pure: the React component only renders the primitives this returns.
+ */
+import type { BlockSpec, NetworkSpec } from '../../model/spec';
+import { BLOCK_KIND_LABEL } from '../editor/specEdit';
+
+export const LANE = 56;
+const CONV_W = 13;
+const CONV_H = 26;
+const CONV_GAP = 7;
+const PAD = 26;
+const NODE_R = 8;
+const ARC = 24;
+const BLOCK_GAP = 14;
+
+export type GraphItem =
+  | {
+      type: 'conv';
+      x: number;
+      y: number;
+      w: number;
+      h: number;
+      down: boolean;
+      title: string;
+    }
+  | { type: 'box'; x: number; y: number; w: number; h: number; label: string; title: string }
+  | { type: 'node'; x: number; y: number; r: number; op: 'sum' | 'merge' | 'avg'; title: string }
+  | { type: 'wire'; d: string; kind: 'stream' | 'skip' | 'projection' | 'merge' }
+  | {
+      type: 'label';
+      x: number;
+      y: number;
+      text: string;
+      anchor: 'start' | 'middle' | 'end';
+      tone: 'stage' | 'count' | 'muted';
+    };
+
+/** A drawn block or a collapsed run of identical blocks: the editor's click/keyboard target. */
+export interface GraphGroup {
+  id: string;
+  stage: number;
+  /** Index of the first block of the run in its stage. */
+  start: number;
+  count: number;
+  /** True when `count` blocks are drawn as one. */
+  collapsed: boolean;
+  /** The run of identical blocks this belongs to (the id kept in the expanded set). */
+  runId: string;
+  runCount: number;
+  block: BlockSpec;
+  x: number;
+  y: number;
+  w: number;
+  h: number;
+  label: string;
+}
+
+export interface GraphLayout {
+  width: number;
+  height: number;
+  items: GraphItem[];
+  groups: GraphGroup[];
+}
+
+/** The number of streams a block takes in and gives out (see the NetworkSpec doc comment). */
+export function streamsOf(block: BlockSpec): { inputs: number; outputs: number } {
+  if (block.kind === 'residual' || block.kind === 'inception') return { inputs: 1, outputs: 1 };
+  return {
+    inputs: block.branches,
+    outputs: block.kind === 'mergeAndRun' && block.fuse ? 1 : block.branches,
+  };
+}
+
+function sameBlock(a: BlockSpec, b: BlockSpec): boolean {
+  return (
+    a.kind === b.kind &&
+    a.branches === b.branches &&
+    a.layersPerBranch === b.layersPerBranch &&
+    !!a.fuse === !!b.fuse
+  );
+}
+
+/** The runs a stage is drawn as: its first block alone when it downsamples or projects. */
+export function stageRuns(
+  blocks: readonly BlockSpec[],
+  firstIsSpecial: boolean,
+): { start: number; count: number }[] {
+  const runs: { start: number; count: number }[] = [];
+  blocks.forEach((b, i) => {
+    const last = runs[runs.length - 1];
+    const prev = blocks[i - 1];
+    const breakHere = i === 0 || (i === 1 && firstIsSpecial) || !prev || !sameBlock(prev, b);
+    if (breakHere || !last) runs.push({ start: i, count: 1 });
+    else last.count += 1;
+  });
+  return runs;
+}
+
+function laneYs(k: number, cy: number): number[] {
+  return Array.from({ length: k }, (_, i) => cy + (i - (k - 1) / 2) * LANE);
+}
+
+function lanesOf(block: BlockSpec): number {
+  return block.kind === 'residual' ? 1 : block.branches;
+}
+
+function line(points: [number, number][]): string {
+  return points
+    .map(([x, y], i) => `${i === 0 ? 'M' : 'L'}${x.toFixed(1)} ${y.toFixed(1)}`)
+    .join(' ');
+}
+
+interface DrawOptions {
+  down: boolean;
+  projection: boolean;
+  channels: number;
+}
+
+/** Draws one block starting at x0 around the centre line cy; returns its output lane ys. */
+function drawBlock(
+  block: BlockSpec,
+  x0: number,
+  cy: number,
+  opts: DrawOptions,
+  items: GraphItem[],
+): { x1: number; outYs: number[] } {
+  const B = block.layersPerBranch;
+  const xs = x0 + PAD + B * (CONV_W + CONV_GAP) + 10;
+  const convs = (y: number, branch: string) => {
+    for (let l = 0; l < B; l++) {
+      const down = opts.down && l === 0;
+      items.push({
+        type: 'conv',
+        x: x0 + PAD + l * (CONV_W + CONV_GAP),
+        y: y - CONV_H / 2,
+        w: CONV_W,
+        h: CONV_H,
+        down,
+        title: `${branch}: conv 3×3, ${opts.channels} channels${down ? ', stride 2 (downsampling)' : ''}${l === B - 1 ? ' → BN' : ' → BN → ReLU'}`,
+      });
+    }
+  };
+  const skipKind = opts.projection ? 'projection' : 'skip';
+  const skipTitle = opts.projection ? '1×1 projection shortcut' : 'identity shortcut';
+  const sum = (x: number, y: number, title: string) =>
+    items.push({ type: 'node', x, y, r: NODE_R, op: 'sum', title });
+
+  if (block.kind === 'residual' || block.kind === 'identity') {
+    const ys = laneYs(lanesOf(block), cy);
+    ys.forEach((y, i) => {
+      items.push({
+        type: 'wire',
+        d: line([
+          [x0, y],
+          [xs, y],
+        ]),
+        kind: 'stream',
+      });
+      items.push({
+        type: 'wire',
+        d: line([
+          [x0 + 6, y],
+          [x0 + 6, y - ARC],
+          [xs, y - ARC],
+          [xs, y],
+        ]),
+        kind: skipKind,
+      });
+      convs(y, block.kind === 'residual' ? 'Residual branch H' : `Branch H${i + 1}`);
+      sum(xs, y, `Sum: ReLU(H(x) + ${opts.projection ? 'P(x)' : 'x'}) — ${skipTitle}`);
+    });
+    return { x1: xs + NODE_R, outYs: ys };
+  }
+
+  if (block.kind === 'inception') {
+    const ys = laneYs(block.branches, cy);
+    const even = block.branches % 2 === 0;
+    const top = Math.min(...ys);
+    for (const y of ys) {
+      items.push({
+        type: 'wire',
+        d: line([
+          [x0, cy],
+          [x0 + PAD - 8, y],
+          [xs - 12, y],
+          [xs, cy],
+        ]),
+        kind: 'stream',
+      });
+    }
+    items.push({
+      type: 'wire',
+      d: even
+        ? line([
+            [x0, cy],
+            [xs, cy],
+          ])
+        : line([
+            [x0 + 4, cy],
+            [x0 + 4, top - ARC],
+            [xs, top - ARC],
+            [xs, cy],
+          ]),
+      kind: skipKind,
+    });
+    ys.forEach((y, i) => convs(y, `Branch H${i + 1}`));
+    sum(
+      xs,
+      cy,
+      `Sum (Eq. 2): ReLU(${ys.map((_, i) => `H${i + 1}(x)`).join(' + ')} + x) — ${skipTitle}`,
+    );
+    return { x1: xs + NODE_R, outYs: [cy] };
+  }
+
+  // Merge-and-run (Eq. 3): m = mean of the K (projected) stream inputs, added to every branch.
+  const ys = laneYs(block.branches, cy);
+  const busY = block.branches % 2 === 0 ? cy : cy + LANE / 2;
+  const mx = x0 + 12;
+  for (const y of ys) {
+    items.push({
+      type: 'wire',
+      d: line([
+        [x0, y],
+        [xs, block.fuse ? cy : y],
+      ]),
+      kind: 'stream',
+    });
+    items.push({
+      type: 'wire',
+      d: line([
+        [x0, y],
+        [mx, busY],
+      ]),
+      kind: opts.projection ? 'projection' : 'merge',
+    });
+  }
+  if (block.fuse) {
+    items.push({
+      type: 'wire',
+      d: line([
+        [mx, busY],
+        [xs, busY],
+        [xs, cy],
+      ]),
+      kind: 'merge',
+    });
+  } else {
+    for (const y of ys) {
+      items.push({
+        type: 'wire',
+        d: line([
+          [mx, busY],
+          [xs - 14, busY],
+          [xs, y],
+        ]),
+        kind: 'merge',
+      });
+    }
+  }
+  ys.forEach((y, i) => convs(y, `Branch H${i + 1}`));
+  items.push({
+    type: 'node',
+    x: mx,
+    y: busY,
+    r: NODE_R,
+    op: 'merge',
+    title: `Merge: m = (${ys.map((_, i) => `${opts.projection ? `P${i + 1}(x${i + 1})` : `x${i + 1}`}`).join(' + ')}) / ${block.branches}`,
+  });
+  if (block.fuse) {
+    sum(
+      xs,
+      cy,
+      `Fuse (last block): ReLU(m + ${ys.map((_, i) => `H${i + 1}(x${i + 1})`).join(' + ')})`,
+    );
+    return { x1: xs + NODE_R, outYs: [cy] };
+  }
+  ys.forEach((y, i) => sum(xs, y, `Run (Eq. 3): x${i + 1}' = ReLU(H${i + 1}(x${i + 1}) + m)`));
+  return { x1: xs + NODE_R, outYs: ys };
+}
+
+/** Wires from one block's output lanes to the next block's input lanes. */
+function connect(
+  fromYs: number[],
+  toCount: number,
+  x: number,
+  cy: number,
+  items: GraphItem[],
+): { x: number; ys: number[] } {
+  const toYs = laneYs(toCount, cy);
+  if (fromYs.length === toCount) {
+    fromYs.forEach((y, i) =>
+      items.push({
+        type: 'wire',
+        d: line([
+          [x, y],
+          [x + BLOCK_GAP, toYs[i] ?? y],
+        ]),
+        kind: 'stream',
+      }),
+    );
+    return { x: x + BLOCK_GAP, ys: toYs };
+  }
+  let sx = x;
+  if (fromYs.length > 1) {
+    // K streams become one by averaging (NetworkSpec doc comment).
+    const ax = x + 12;
+    for (const y of fromYs)
+      items.push({
+        type: 'wire',
+        d: line([
+          [x, y],
+          [ax, cy],
+        ]),
+        kind: 'stream',
+      });
+    items.push({
+      type: 'node',
+      x: ax,
+      y: cy,
+      r: NODE_R,
+      op: 'avg',
+      title: `Average of ${fromYs.length} streams`,
+    });
+    sx = ax;
+  }
+  const ex = sx + (toCount > 1 ? 20 : BLOCK_GAP);
+  // One stream becomes K by copying (as conv0's output feeds both streams of a DMRNet).
+  for (const y of toYs)
+    items.push({
+      type: 'wire',
+      d: line([
+        [sx, cy],
+        [ex, y],
+      ]),
+      kind: 'stream',
+    });
+  return { x: ex, ys: toYs };
+}
+
+export function groupId(stage: number, start: number): string {
+  return `s${stage}b${start}`;
+}
+
+/**
+ * Lays the network out. `expanded` holds ids of runs drawn block by block; the others are
+ * drawn once with "x n".
+ */
+export function layoutNetwork(spec: NetworkSpec, expanded: ReadonlySet<string>): GraphLayout {
+  const items: GraphItem[] = [];
+  const groups: GraphGroup[] = [];
+  const maxLanes = Math.max(1, ...spec.stages.flatMap((s) => s.blocks.map(lanesOf)));
+  const half = ((maxLanes - 1) / 2) * LANE + CONV_H / 2 + ARC + 6;
+  const cy = 22 + half;
+  const stageLabelY = cy + half + 22;
+  const boxH = 44;
+
+  let x = 8;
+  const stem = (label: string, title: string, w: number) => {
+    items.push({ type: 'box', x, y: cy - boxH / 2, w, h: boxH, label, title });
+    x += w;
+  };
+  const { height: ih, width: iw, channels: ic } = spec.input;
+  stem(`${ih}×${iw}×${ic}`, 'Input image', 58);
+  items.push({
+    type: 'wire',
+    d: line([
+      [x, cy],
+      [x + 12, cy],
+    ]),
+    kind: 'stream',
+  });
+  x += 12;
+  const stemChannels = spec.stemWidth * spec.widen;
+  stem(
+    'conv0',
+    `conv0: 3×3, ${stemChannels} channels → BN → ReLU${spec.sharing === 'none' ? ' (one per stream: no sharing)' : ''}`,
+    44,
+  );
+  let ys = [cy];
+  let channels = stemChannels;
+  let resolution = ih;
+
+  spec.stages.forEach((stage, si) => {
+    const stageChannels = stage.width * spec.widen;
+    const first = stage.blocks[0];
+    const firstIsSpecial = stage.stride === 2 || stageChannels !== channels;
+    const stageX0 = x;
+    if (stage.stride === 2) resolution = Math.ceil(resolution / 2);
+    for (const run of stageRuns(stage.blocks, firstIsSpecial)) {
+      const id = groupId(si, run.start);
+      const open = run.count > 1 && expanded.has(id);
+      const drawn = open ? run.count : 1;
+      const groupX = x;
+      for (let k = 0; k < drawn; k++) {
+        const index = run.start + k;
+        const block = stage.blocks[index]!;
+        const special = index === 0 && firstIsSpecial;
+        const conn = connect(ys, streamsOf(block).inputs, x, cy, items);
+        const out = drawBlock(
+          block,
+          conn.x,
+          cy,
+          {
+            down: special && stage.stride === 2,
+            projection: special && (stage.stride === 2 || stageChannels !== channels),
+            channels: stageChannels,
+          },
+          items,
+        );
+        x = out.x1;
+        ys = out.outYs;
+        if (open) {
+          groups.push(makeGroup(si, index, 1, false, run, block, conn.x, x, cy, maxLanes));
+        }
+      }
+      const block = stage.blocks[run.start]!;
+      if (!open) {
+        const g = makeGroup(
+          si,
+          run.start,
+          run.count,
+          run.count > 1,
+          run,
+          block,
+          groupX + 4,
+          x,
+          cy,
+          maxLanes,
+        );
+        groups.push(g);
+        if (run.count > 1) {
+          items.push({
+            type: 'label',
+            x: g.x + g.w / 2,
+            y: g.y + 12,
+            text: `× ${run.count}`,
+            anchor: 'middle',
+            tone: 'count',
+          });
+        }
+      }
+    }
+    channels = stageChannels;
+    items.push({
+      type: 'label',
+      x: (stageX0 + x) / 2,
+      y: stageLabelY,
+      text: `Stage ${si + 1} · ${stageChannels} ch · ${resolution}×${resolution}${first ? '' : ' (empty)'}`,
+      anchor: 'middle',
+      tone: 'stage',
+    });
+    items.push({
+      type: 'wire',
+      d: line([
+        [stageX0 + 4, stageLabelY - 16],
+        [x - 2, stageLabelY - 16],
+      ]),
+      kind: 'skip',
+    });
+  });
+
+  const tail = connect(ys, 1, x, cy, items);
+  x = tail.x;
+  stem('pool', 'Global average pooling', 38);
+  items.push({
+    type: 'wire',
+    d: line([
+      [x, cy],
+      [x + 12, cy],
+    ]),
+    kind: 'stream',
+  });
+  x += 12;
+  stem(
+    'FC',
+    `Fully connected → softmax, ${spec.classes} classes${spec.sharing === 'none' ? ' (one per stream, logits averaged)' : ''}`,
+    34,
+  );
+  return { width: x + 10, height: stageLabelY + 12, items, groups };
+}
+
+function makeGroup(
+  stage: number,
+  start: number,
+  count: number,
+  collapsed: boolean,
+  run: { start: number; count: number },
+  block: BlockSpec,
+  x0: number,
+  x1: number,
+  cy: number,
+  maxLanes: number,
+): GraphGroup {
+  const half = ((maxLanes - 1) / 2) * LANE + CONV_H / 2 + ARC + 4;
+  const kLabel = block.kind === 'residual' ? '' : `, K=${block.branches}`;
+  const label =
+    `${BLOCK_KIND_LABEL[block.kind]} block${count > 1 ? `s ${start + 1}–${start + count}` : ` ${start + 1}`} of stage ${stage + 1}` +
+    `${kLabel}, ${block.layersPerBranch} layers per branch${block.fuse ? ', fuses the streams' : ''}`;
+  return {
+    id: groupId(stage, start),
+    runId: groupId(stage, run.start),
+    runCount: run.count,
+    stage,
+    start,
+    count,
+    collapsed,
+    block,
+    x: x0 - 2,
+    y: cy - half,
+    w: x1 - x0 + 6,
+    h: 2 * half,
+    label,
+  };
+}
