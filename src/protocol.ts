@@ -184,6 +184,14 @@ export interface RunHistory {
   test: TestPoint[];
 }
 
+export interface RunMetricsUpdate {
+  runId: string;
+  live: RunLive;
+  /** Points since the previous update, to append. */
+  train: TrainPoint[];
+  test: TestPoint[];
+}
+
 export interface CommandMap {
   /** Start tfjs: try the backends in `order` (default WebGPU, WebGL, CPU). */
   init: { order?: BackendName[] };
@@ -216,10 +224,13 @@ export interface EventMap {
   ready: BackendReport;
   deviceCheckResult: DeviceCheckResult;
   memoryReport: { numTensors: number; numBytes: number };
-  /** A run's status or config changed (also the reply to the run commands). */
-  runUpdate: { run: RunSummary };
-  /** New numbers of one run: at most about 10 of these a second over all runs. */
-  runMetrics: { runId: string; live: RunLive; train: TrainPoint[]; test: TestPoint[] };
+  /**
+   * A run's status or settings changed (also the reply to the run commands). With `history`,
+   * the run's history was replaced (a resume or a rollback to its checkpoint).
+   */
+  runUpdate: { run: RunSummary; history?: RunHistory };
+  /** New numbers of the runs that moved (points to append): at most about 10 a second. */
+  runMetrics: { updates: RunMetricsUpdate[] };
   /** The stored runs with their full history. */
   runList: { runs: { run: RunSummary; history: RunHistory }[]; race: boolean };
   raceMode: { race: boolean };

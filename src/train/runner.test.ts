@@ -1,0 +1,109 @@
+import 'fake-indexeddb/auto';
+import * as tf from '@tensorflow/tfjs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { EventMap, EventType, RunConfig, RunSummary } from '../protocol';
+import { openRunsDb } from './checkpoint';
+import { memoryDataSource, tinyNetwork, tinySpec } from './fakes.test-helpers';
+import { Runner } from './runner';
+
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+});
+
+let dbCount = 0;
+
+async function setup() {
+  const db = await openRunsDb(`dmrnet-runs-runner-${++dbCount}`);
+  const events: { type: EventType; payload: unknown }[] = [];
+  const runner = new Runner({
+    db,
+    data: memoryDataSource({ classes: 3, train: 32, test: 8 }),
+    buildNetwork: tinyNetwork,
+    backendName: () => 'cpu',
+    refusal: (c) => (c.batchSize > 100 ? 'too large for this GPU' : null),
+    emit: <K extends EventType>(type: K, payload: EventMap[K]) => events.push({ type, payload }),
+    reinitBackend: () => Promise.reject(new Error('not in unit tests')),
+  });
+  return { db, runner, events };
+}
+
+function config(overrides: Partial<RunConfig> = {}): RunConfig {
+  return {
+    name: 'runner test',
+    spec: tinySpec(3),
+    dataset: 'memory',
+    seed: 3,
+    epochs: 2,
+    batchSize: 8,
+    schedule: { base: 0.1, factor: 0.1, milestones: [0.5, 0.75, 0.875] },
+    sgd: { momentum: 0.9, weightDecay: 1e-4, nesterov: true },
+    augment: false,
+    evalEverySteps: 0,
+    testLimit: 0,
+    trainLimit: 0,
+    checkpointEveryMinutes: 5,
+    ...overrides,
+  };
+}
+
+async function until<T>(probe: () => T | undefined, ms = 20_000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const value = probe();
+    if (value !== undefined) return value;
+    if (Date.now() > end) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+function lastUpdate(events: { type: EventType; payload: unknown }[], id: string) {
+  const updates = events
+    .filter((e) => e.type === 'runUpdate')
+    .map((e) => (e.payload as EventMap['runUpdate']).run)
+    .filter((r: RunSummary) => r.id === id);
+  return updates.at(-1);
+}
+
+describe('Runner', () => {
+  it('queues runs one after another and finishes them, with metrics and checkpoints', async () => {
+    const { runner, events, db } = await setup();
+    const a = await runner.start(config());
+    const b = await runner.start(config({ seed: 4 }));
+    expect(a.status).toBe('running');
+    expect(b.status).toBe('queued');
+    await until(() => (lastUpdate(events, b.id)?.status === 'finished' ? true : undefined));
+    expect(lastUpdate(events, a.id)?.status).toBe('finished');
+    const list = await runner.list();
+    const finished = list.runs.find((r) => r.run.id === a.id)!;
+    expect(finished.run.live.step).toBe(8);
+    expect(finished.history.test.map((p) => p.step)).toEqual([4, 8]);
+    expect(finished.run.checkpointStep).toBe(8);
+    expect(events.some((e) => e.type === 'runMetrics')).toBe(true);
+    db.close();
+  });
+
+  it('pauses a diverging run with a message suggesting a lower learning rate', async () => {
+    const { runner, events, db } = await setup();
+    const run = await runner.start(
+      config({ schedule: { base: 1e9, factor: 0.1, milestones: [] } }),
+    );
+    const paused = await until(() => {
+      const u = lastUpdate(events, run.id);
+      return u?.status === 'paused' ? u : undefined;
+    });
+    expect(paused.message).toMatch(/Lower the learning rate/);
+    // Rolled back to its last checkpoint (or to the start when there is none).
+    expect(paused.live.step).toBe(paused.checkpointStep ?? 0);
+    expect(paused.live.step).toBeLessThan(5);
+    db.close();
+  });
+
+  it('refuses a wrong config before starting, with the reasons', async () => {
+    const { runner, db } = await setup();
+    await expect(runner.start(config({ epochs: 0 }))).rejects.toThrow(/Epochs/);
+    await expect(runner.start(config({ batchSize: 128 }))).rejects.toThrow(/too large/);
+    await expect(runner.start(config({ dataset: 'nope' }))).rejects.toThrow(/No dataset/);
+    expect((await runner.list()).runs).toEqual([]);
+    db.close();
+  });
+});

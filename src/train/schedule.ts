@@ -1,0 +1,60 @@
+/**
+ * The learning-rate schedule of Section 4.2: 0.1, divided by 10 at 1/2, 3/4 and 7/8 of the
+ * planned training. Milestones are fractions of the planned steps, so the same schedule works
+ * for 400 CIFAR epochs, 40 SVHN epochs or a 2-epoch demo.
+ */
+
+import type { LrSchedule } from '../protocol';
+
+export type { LrSchedule };
+
+export const PAPER_SCHEDULE: LrSchedule = {
+  base: 0.1,
+  factor: 0.1,
+  milestones: [0.5, 0.75, 0.875],
+};
+
+/** A learning rate the user set on the fly, at a given step; later milestones still apply. */
+export interface LrOverride {
+  value: number;
+  atStep: number;
+}
+
+/** The scheduled rate at `step` (0-based) of `totalSteps`. */
+export function scheduledLr(schedule: LrSchedule, step: number, totalSteps: number): number {
+  let lr = schedule.base;
+  for (const milestone of schedule.milestones) {
+    if (step >= Math.round(milestone * totalSteps)) lr *= schedule.factor;
+  }
+  return lr;
+}
+
+/**
+ * The rate actually used: the schedule, or after an on-the-fly change the user's value scaled by
+ * the milestones passed since that change (so a user's 0.05 still drops to 0.005 later).
+ */
+export function learningRateAt(
+  schedule: LrSchedule,
+  step: number,
+  totalSteps: number,
+  override: LrOverride | null,
+): number {
+  const scheduled = scheduledLr(schedule, step, totalSteps);
+  if (!override || step < override.atStep) return scheduled;
+  const atChange = scheduledLr(schedule, override.atStep, totalSteps);
+  return override.value * (scheduled / atChange);
+}
+
+/** A message for a schedule a person typed, or null when it is usable. */
+export function scheduleProblem(schedule: LrSchedule): string | null {
+  if (!(schedule.base > 0) || !Number.isFinite(schedule.base)) {
+    return 'The learning rate must be a positive number (the paper uses 0.1).';
+  }
+  if (!(schedule.factor > 0 && schedule.factor <= 1)) {
+    return 'The decay factor must be in (0, 1] (the paper divides by 10: 0.1).';
+  }
+  for (const m of schedule.milestones) {
+    if (!(m > 0 && m < 1)) return 'Milestones are fractions of training strictly between 0 and 1.';
+  }
+  return null;
+}

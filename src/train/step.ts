@@ -1,0 +1,142 @@
+/**
+ * The training step, in one place so fused kernels can replace it: forward in training mode,
+ * softmax cross-entropy, gradients of every trainable variable, then one SGD update with
+ * Nesterov momentum and weight decay over all of them (Section 4.2). BN running averages are
+ * updated outside the gradient computation. Nothing is read back here: the caller gets the
+ * loss and the count of correct predictions as scalars still on the device.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { BatchStats, BuiltNetwork, NamedVariable } from '../model/network';
+import type { SgdConfig } from '../protocol';
+
+export type { SgdConfig };
+
+export const PAPER_SGD: SgdConfig = { momentum: 0.9, weightDecay: 1e-4, nesterov: true };
+
+/** One momentum buffer per trainable variable, in the network's order. */
+export interface OptimizerSlots {
+  velocities: NamedVariable[];
+  dispose(): void;
+}
+
+export function createOptimizerSlots(trainable: NamedVariable[]): OptimizerSlots {
+  const velocities = trainable.map(({ name, variable }) => ({
+    name,
+    variable: tf.variable(tf.zerosLike(variable), false, `${name}.momentum_${uniqueId()}`),
+  }));
+  return {
+    velocities,
+    dispose: () => velocities.forEach((v) => v.variable.dispose()),
+  };
+}
+
+let slotCounter = 0;
+function uniqueId(): number {
+  return ++slotCounter;
+}
+
+/**
+ * Authors' code (MXNet's default `wd_mult`): weight decay applies to conv/FC weights and BN
+ * gamma, not to biases and BN beta.
+ */
+export function decays(name: string): boolean {
+  return !(name.endsWith('.bias') || name.endsWith('.beta'));
+}
+
+/**
+ * The update for every variable at once (as MXNet's and PyTorch's Nesterov SGD):
+ *   g = grad + wd * w;  v = mu * v + g;  w = w - lr * (g + mu * v)   (Nesterov)
+ *                                        w = w - lr * v              (plain momentum)
+ */
+export function applySgdUpdate(
+  trainable: NamedVariable[],
+  slots: OptimizerSlots,
+  grads: Record<string, tf.Tensor>,
+  lr: number,
+  config: SgdConfig,
+): void {
+  tf.tidy(() => {
+    const lrT = tf.scalar(lr);
+    const mu = tf.scalar(config.momentum);
+    const wd = tf.scalar(config.weightDecay);
+    trainable.forEach(({ name, variable }, i) => {
+      const grad = grads[variable.name];
+      if (!grad) throw new Error(`No gradient for ${name}: it does not reach the loss`);
+      const velocity = slots.velocities[i]!.variable;
+      const g = decays(name) && config.weightDecay !== 0 ? grad.add(variable.mul(wd)) : grad;
+      const v = velocity.mul(mu).add(g);
+      const direction = config.nesterov ? g.add(v.mul(mu)) : v;
+      velocity.assign(v);
+      variable.assign(variable.sub(direction.mul(lrT)));
+    });
+  });
+}
+
+export interface StepOutput {
+  /** Mean cross-entropy of the batch (a scalar on the device; the caller disposes it). */
+  loss: tf.Scalar;
+  /** Number of correctly classified images in the batch (a scalar; the caller disposes it). */
+  correct: tf.Scalar;
+}
+
+/** Cross-entropy of logits against integer labels, averaged over the batch. */
+export function crossEntropy(logits: tf.Tensor2D, labels: tf.Tensor1D): tf.Scalar {
+  return tf.tidy(() => {
+    const oneHot = tf.oneHot(labels, logits.shape[1]);
+    return tf.losses.softmaxCrossEntropy(oneHot, logits) as tf.Scalar;
+  });
+}
+
+export function countCorrect(logits: tf.Tensor2D, labels: tf.Tensor1D): tf.Scalar {
+  return tf.tidy(() => logits.argMax(1).toInt().equal(labels.toInt()).sum().toFloat() as tf.Scalar);
+}
+
+/** One training step on a normalised NHWC batch `x` with int32 `labels`. */
+export function trainStep(
+  net: BuiltNetwork,
+  slots: OptimizerSlots,
+  x: tf.Tensor4D,
+  labels: tf.Tensor1D,
+  lr: number,
+  config: SgdConfig,
+): StepOutput {
+  let stats: BatchStats | null = null;
+  let logitsKept: tf.Tensor2D | null = null;
+  const variables = net.trainable.map((v) => v.variable);
+  // variableGrads runs `f` in a tidy: keep what must outlive it (BN batch statistics, logits).
+  const { value, grads } = tf.variableGrads(() => {
+    const out = net.apply(x, true);
+    for (const s of out.stats.values()) {
+      tf.keep(s.mean);
+      tf.keep(s.variance);
+    }
+    stats = out.stats;
+    logitsKept = tf.keep(out.logits);
+    return crossEntropy(out.logits, labels);
+  }, variables);
+  try {
+    applySgdUpdate(net.trainable, slots, grads, lr, config);
+    if (stats) net.updateRunningStats(stats);
+    const correct = countCorrect(logitsKept!, labels);
+    return { loss: value, correct };
+  } finally {
+    tf.dispose(grads);
+    if (stats) {
+      for (const s of (stats as BatchStats).values()) tf.dispose([s.mean, s.variance]);
+    }
+    if (logitsKept) (logitsKept as tf.Tensor).dispose();
+  }
+}
+
+/** Inference-mode forward pass (BN on its running averages): summed loss and correct count. */
+export function evalBatch(
+  net: BuiltNetwork,
+  x: tf.Tensor4D,
+  labels: tf.Tensor1D,
+): { lossSum: tf.Scalar; correct: tf.Scalar } {
+  return tf.tidy(() => {
+    const { logits } = net.apply(x, false);
+    const lossSum = crossEntropy(logits, labels).mul(labels.shape[0]) as tf.Scalar;
+    return { lossSum, correct: countCorrect(logits, labels) };
+  });
+}
