@@ -187,8 +187,10 @@ export async function beginImport(db: DatasetDb, name: string): Promise<string> 
   return storageId;
 }
 
+/** Stores one shard; resolves only once the transaction commits (quota errors surface there). */
 export async function putShard(db: DatasetDb, shard: Shard): Promise<void> {
-  await db.put(STORES.shards, shard);
+  const tx = db.transaction(STORES.shards, 'readwrite');
+  await Promise.all([tx.store.put(shard), tx.done]);
 }
 
 /**

@@ -1,0 +1,106 @@
+/**
+ * CIFAR-10 and CIFAR-100 binary versions (Krizhevsky, 2009). A file is a run of fixed-size
+ * records: CIFAR-10 has 1 label byte, CIFAR-100 a coarse then a fine label byte, followed by
+ * 3072 pixel bytes (1024 red, 1024 green, 1024 blue, each plane row-major 32 x 32).
+ */
+import { IMAGE_BYTES, type Split } from '../datasetStore';
+import {
+  DatasetInputError,
+  planarToInterleaved,
+  splitFromName,
+  type DecodedImages,
+} from './decodedImages';
+
+export const CIFAR10_RECORD_BYTES = 1 + IMAGE_BYTES; // 3073
+export const CIFAR100_RECORD_BYTES = 2 + IMAGE_BYTES; // 3074
+
+function checkSize(name: string, bytes: Uint8Array, recordBytes: number, title: string): number {
+  const size = bytes.byteLength;
+  if (size === 0) {
+    throw new DatasetInputError(`${name} is empty (0 bytes): choose a ${title} binary file.`);
+  }
+  if (size % recordBytes === 0) return size / recordBytes;
+  const other = recordBytes === CIFAR10_RECORD_BYTES ? CIFAR100_RECORD_BYTES : CIFAR10_RECORD_BYTES;
+  if (size % other === 0) {
+    const otherTitle = other === CIFAR100_RECORD_BYTES ? 'CIFAR-100' : 'CIFAR-10';
+    throw new DatasetInputError(
+      `${name} holds ${size / other} records of ${other} bytes: it looks like ${otherTitle} binary, not ${title}. Import it as ${otherTitle}.`,
+    );
+  }
+  if (size < recordBytes) {
+    throw new DatasetInputError(
+      `${name} is ${size} bytes, smaller than one ${title} record (${recordBytes} bytes): it is not a ${title} binary file.`,
+    );
+  }
+  const full = Math.floor(size / recordBytes);
+  throw new DatasetInputError(
+    `${name} ends with a truncated record: ${full} full records of ${recordBytes} bytes and ${size - full * recordBytes} bytes left over. The file is cut short or is not ${title} binary; download it again.`,
+  );
+}
+
+/** Reads a CIFAR-10 binary file (data_batch_N.bin or test_batch.bin). */
+export function readCifar10Binary(
+  name: string,
+  bytes: Uint8Array,
+  split: Split = splitFromName(name),
+): DecodedImages {
+  const count = checkSize(name, bytes, CIFAR10_RECORD_BYTES, 'CIFAR-10');
+  const pixels = new Uint8Array(count * IMAGE_BYTES);
+  const labels = new Uint8Array(count);
+  for (let i = 0; i < count; i++) {
+    const at = i * CIFAR10_RECORD_BYTES;
+    const label = bytes[at]!;
+    if (label > 9) {
+      throw new DatasetInputError(
+        `${name}: record ${i} has label ${label}, but CIFAR-10 labels are 0-9. The file is not CIFAR-10 binary.`,
+      );
+    }
+    labels[i] = label;
+    planarToInterleaved(bytes, at + 1, pixels, i * IMAGE_BYTES);
+  }
+  return { kind: 'cifar10', split, origin: name, count, pixels, labels };
+}
+
+/** Reads a CIFAR-100 binary file (train.bin or test.bin): coarse and fine labels. */
+export function readCifar100Binary(
+  name: string,
+  bytes: Uint8Array,
+  split: Split = splitFromName(name),
+): DecodedImages {
+  const count = checkSize(name, bytes, CIFAR100_RECORD_BYTES, 'CIFAR-100');
+  const pixels = new Uint8Array(count * IMAGE_BYTES);
+  const labels = new Uint8Array(count);
+  const coarseLabels = new Uint8Array(count);
+  for (let i = 0; i < count; i++) {
+    const at = i * CIFAR100_RECORD_BYTES;
+    const coarse = bytes[at]!;
+    const fine = bytes[at + 1]!;
+    if (coarse > 19 || fine > 99) {
+      throw new DatasetInputError(
+        `${name}: record ${i} has coarse label ${coarse} and fine label ${fine}, but CIFAR-100 labels are 0-19 and 0-99. The file is not CIFAR-100 binary.`,
+      );
+    }
+    coarseLabels[i] = coarse;
+    labels[i] = fine;
+    planarToInterleaved(bytes, at + 2, pixels, i * IMAGE_BYTES);
+  }
+  return { kind: 'cifar100', split, origin: name, count, pixels, labels, coarseLabels };
+}
+
+/** Writes images back in the CIFAR-10 binary layout (for fixtures, the sample and tests). */
+export function writeCifar10Binary(pixels: Uint8Array, labels: ArrayLike<number>): Uint8Array {
+  const count = labels.length;
+  const out = new Uint8Array(count * CIFAR10_RECORD_BYTES);
+  const plane = IMAGE_BYTES / 3;
+  for (let i = 0; i < count; i++) {
+    const at = i * CIFAR10_RECORD_BYTES;
+    out[at] = labels[i]!;
+    const src = i * IMAGE_BYTES;
+    for (let p = 0; p < plane; p++) {
+      out[at + 1 + p] = pixels[src + 3 * p]!;
+      out[at + 1 + plane + p] = pixels[src + 3 * p + 1]!;
+      out[at + 1 + 2 * plane + p] = pixels[src + 3 * p + 2]!;
+    }
+  }
+  return out;
+}

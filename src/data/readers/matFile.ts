@@ -1,0 +1,245 @@
+/**
+ * MATLAB level-5 MAT-files, enough for SVHN's cropped digits (train_32x32.mat, test_32x32.mat):
+ * X is uint8 [32, 32, 3, N] and y is [N, 1] with label 10 meaning digit 0. Variables may be
+ * stored whole or inside miCOMPRESSED (zlib) elements. Little-endian files only (what MATLAB
+ * on x86 writes).
+ */
+import { unzlibSync, zlibSync } from 'fflate';
+import { IMAGE_BYTES, type Split } from '../datasetStore';
+import { DatasetInputError, splitFromName, type DecodedImages } from './decodedImages';
+
+const MI_INT8 = 1;
+const MI_UINT8 = 2;
+const MI_INT16 = 3;
+const MI_UINT16 = 4;
+const MI_INT32 = 5;
+const MI_UINT32 = 6;
+const MI_SINGLE = 7;
+const MI_DOUBLE = 9;
+const MI_MATRIX = 14;
+const MI_COMPRESSED = 15;
+
+export interface MatVariable {
+  name: string;
+  /** mxClass: 6 double, 9 uint8, ... */
+  matlabClass: number;
+  dims: number[];
+  /** The real part, column-major, in its stored type. */
+  data: ArrayLike<number>;
+}
+
+const HEADER_BYTES = 128;
+
+/** True when the bytes start like a level-5 MAT-file. */
+export function looksLikeMat(bytes: Uint8Array): boolean {
+  return (
+    bytes.byteLength >= HEADER_BYTES &&
+    new TextDecoder().decode(bytes.subarray(0, 10)) === 'MATLAB 5.0'
+  );
+}
+
+function numeric(type: number, bytes: Uint8Array): ArrayLike<number> {
+  const { buffer, byteOffset, byteLength } = bytes;
+  const aligned = (size: number): ArrayBuffer =>
+    byteOffset % size === 0
+      ? (buffer as ArrayBuffer)
+      : (bytes.slice().buffer as ArrayBuffer);
+  const off = (size: number): number => (byteOffset % size === 0 ? byteOffset : 0);
+  switch (type) {
+    case MI_INT8:
+      return new Int8Array(buffer, byteOffset, byteLength);
+    case MI_UINT8:
+      return bytes;
+    case MI_INT16:
+      return new Int16Array(aligned(2), off(2), byteLength / 2);
+    case MI_UINT16:
+      return new Uint16Array(aligned(2), off(2), byteLength / 2);
+    case MI_INT32:
+      return new Int32Array(aligned(4), off(4), byteLength / 4);
+    case MI_UINT32:
+      return new Uint32Array(aligned(4), off(4), byteLength / 4);
+    case MI_SINGLE:
+      return new Float32Array(aligned(4), off(4), byteLength / 4);
+    case MI_DOUBLE:
+      return new Float64Array(aligned(8), off(8), byteLength / 8);
+    default:
+      throw new DatasetInputError(`unsupported MAT numeric type ${type}`);
+  }
+}
+
+interface Element {
+  type: number;
+  data: Uint8Array;
+  next: number;
+}
+
+function readElement(bytes: Uint8Array, offset: number, fileName: string): Element {
+  if (offset + 8 > bytes.byteLength) {
+    throw new DatasetInputError(`${fileName} is cut short inside a MAT element; download it again.`);
+  }
+  const view = new DataView(bytes.buffer, bytes.byteOffset + offset, 8);
+  const first = view.getUint32(0, true);
+  if (first >>> 16 !== 0) {
+    // Small data element: size in the upper half, up to 4 bytes of data inline.
+    const size = first >>> 16;
+    return { type: first & 0xffff, data: bytes.subarray(offset + 4, offset + 4 + size), next: offset + 8 };
+  }
+  const size = view.getUint32(4, true);
+  const start = offset + 8;
+  if (start + size > bytes.byteLength) {
+    throw new DatasetInputError(`${fileName} is cut short: a MAT element needs ${size} bytes; download it again.`);
+  }
+  const padded = first === MI_COMPRESSED ? size : Math.ceil(size / 8) * 8;
+  return { type: first, data: bytes.subarray(start, start + size), next: start + padded };
+}
+
+function readMatrix(data: Uint8Array, fileName: string): MatVariable {
+  const flags = readElement(data, 0, fileName);
+  const matlabClass = new DataView(flags.data.buffer, flags.data.byteOffset, 4).getUint32(0, true) & 0xff;
+  const dimsEl = readElement(data, flags.next, fileName);
+  const dims = Array.from(numeric(dimsEl.type, dimsEl.data));
+  const nameEl = readElement(data, dimsEl.next, fileName);
+  const name = new TextDecoder().decode(nameEl.data);
+  const count = dims.reduce((a, b) => a * b, 1);
+  if (nameEl.next >= data.byteLength || count === 0) {
+    return { name, matlabClass, dims, data: new Uint8Array(0) };
+  }
+  const real = readElement(data, nameEl.next, fileName);
+  return { name, matlabClass, dims, data: numeric(real.type, real.data) };
+}
+
+/** Every numeric variable of a level-5 MAT-file (struct and cell arrays are skipped). */
+export function readMat(fileName: string, bytes: Uint8Array): MatVariable[] {
+  if (bytes.byteLength === 0) {
+    throw new DatasetInputError(`${fileName} is empty (0 bytes): choose an SVHN .mat file.`);
+  }
+  if (!looksLikeMat(bytes)) {
+    throw new DatasetInputError(
+      `${fileName} is not a MATLAB 5.0 MAT-file (SVHN's train_32x32.mat / test_32x32.mat).`,
+    );
+  }
+  if (String.fromCharCode(bytes[126]!, bytes[127]!) !== 'IM') {
+    throw new DatasetInputError(`${fileName} is a big-endian MAT-file; only little-endian files are read.`);
+  }
+  const variables: MatVariable[] = [];
+  let offset = HEADER_BYTES;
+  while (offset + 8 <= bytes.byteLength) {
+    const element = readElement(bytes, offset, fileName);
+    offset = element.next;
+    let matrix = element;
+    if (element.type === MI_COMPRESSED) {
+      let inflated: Uint8Array;
+      try {
+        inflated = unzlibSync(element.data);
+      } catch {
+        throw new DatasetInputError(`${fileName} holds a damaged compressed variable; download it again.`);
+      }
+      matrix = readElement(inflated, 0, fileName);
+    }
+    if (matrix.type !== MI_MATRIX) continue;
+    const variable = readMatrix(matrix.data, fileName);
+    if (variable.matlabClass >= 6 && variable.matlabClass <= 15) variables.push(variable);
+  }
+  return variables;
+}
+
+/** Reads SVHN cropped digits: X uint8 [32, 32, 3, N] and y [N, 1] (10 means digit 0). */
+export function readSvhnMat(fileName: string, bytes: Uint8Array, split: Split = splitFromName(fileName)): DecodedImages {
+  const variables = readMat(fileName, bytes);
+  const x = variables.find((v) => v.name === 'X');
+  const y = variables.find((v) => v.name === 'y');
+  if (!x || !y) {
+    const found = variables.map((v) => v.name).join(', ') || 'none';
+    throw new DatasetInputError(
+      `${fileName} has no ${!x && !y ? 'variables X and y' : !x ? 'variable X' : 'variable y'} (found: ${found}); SVHN cropped digits (train_32x32.mat) has X [32,32,3,N] and y [N,1].`,
+    );
+  }
+  const [h, w, c, n = 1] = x.dims;
+  if (h !== 32 || w !== 32 || c !== 3 || x.dims.length > 4 || !(x.data instanceof Uint8Array)) {
+    throw new DatasetInputError(
+      `${fileName}: X is [${x.dims.join(', ')}] of MATLAB class ${x.matlabClass}; SVHN cropped digits need uint8 [32, 32, 3, N].`,
+    );
+  }
+  if (y.data.length !== n) {
+    throw new DatasetInputError(`${fileName}: X holds ${n} images but y holds ${y.data.length} labels.`);
+  }
+  const labels = new Uint8Array(n);
+  for (let i = 0; i < n; i++) {
+    const label = y.data[i]!;
+    if (!Number.isInteger(label) || label < 1 || label > 10) {
+      throw new DatasetInputError(
+        `${fileName}: image ${i} has label ${label}, but SVHN labels are 1-10 (10 means digit 0).`,
+      );
+    }
+    labels[i] = label === 10 ? 0 : label;
+  }
+  // Column-major X(row, col, channel, image) -> NHWC.
+  const src = x.data;
+  const pixels = new Uint8Array(n * IMAGE_BYTES);
+  for (let img = 0; img < n; img++) {
+    const base = img * IMAGE_BYTES;
+    for (let ch = 0; ch < 3; ch++) {
+      for (let col = 0; col < 32; col++) {
+        const from = base + ch * 1024 + col * 32;
+        for (let row = 0; row < 32; row++) pixels[base + (row * 32 + col) * 3 + ch] = src[from + row]!;
+      }
+    }
+  }
+  return { kind: 'svhn', split, origin: fileName, count: n, pixels, labels };
+}
+
+/** Writes a level-5 MAT-file of uint8 / double variables (for test fixtures). */
+export function writeMat(
+  variables: { name: string; dims: number[]; data: Uint8Array | Float64Array }[],
+  compress: boolean,
+): Uint8Array {
+  const chunks: Uint8Array[] = [];
+  const header = new Uint8Array(HEADER_BYTES).fill(32);
+  header.set(new TextEncoder().encode('MATLAB 5.0 MAT-file, written by dmrnet tests'), 0);
+  header.fill(0, 116, 124);
+  header[124] = 0x00;
+  header[125] = 0x01;
+  header[126] = 'I'.charCodeAt(0);
+  header[127] = 'M'.charCodeAt(0);
+  chunks.push(header);
+  const element = (type: number, data: Uint8Array): Uint8Array => {
+    const out = new Uint8Array(8 + Math.ceil(data.byteLength / 8) * 8);
+    const view = new DataView(out.buffer);
+    view.setUint32(0, type, true);
+    view.setUint32(4, data.byteLength, true);
+    out.set(data, 8);
+    return out;
+  };
+  const concat = (parts: Uint8Array[]): Uint8Array => {
+    const out = new Uint8Array(parts.reduce((s, p) => s + p.byteLength, 0));
+    let o = 0;
+    for (const p of parts) {
+      out.set(p, o);
+      o += p.byteLength;
+    }
+    return out;
+  };
+  for (const v of variables) {
+    const isDouble = v.data instanceof Float64Array;
+    const flags = new Uint8Array(8);
+    new DataView(flags.buffer).setUint32(0, isDouble ? 6 : 9, true);
+    const dims = new Uint8Array(new Int32Array(v.dims).buffer);
+    const body = concat([
+      element(MI_UINT32, flags),
+      element(MI_INT32, dims),
+      element(MI_INT8, new TextEncoder().encode(v.name)),
+      element(isDouble ? MI_DOUBLE : MI_UINT8, new Uint8Array(v.data.buffer, v.data.byteOffset, v.data.byteLength)),
+    ]);
+    const matrix = element(MI_MATRIX, body);
+    if (compress) {
+      const z = zlibSync(matrix);
+      const out = new Uint8Array(8 + z.byteLength);
+      const view = new DataView(out.buffer);
+      view.setUint32(0, MI_COMPRESSED, true);
+      view.setUint32(4, z.byteLength, true);
+      out.set(z, 8);
+      chunks.push(out);
+    } else chunks.push(matrix);
+  }
+  return concat(chunks);
+}
