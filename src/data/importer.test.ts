@@ -1,0 +1,271 @@
+import 'fake-indexeddb/auto';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  STORES,
+  collectOrphans,
+  deleteDataset,
+  getManifest,
+  listManifests,
+  openDatasetDb,
+  putShard,
+  readShard,
+  type DatasetDb,
+} from './datasetStore';
+import { ImportCancelledError, SHARD_SIZE, importDataset, type ImportProgress } from './importer';
+import { fixtureIndex } from './testing/fixtures';
+import { cifar10Bin, hfParquet } from './testing/formats';
+
+let dbCount = 0;
+const freshDb = (): Promise<DatasetDb> => openDatasetDb(`test-import-${++dbCount}`);
+const bytes = (name: string, data: Uint8Array | ArrayBuffer) => ({
+  kind: 'bytes' as const,
+  name,
+  bytes: data instanceof ArrayBuffer ? data : (data.slice().buffer as ArrayBuffer),
+});
+
+async function shardCount(db: DatasetDb): Promise<number> {
+  return (await db.getAllKeys(STORES.shards)).length;
+}
+
+/** Nothing of a failed import is left: no manifest, no shards, no pending record. */
+async function expectNoTrace(db: DatasetDb, before: number) {
+  expect(await shardCount(db)).toBe(before);
+  expect(await db.getAll(STORES.pending)).toEqual([]);
+}
+
+describe('importDataset', () => {
+  it('stores shards and a manifest with counts, stats and a checksum', async () => {
+    const db = await freshDb();
+    const train = cifar10Bin(SHARD_SIZE + 300);
+    const progress: ImportProgress[] = [];
+    const manifest = await importDataset(
+      db,
+      { name: 'small', sources: [bytes('data_batch_1.bin', train), bytes('test_batch.bin', cifar10Bin(40))] },
+      { onProgress: (p) => progress.push(p) },
+    );
+    expect(manifest).toMatchObject({
+      name: 'small',
+      kind: 'cifar10',
+      classes: 10,
+      splits: { train: { count: SHARD_SIZE + 300, shardSizes: [SHARD_SIZE, 300] }, test: { count: 40, shardSizes: [40] } },
+    });
+    expect(manifest.labelNames[0]).toBe('airplane');
+    expect(manifest.checksum).toMatch(/^[0-9a-f]{64}$/);
+    expect(await getManifest(db, 'small')).toEqual(manifest);
+    const shard = await readShard(db, manifest.storageId, 'train', 1);
+    expect(shard.count).toBe(300);
+    expect(fixtureIndex(shard.pixels, 0)).toBe(SHARD_SIZE);
+    expect(progress.at(-1)).toMatchObject({ phase: 'finishing', images: SHARD_SIZE + 340, fraction: 1 });
+
+    // Mean and std per channel over the train split, on 0..255, from the exact pixels.
+    const sums = [0, 0, 0];
+    const squares = [0, 0, 0];
+    const all = new Uint8Array((SHARD_SIZE + 300) * 3072);
+    all.set((await readShard(db, manifest.storageId, 'train', 0)).pixels);
+    all.set(shard.pixels, SHARD_SIZE * 3072);
+    for (let i = 0; i < all.length; i++) {
+      sums[i % 3]! += all[i]!;
+      squares[i % 3]! += all[i]! ** 2;
+    }
+    const n = all.length / 3;
+    for (let c = 0; c < 3; c++) {
+      const mean = sums[c]! / n;
+      expect(manifest.mean[c]).toBeCloseTo(mean, 6);
+      expect(manifest.std[c]).toBeCloseTo(Math.sqrt(squares[c]! / n - mean * mean), 6);
+    }
+  });
+
+  it('gives the same checksum for the same images', async () => {
+    const db = await freshDb();
+    const a = await importDataset(db, { name: 'a', sources: [bytes('data_batch_1.bin', cifar10Bin(20))] });
+    const b = await importDataset(db, { name: 'b', sources: [bytes('data_batch_1.bin', cifar10Bin(20))] });
+    const c = await importDataset(db, { name: 'c', sources: [bytes('data_batch_1.bin', cifar10Bin(21))] });
+    expect(a.checksum).toBe(b.checksum);
+    expect(c.checksum).not.toBe(a.checksum);
+  });
+
+  it('imports Hugging Face Parquet', async () => {
+    const db = await freshDb();
+    const manifest = await importDataset(db, {
+      name: 'hf',
+      sources: [bytes('train-00000-of-00001.parquet', hfParquet(8, 'cifar100'))],
+    });
+    expect(manifest).toMatchObject({ kind: 'cifar100', classes: 100, splits: { train: { count: 8 } } });
+    expect(manifest.coarseLabelNames).toHaveLength(20);
+    const shard = await readShard(db, manifest.storageId, 'train', 0);
+    expect(Array.from(shard.coarseLabels!)).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+  });
+
+  it('refuses a name that is taken, and leaves the existing dataset alone', async () => {
+    const db = await freshDb();
+    const first = await importDataset(db, { name: 'x', sources: [bytes('data_batch_1.bin', cifar10Bin(3))] });
+    await expect(
+      importDataset(db, { name: 'x', sources: [bytes('data_batch_1.bin', cifar10Bin(4))] }),
+    ).rejects.toThrow(/A dataset named "x" already exists/);
+    expect(await getManifest(db, 'x')).toEqual(first);
+  });
+
+  it.each([
+    ['an empty file', bytes('data_batch_1.bin', new Uint8Array(0)), /empty \(0 bytes\)/],
+    ['a truncated record', bytes('data_batch_1.bin', cifar10Bin(2).subarray(0, 5000)), /truncated record/],
+    ['labels out of range', bytes('data_batch_1.bin', cifar10Bin(3, () => 10)), /label 10, but CIFAR-10 labels are 0-9/],
+  ])('leaves no partial dataset after %s, even after good files', async (_, bad, message) => {
+    const db = await freshDb();
+    await importDataset(db, { name: 'other', sources: [bytes('data_batch_1.bin', cifar10Bin(5))] });
+    const before = await shardCount(db);
+    await expect(
+      importDataset(db, {
+        name: 'broken',
+        sources: [bytes('data_batch_1.bin', cifar10Bin(SHARD_SIZE + 1)), bad],
+      }),
+    ).rejects.toThrow(message);
+    await expectNoTrace(db, before);
+    expect((await listManifests(db)).map((m) => m.name)).toEqual(['other']);
+  });
+
+  it('turns a quota error into a clear message and stores nothing', async () => {
+    const db = await freshDb();
+    await importDataset(db, { name: 'kept', sources: [bytes('data_batch_1.bin', cifar10Bin(5))] });
+    const before = await shardCount(db);
+    let puts = 0;
+    const result = importDataset(
+      db,
+      { name: 'big', sources: [bytes('data_batch_1.bin', cifar10Bin(3 * SHARD_SIZE))] },
+      {
+        // The first shard is really stored; the second hits the (simulated) quota.
+        putShard: async (d, shard) => {
+          if (++puts === 2) throw new DOMException('The quota has been exceeded.', 'QuotaExceededError');
+          await putShard(d, shard);
+        },
+        estimate: async () => ({ usage: 50 * 2 ** 20, quota: 60 * 2 ** 20 }),
+      },
+    );
+    await expect(result).rejects.toThrow(
+      /Not enough storage space for "big": the browser's storage quota ran out \(this site uses 50 MB of 60 MB\)\. Nothing was stored\./,
+    );
+    expect(puts).toBe(2);
+    await expectNoTrace(db, before);
+    expect(await getManifest(db, 'big')).toBeUndefined();
+    expect(await getManifest(db, 'kept')).toBeDefined();
+  });
+
+  it('cancels halfway and leaves no trace', async () => {
+    const db = await freshDb();
+    const controller = new AbortController();
+    let puts = 0;
+    const result = importDataset(
+      db,
+      { name: 'cancelled', sources: [bytes('data_batch_1.bin', cifar10Bin(4 * SHARD_SIZE))] },
+      {
+        signal: controller.signal,
+        putShard: async (d, shard) => {
+          await putShard(d, shard);
+          if (++puts === 2) controller.abort();
+        },
+      },
+    );
+    await expect(result).rejects.toThrow(ImportCancelledError);
+    await expect(result).rejects.toThrow('Import cancelled; nothing was stored.');
+    await expectNoTrace(db, 0);
+    expect(await listManifests(db)).toEqual([]);
+  });
+
+  it('deletes one dataset without touching another', async () => {
+    const db = await freshDb();
+    const a = await importDataset(db, { name: 'a', sources: [bytes('data_batch_1.bin', cifar10Bin(4))] });
+    await importDataset(db, { name: 'b', sources: [bytes('data_batch_1.bin', cifar10Bin(6))] });
+    expect(await deleteDataset(db, 'a')).toBe(true);
+    expect((await listManifests(db)).map((m) => m.name)).toEqual(['b']);
+    await expect(readShard(db, a.storageId, 'train', 0)).rejects.toThrow(/missing/);
+    expect(await shardCount(db)).toBe(1);
+  });
+
+  it('collects shards orphaned by a crash, not those of live imports', async () => {
+    const db = await freshDb();
+    await importDataset(db, { name: 'a', sources: [bytes('data_batch_1.bin', cifar10Bin(4))] });
+    const orphan = { storageId: 'gone#1', split: 'train' as const, index: 0, count: 0, pixels: new Uint8Array(0), labels: new Uint8Array(0) };
+    await putShard(db, orphan);
+    await db.put(STORES.pending, { storageId: 'live#1', name: 'live', startedAt: Date.now() });
+    await putShard(db, { ...orphan, storageId: 'live#1' });
+    expect(await collectOrphans(db)).toBe(1);
+    expect(await shardCount(db)).toBe(2);
+  });
+});
+
+describe('importDataset from URLs', () => {
+  let server: Server;
+  let base = '';
+  const files: Record<string, Uint8Array> = {
+    '/data_batch_1.bin': cifar10Bin(30),
+    '/test_batch.bin': cifar10Bin(10),
+    '/train-00000-of-00001.parquet': new Uint8Array(hfParquet(6, 'cifar10')),
+  };
+
+  beforeAll(async () => {
+    server = createServer((req, res) => {
+      const body = files[req.url ?? ''];
+      if (!body) {
+        res.writeHead(404, 'Not Found').end();
+        return;
+      }
+      res.writeHead(200, { 'content-length': String(body.byteLength) }).end(Buffer.from(body));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+  it('fetches the official .bin files and a Parquet file served locally', async () => {
+    const db = await freshDb();
+    const bin = await importDataset(db, {
+      name: 'url',
+      sources: [
+        { kind: 'url', url: `${base}/data_batch_1.bin` },
+        { kind: 'url', url: `${base}/test_batch.bin` },
+      ],
+    });
+    expect(bin.splits).toMatchObject({ train: { count: 30 }, test: { count: 10 } });
+    expect(bin.source).toContain(`${base}/data_batch_1.bin`);
+    const hf = await importDataset(db, {
+      name: 'hf',
+      kind: 'cifar10',
+      sources: [{ kind: 'url', url: `${base}/train-00000-of-00001.parquet` }],
+    });
+    expect(hf.splits.train?.count).toBe(6);
+  });
+
+  it('reports a 404 and stores nothing', async () => {
+    const db = await freshDb();
+    await expect(
+      importDataset(db, {
+        name: 'missing',
+        sources: [
+          { kind: 'url', url: `${base}/data_batch_1.bin` },
+          { kind: 'url', url: `${base}/nope.bin` },
+        ],
+      }),
+    ).rejects.toThrow(`${base}/nope.bin answered 404 Not Found; check the URL.`);
+    await expectNoTrace(db, 0);
+  });
+
+  it('reports a refused connection as a network or CORS failure', async () => {
+    const db = await freshDb();
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const port = (closed.address() as AddressInfo).port;
+    await new Promise<void>((resolve) => closed.close(() => resolve()));
+    await expect(
+      importDataset(db, { name: 'down', sources: [{ kind: 'url', url: `http://127.0.0.1:${port}/x.bin` }] }),
+    ).rejects.toThrow(/Could not fetch .*the network failed or the server does not allow cross-origin requests \(CORS\)/);
+    await expectNoTrace(db, 0);
+  });
+
+  it('rejects a URL that is not http(s)', async () => {
+    const db = await freshDb();
+    await expect(
+      importDataset(db, { name: 'ftp', sources: [{ kind: 'url', url: 'ftp://example.org/x.bin' }] }),
+    ).rejects.toThrow(/only http and https URLs can be imported/);
+  });
+});
