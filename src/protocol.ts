@@ -464,3 +464,61 @@ export function createClient<P extends Protocol>(
 export function createWorkerClient(port: MessagePort_): WorkerClient {
   return createClient<TrainingProtocol>(port, TRAINING_REPLIES, isWorkerEvent);
 }
+
+// ---------------------------------------------------------------------------------------
+// The dataset import worker (src/data/import.worker.ts): a second protocol, same machinery
+// ---------------------------------------------------------------------------------------
+
+type DataImportRequest = import('./data/importer').ImportRequest;
+type DataImportProgress = import('./data/importer').ImportProgress;
+type StoredDatasetManifest = import('./data/datasetStore').DatasetManifest;
+
+export interface DataCommandMap {
+  /** Import files (File objects) or URLs as one new dataset. Progress arrives as
+   * `importProgress` events whose `importId` is this command's id. */
+  importDataset: { request: DataImportRequest };
+  /** Stop the import started by command `importId`; it then fails with
+   * "Import cancelled; nothing was stored." and leaves nothing behind. */
+  cancelImport: { importId: number };
+}
+
+export interface DataEventMap {
+  /** Throttled to about ten a second: for a progress bar, images/s and time left. */
+  importProgress: { importId: number } & DataImportProgress;
+  /** The import is stored and visible; `seconds` from command to commit. */
+  imported: { manifest: StoredDatasetManifest; seconds: number };
+  /** Whether an import with that id was running when the cancel arrived. */
+  cancelRequested: { importId: number; found: boolean };
+  /** A command failed; `message` is for a person. */
+  error: { message: string };
+}
+
+export const DATA_REPLIES = {
+  importDataset: 'imported',
+  cancelImport: 'cancelRequested',
+} as const satisfies Partial<Record<keyof DataCommandMap, keyof DataEventMap>>;
+
+export interface DataProtocol {
+  commands: DataCommandMap;
+  events: DataEventMap;
+  replies: typeof DATA_REPLIES;
+}
+
+export type DataCommand<K extends keyof DataCommandMap = keyof DataCommandMap> = CommandOf<
+  DataProtocol,
+  K
+>;
+export type DataEvent<K extends keyof DataEventMap = keyof DataEventMap> = EventOf<DataProtocol, K>;
+export type DataClient = ClientOf<DataProtocol>;
+
+export const isDataCommand = commandGuard<DataProtocol>(
+  new Set<keyof DataCommandMap>(['importDataset', 'cancelImport']),
+);
+export const isDataEvent = eventGuard<DataProtocol>(
+  new Set<keyof DataEventMap>(['importProgress', 'imported', 'cancelRequested', 'error']),
+);
+
+/** The import worker's client. */
+export function createDataClient(port: MessagePort_): DataClient {
+  return createClient<DataProtocol>(port, DATA_REPLIES, isDataEvent);
+}
