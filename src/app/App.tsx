@@ -1,5 +1,6 @@
 import { Header } from '../ui/shell/Header';
 import { DeviceCheckPanel } from '../ui/shell/DeviceCheckPanel';
+import { TrainingPanel } from '../ui/train/TrainingPanel';
 
 export function App() {
   return (
@@ -7,6 +8,7 @@ export function App() {
       <Header />
       <main className="app-main">
         <DeviceCheckPanel />
+        <TrainingPanel />
       </main>
     </div>
   );

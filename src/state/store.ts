@@ -6,10 +6,12 @@
 import { create } from 'zustand';
 import { createWorkerSlice, type WorkerSlice } from './workerSlice';
 import { createEditorSlice, type EditorSlice } from './editorSlice';
+import { createTrainingSlice, type TrainingSlice } from './trainingSlice';
 
-export type AppState = WorkerSlice & EditorSlice;
+export type AppState = WorkerSlice & EditorSlice & TrainingSlice;
 
 export const useAppStore = create<AppState>()((...a) => ({
   ...createWorkerSlice(...a),
   ...createEditorSlice(...a),
+  ...createTrainingSlice(...a),
 }));

@@ -4,9 +4,24 @@
  * ../protocol.ts; anything else posted to it is ignored.
  */
 import * as tf from '@tensorflow/tfjs';
-import { isCommand, makeEvent, type Command, type EventType, type EventMap } from '../protocol';
-import { initBackend } from './backend';
+import { buildNetwork } from '../model/builder';
+import { validateSpec } from '../model/schema';
+import {
+  isCommand,
+  makeEvent,
+  type BackendName,
+  type BackendReport,
+  type Command,
+  type EventType,
+  type EventMap,
+  type RunConfig,
+} from '../protocol';
+import { currentWebGpu, initBackend } from './backend';
+import { openRunsDb } from './checkpoint';
+import { indexedDbDataSource } from './datasetSource';
 import { runDeviceCheck } from './deviceCheck';
+import { adapterRefusal } from './limits';
+import { Runner } from './runner';
 
 declare const self: DedicatedWorkerGlobalScope;
 
@@ -14,13 +29,69 @@ function emit<K extends EventType>(type: K, payload: EventMap[K], replyTo: numbe
   self.postMessage(makeEvent(type, payload, replyTo));
 }
 
-let ready: Promise<unknown> | null = null;
+let ready: Promise<BackendReport> | null = null;
+let runner: Runner | null = null;
+
+/** Why `config` cannot train here: spec errors, or a buffer larger than the adapter allows. */
+function refusal(config: RunConfig): string | null {
+  const checked = validateSpec(config.spec);
+  if (!checked.ok) return `The network is not valid: ${checked.errors.join('; ')}.`;
+  const gpu = currentWebGpu();
+  if (tf.getBackend() === 'webgpu' && gpu) {
+    return adapterRefusal(config.spec, config.batchSize, gpu.device.limits);
+  }
+  return null;
+}
+
+/** When the WebGPU device goes (driver reset, or the test hook), recover the runs. */
+function watchDevice(): void {
+  const gpu = currentWebGpu();
+  if (!gpu || tf.getBackend() !== 'webgpu') return;
+  const device = gpu.device;
+  void device.lost.then((info) => {
+    if (currentWebGpu()?.device !== device) return;
+    const reason = info.message || info.reason || 'unknown reason';
+    if (runner) void runner.onDeviceLost(reason);
+    else void reinitBackend().catch(() => undefined);
+  });
+}
+
+async function reinitBackend(): Promise<BackendReport> {
+  const report = await initBackend();
+  ready = Promise.resolve(report);
+  watchDevice();
+  return report;
+}
+
+let runsDb: ReturnType<typeof openRunsDb> | null = null;
+
+async function trainingRunner(): Promise<Runner> {
+  if (!ready) throw new Error('The worker has not been initialised yet');
+  await ready;
+  runsDb ??= openRunsDb();
+  const db = await runsDb;
+  if (!runner) {
+    runner = new Runner({
+      db,
+      data: indexedDbDataSource(),
+      buildNetwork: (spec, seed) => buildNetwork(spec, { seed }),
+      backendName: () => tf.getBackend() as BackendName,
+      refusal,
+      emit: (type, payload) => emit(type, payload, null),
+      reinitBackend,
+    });
+  }
+  return runner;
+}
 
 async function handle(command: Command): Promise<void> {
   switch (command.type) {
     case 'init': {
-      ready ??= initBackend(command.order);
-      emit('ready', (await ready) as EventMap['ready'], command.id);
+      ready ??= initBackend(command.order).then((report) => {
+        watchDevice();
+        return report;
+      });
+      emit('ready', await ready, command.id);
       return;
     }
     case 'deviceCheck': {
@@ -32,6 +103,59 @@ async function handle(command: Command): Promise<void> {
     case 'memory': {
       const { numTensors, numBytes } = tf.memory();
       emit('memoryReport', { numTensors, numBytes }, command.id);
+      return;
+    }
+    case 'startRun': {
+      const run = await (await trainingRunner()).start(command.config);
+      emit('runUpdate', { run }, command.id);
+      return;
+    }
+    case 'pauseRun': {
+      emit('runUpdate', { run: await (await trainingRunner()).pause(command.runId) }, command.id);
+      return;
+    }
+    case 'resumeRun': {
+      emit('runUpdate', { run: await (await trainingRunner()).resume(command.runId) }, command.id);
+      return;
+    }
+    case 'stopRun': {
+      emit('runUpdate', { run: await (await trainingRunner()).stop(command.runId) }, command.id);
+      return;
+    }
+    case 'stepRun': {
+      emit(
+        'runUpdate',
+        { run: await (await trainingRunner()).stepOnce(command.runId) },
+        command.id,
+      );
+      return;
+    }
+    case 'setLearningRate': {
+      const r = await trainingRunner();
+      emit('runUpdate', { run: r.setLearningRate(command.runId, command.lr) }, command.id);
+      return;
+    }
+    case 'setRaceMode': {
+      const r = await trainingRunner();
+      r.setRace(command.race);
+      emit('raceMode', { race: r.race }, command.id);
+      return;
+    }
+    case 'listRuns': {
+      emit('runList', await (await trainingRunner()).list(), command.id);
+      return;
+    }
+    case 'deleteRun': {
+      await (await trainingRunner()).remove(command.runId);
+      emit('runDeleted', { runId: command.runId }, command.id);
+      return;
+    }
+    case 'destroyDevice': {
+      const gpu = currentWebGpu();
+      if (!gpu || tf.getBackend() !== 'webgpu')
+        throw new Error('Not training on WebGPU: no device to destroy');
+      gpu.device.destroy();
+      emit('deviceDestroyed', {}, command.id);
       return;
     }
   }

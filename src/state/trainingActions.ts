@@ -1,0 +1,172 @@
+/**
+ * Module-level actions for training: they send the worker's run commands and fold its events
+ * (runUpdate, runMetrics, runList, backendChanged) into the training slice.
+ */
+import type {
+  EventMap,
+  RunConfig,
+  RunHistory,
+  RunMetricsUpdate,
+  RunSummary,
+  WorkerClient,
+} from '../protocol';
+import { useAppStore } from './store';
+import type { TrainingRunView, TrainingSlice } from './trainingSlice';
+import { getWorkerClient } from './workerActions';
+
+type Training = TrainingSlice['training'];
+
+function setTraining(update: (t: Training) => Partial<Training>): void {
+  useAppStore.setState((s) => ({ training: { ...s.training, ...update(s.training) } }));
+}
+
+function message(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** Pure: the slice after a run's summary (and maybe its whole history) arrived. */
+export function applyRunUpdate(t: Training, run: RunSummary, history?: RunHistory): Training {
+  const existing = t.runs[run.id];
+  const view: TrainingRunView = {
+    ...run,
+    history: history ?? existing?.history ?? { train: [], test: [] },
+  };
+  return {
+    ...t,
+    runs: { ...t.runs, [run.id]: view },
+    order: existing ? t.order : [...t.order, run.id],
+    selectedRunId: t.selectedRunId ?? run.id,
+  };
+}
+
+/** Pure: the slice after a batch of metrics (points appended, live numbers replaced). */
+export function applyMetrics(t: Training, updates: RunMetricsUpdate[]): Training {
+  const runs = { ...t.runs };
+  for (const u of updates) {
+    const run = runs[u.runId];
+    if (!run) continue;
+    runs[u.runId] = {
+      ...run,
+      live: u.live,
+      history: {
+        train: u.train.length > 0 ? [...run.history.train, ...u.train] : run.history.train,
+        test: u.test.length > 0 ? [...run.history.test, ...u.test] : run.history.test,
+      },
+    };
+  }
+  return { ...t, runs };
+}
+
+/** Pure: the slice from the worker's stored runs. */
+export function applyRunList(t: Training, list: EventMap['runList']): Training {
+  let next: Training = {
+    ...t,
+    runs: {},
+    order: [],
+    race: list.race,
+    listed: true,
+    selectedRunId: null,
+  };
+  for (const { run, history } of list.runs) next = applyRunUpdate(next, run, history);
+  if (t.selectedRunId && next.runs[t.selectedRunId]) next.selectedRunId = t.selectedRunId;
+  return next;
+}
+
+let connected: WorkerClient | null = null;
+
+/** Listens to the worker's training events and reads the stored runs (call once it is ready). */
+export async function connectTraining(): Promise<void> {
+  const client = getWorkerClient();
+  if (connected === client) return;
+  connected = client;
+  client.on('runUpdate', (e) => setTraining((t) => applyRunUpdate(t, e.run, e.history)));
+  client.on('runMetrics', (e) => setTraining((t) => applyMetrics(t, e.updates)));
+  client.on('runDeleted', (e) =>
+    setTraining((t) => {
+      const runs = { ...t.runs };
+      delete runs[e.runId];
+      return {
+        runs,
+        order: t.order.filter((id) => id !== e.runId),
+        selectedRunId: t.selectedRunId === e.runId ? (t.order[0] ?? null) : t.selectedRunId,
+      };
+    }),
+  );
+  client.on('backendChanged', (e) => {
+    useAppStore.setState((s) => ({ worker: { ...s.worker, report: e.report } }));
+    setTraining(() => ({ notice: e.reason }));
+  });
+  try {
+    const list = await client.request('listRuns', {});
+    setTraining((t) => applyRunList(t, list));
+  } catch (error) {
+    setTraining(() => ({ error: `Could not read the stored runs: ${message(error)}` }));
+  }
+}
+
+async function command(run: () => Promise<unknown>): Promise<boolean> {
+  try {
+    await run();
+    setTraining(() => ({ error: null }));
+    return true;
+  } catch (error) {
+    setTraining(() => ({ error: message(error) }));
+    return false;
+  }
+}
+
+/** Starts a run; on refusal (bad config, network too large) `training.error` says why. */
+export async function startRun(config: RunConfig): Promise<string | null> {
+  let id: string | null = null;
+  await command(async () => {
+    const reply = await getWorkerClient().request('startRun', { config }, 300_000);
+    id = reply.run.id;
+    setTraining((t) => ({ ...applyRunUpdate(t, reply.run), selectedRunId: reply.run.id }));
+  });
+  return id;
+}
+
+export const pauseRun = (runId: string) =>
+  command(() => getWorkerClient().request('pauseRun', { runId }, 300_000));
+export const resumeRun = (runId: string) =>
+  command(() => getWorkerClient().request('resumeRun', { runId }, 300_000));
+export const stopRun = (runId: string) =>
+  command(() => getWorkerClient().request('stopRun', { runId }, 300_000));
+export const stepRun = (runId: string) =>
+  command(() => getWorkerClient().request('stepRun', { runId }, 300_000));
+export const deleteRun = (runId: string) =>
+  command(() => getWorkerClient().request('deleteRun', { runId }, 300_000));
+
+export function setLearningRate(runId: string, lr: number): Promise<boolean> {
+  return command(async () => {
+    const reply = await getWorkerClient().request('setLearningRate', { runId, lr });
+    setTraining((t) => applyRunUpdate(t, reply.run));
+  });
+}
+
+export function setRaceMode(race: boolean): Promise<boolean> {
+  return command(async () => {
+    const reply = await getWorkerClient().request('setRaceMode', { race });
+    setTraining(() => ({ race: reply.race }));
+  });
+}
+
+export function selectRun(runId: string): void {
+  setTraining(() => ({ selectedRunId: runId }));
+}
+
+export function dismissTrainingMessages(): void {
+  setTraining(() => ({ error: null, notice: null }));
+}
+
+/**
+ * Test hook, installed only with `?test-hooks` in the URL: lets an end-to-end test destroy the
+ * worker's WebGPU device, as a driver reset would.
+ */
+export function installTrainingTestHooks(search: string): void {
+  if (!new URLSearchParams(search).has('test-hooks')) return;
+  (globalThis as { __dmrnetTest?: object }).__dmrnetTest = {
+    destroyDevice: () => getWorkerClient().request('destroyDevice', {}),
+    memory: () => getWorkerClient().request('memory', {}),
+  };
+}
