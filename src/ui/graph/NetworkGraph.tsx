@@ -75,15 +75,17 @@ export const NetworkGraph = memo(function NetworkGraph({
   onToggleRun,
   onSelect,
   title,
-  scale = 1,
+  scale,
 }: NetworkGraphProps) {
   const layout = useMemo(() => layoutNetwork(spec, new Set(expanded)), [spec, expanded]);
+  // Small networks are drawn larger (up to 1.5x) so that a laptop screen fills its width.
+  const k = scale ?? Math.min(1.5, Math.max(1, 880 / layout.width));
   const blocks = spec.stages.reduce((n, s) => n + s.blocks.length, 0);
   return (
     <div className="graph-scroll" data-testid="network-graph">
       <svg
-        width={layout.width * scale}
-        height={layout.height * scale}
+        width={layout.width * k}
+        height={layout.height * k}
         viewBox={`0 0 ${layout.width} ${layout.height}`}
         role="group"
         aria-label={

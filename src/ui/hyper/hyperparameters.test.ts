@@ -1,9 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  DEFAULT_HYPERPARAMETERS,
-  toRunConfig,
-  validateHyperparameters,
-} from './hyperparameters';
+import { DEFAULT_HYPERPARAMETERS, toRunConfig, validateHyperparameters } from './hyperparameters';
 import { tinyClassroom } from '../../model/presets';
 
 describe('hyperparameters', () => {

@@ -1,0 +1,64 @@
+import { useAppStore } from '../../state/store';
+import { pinCurrent, unpin, MAX_PINNED } from '../../state/editorActions';
+import { PathHistogramChart, type PathHistogram } from '../charts/PathHistogramChart';
+import { seriesColor } from '../charts/palette';
+import { analysisOf } from './useAnalysis';
+import type { NetworkSpec } from '../../model/spec';
+
+function histogramOf(id: string, label: string, spec: NetworkSpec, i: number): PathHistogram {
+  const p = analysisOf(spec).paths.withoutProjections;
+  return {
+    id,
+    label,
+    color: seriesColor(i),
+    lengths: p.lengths,
+    probabilities: p.probabilities,
+    mean: p.mean,
+    std: p.std,
+  };
+}
+
+/** Figure 3: the current network's path lengths, overlaid with up to two pinned networks. */
+export function PathPanel({ height }: { height?: number }) {
+  const spec = useAppStore((s) => s.editor.spec);
+  const pinned = useAppStore((s) => s.editor.pinned);
+  const a = analysisOf(spec);
+  const histograms = [
+    histogramOf('current', `${spec.name} (current)`, spec, 0),
+    ...pinned.map((p, i) => histogramOf(p.id, p.label, p.spec, i + 1)),
+  ];
+  return (
+    <div className="path-panel">
+      <PathHistogramChart histograms={histograms} height={height} />
+      <p className="hint" data-testid="path-formula">
+        Exact mean {a.paths.withoutProjections.mean.toFixed(2)}; the paper's formula{' '}
+        {a.paths.paperFormula} gives {a.paths.paperMean.toFixed(2)}.
+        {a.paths.explanation ? ` ${a.paths.explanation}` : ''}
+      </p>
+      <div className="pin-row">
+        <button
+          type="button"
+          className="small"
+          onClick={() => pinCurrent(spec.name)}
+          aria-label="Pin this network for comparison in the path-length chart"
+        >
+          Pin for comparison
+        </button>
+        <span className="muted">
+          {pinned.length}/{MAX_PINNED} pinned
+        </span>
+        {pinned.map((p) => (
+          <button
+            key={p.id}
+            type="button"
+            className="small ghost"
+            onClick={() => unpin(p.id)}
+            aria-label={`Unpin ${p.label}`}
+          >
+            {p.label} ×
+          </button>
+        ))}
+      </div>
+    </div>
+  );
+}
