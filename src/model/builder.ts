@@ -20,7 +20,8 @@
  * Init (authors' train_model.py): conv kernels N(0, 2 / fan_in) (MSRA / He, fan_in = k k C_in);
  * FC weight U(-sqrt(1 / in), sqrt(1 / in)) (Xavier uniform, magnitude 1, factor "in"); biases
  * and BN beta 0, gamma 1, running mean 0, running variance 1. Each weight's random stream is
- * seeded by hash(seed, name), so a weight's initial value depends only on the seed and its name.
+ * seeded by hash(seed, name) (./random.ts: mulberry32 + Box-Muller, pure JS, the same on every
+ * backend), so a weight's initial value depends only on the seed and its name.
  *
  * Speed on WebGPU: BN in training mode is x * s + t with per-channel s = gamma / sqrt(var + eps),
  * t = beta - mean s (two full-size ops forward, four backward, where tf.batchNorm's gradient
@@ -30,6 +31,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { BatchStats, BuiltNetwork, NamedVariable } from './network';
 import { convBnLayers, planNetwork, weightNames, type ConvBnPlan } from './plan';
+import { seededNormal, seededUniform } from './random';
 import type { NetworkSpec } from './spec';
 
 export { weightNames };
@@ -55,11 +57,13 @@ function initialValue(info: ReturnType<typeof weightNames>[number], seed: number
   switch (info.role) {
     case 'conv': {
       const [kh, kw, cin] = info.shape as [number, number, number, number];
-      return tf.randomNormal(info.shape, 0, Math.sqrt(2 / (kh * kw * cin)), 'float32', s);
+      const n = info.shape.reduce((a, b) => a * b, 1);
+      return tf.tensor(seededNormal(n, Math.sqrt(2 / (kh * kw * cin)), s), info.shape);
     }
     case 'fcWeight': {
       const limit = Math.sqrt(1 / (info.shape[0] as number));
-      return tf.randomUniform(info.shape, -limit, limit, 'float32', s);
+      const n = info.shape.reduce((a, b) => a * b, 1);
+      return tf.tensor(seededUniform(n, limit, s), info.shape);
     }
     case 'bnGamma':
     case 'bnRunningVar':
