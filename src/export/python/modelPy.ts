@@ -265,12 +265,14 @@ class Network(nn.Module):
         self._init_weights()
 
     def _init_weights(self):
-        # He (MSRA) initialisation, as the paper (Section 4.2, [6]).
+        # As the playground and the authors' train_model.py: conv kernels He (MSRA) normal,
+        # N(0, 2 / fan_in) (Section 4.2, [6]); FC weight U(-sqrt(1/in), sqrt(1/in)); bias 0.
         for module in self.modules():
             if isinstance(module, nn.Conv2d):
                 nn.init.kaiming_normal_(module.weight, mode="fan_in", nonlinearity="relu")
             elif isinstance(module, nn.Linear):
-                nn.init.kaiming_normal_(module.weight, mode="fan_in", nonlinearity="relu")
+                limit = (1.0 / module.in_features) ** 0.5
+                nn.init.uniform_(module.weight, -limit, limit)
                 nn.init.zeros_(module.bias)
 
     def forward(self, x):

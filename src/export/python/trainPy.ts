@@ -54,7 +54,7 @@ def parse_args(argv):
     p.add_argument("--amp", action="store_true", help="mixed precision (float16 autocast + loss scaling) on GPUs")
     p.add_argument("--channels-last", action="store_true", help="NHWC memory layout (faster with --amp on GPUs)")
     p.add_argument("--resume", nargs="?", const="auto",
-                   help="continue from a checkpoint (default OUT/checkpoint.pt); epochs restart at their beginning")
+                   help="continue from a checkpoint (default OUT/checkpoint.pt), at the step where it stopped")
     p.add_argument("--max-steps", type=int, default=0, help="stop after this many steps (smoke tests, benchmarks)")
     p.add_argument("--eval-every", type=int, default=1, help="evaluate every N epochs (and always at the end)")
     p.add_argument("--svhn-no-extra", action="store_true", help="SVHN: train on train_32x32.mat only")
@@ -224,7 +224,7 @@ def main(argv=None):
 
     os.makedirs(args.out, exist_ok=True)
     ckpt_path = os.path.join(args.out, "checkpoint.pt")
-    start_epoch, step, rows, elapsed0 = 0, 0, [], 0.0
+    start_epoch, skip, step, rows, elapsed0 = 0, 0, 0, [], 0.0
     if args.resume:
         path = ckpt_path if args.resume == "auto" else args.resume
         if not os.path.isfile(path):
@@ -236,7 +236,12 @@ def main(argv=None):
             scaler.load_state_dict(ckpt["scaler"])
         except Exception as e:  # a damaged or foreign file: say so instead of a traceback
             fail("checkpoint %s cannot be loaded (%s)" % (path, e))
-        start_epoch, step, rows, elapsed0 = ckpt["epoch"], ckpt["step"], ckpt["rows"], ckpt["elapsed_s"]
+        step, rows, elapsed0 = ckpt["step"], ckpt["rows"], ckpt["elapsed_s"]
+        if ckpt["steps_per_epoch"] == steps_per_epoch:
+            # Each epoch's order is a function of (seed, epoch): skip the steps already done.
+            start_epoch, skip = divmod(step, steps_per_epoch)
+        else:  # another batch size or dataset: carry on from the last whole epoch
+            start_epoch = ckpt["epoch"]
         if d.main:
             print("resumed from %s at epoch %d, step %d" % (path, start_epoch, step))
 
@@ -267,7 +272,9 @@ def main(argv=None):
         if use_cuda:
             torch.cuda.synchronize()
         t0 = time.time()
-        for i in range(steps_per_epoch):
+        first = skip if epoch == start_epoch else 0
+        i = first - 1
+        for i in range(first, steps_per_epoch):
             idx = mine[i]
             batch = train_x[idx]
             if augment:
@@ -292,9 +299,11 @@ def main(argv=None):
             torch.cuda.synchronize()
         train_time = time.time() - t0
         tl, tc, tn, tt = d.sum([loss_sum.item(), correct.item(), seen, train_time])
+        if tn == 0:  # resumed exactly at the end of an epoch
+            continue
         images_per_sec = tn / (tt / d.world) if tt > 0 else 0.0
         finished = stop or epoch + 1 == args.epochs
-        row = {"epoch": round(epoch + (i + 1) / steps_per_epoch, 4), "step": step, "lr": lr,
+        row = {"epoch": round(step / steps_per_epoch, 4), "step": step, "lr": lr,
                "train_loss": tl / tn, "train_error": 1.0 - tc / tn, "test_loss": None, "test_error": None,
                "images_per_sec": round(images_per_sec, 1), "elapsed_s": None}
         if finished or (args.eval_every > 0 and (epoch + 1) % args.eval_every == 0):
@@ -308,7 +317,8 @@ def main(argv=None):
                      images_per_sec), flush=True)
             write_metrics(args.out, rows, meta)
             state = {"model": model.state_dict(), "optimizer": optimizer.state_dict(), "scaler": scaler.state_dict(),
-                     "epoch": epoch + 1 if i + 1 == steps_per_epoch else epoch, "step": step, "rows": rows,
+                     "epoch": epoch + 1 if i + 1 == steps_per_epoch else epoch, "step": step,
+                     "steps_per_epoch": steps_per_epoch, "rows": rows,
                      "elapsed_s": row["elapsed_s"], "spec": spec}
             torch.save(state, ckpt_path + ".tmp")
             os.replace(ckpt_path + ".tmp", ckpt_path)  # never a half-written checkpoint

@@ -1,0 +1,171 @@
+/**
+ * The exported train.py in a real PyTorch (Debian's python3-torch; in CI a missing PyTorch
+ * fails here instead of skipping): torchrun with 2 processes on the CPU (gloo) trains a few
+ * steps on the shipped CIFAR-10 sample, the metrics it writes import into the playground, and
+ * --resume carries on from its checkpoint. A missing data folder gets a clear message.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gunzipSync } from 'fflate';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { tinyClassroom } from '../model/presets';
+import { parseMetrics } from './metrics';
+import { exportPyTorchProject } from './project';
+
+const PYTHON = process.env.TORCH_PYTHON ?? '/usr/bin/python3';
+const hasTorch = spawnSync(PYTHON, ['-c', 'import torch'], { stdio: 'ignore' }).status === 0;
+const SAMPLE = join('public', 'sample', 'cifar-10-sample');
+
+if (!hasTorch && process.env.CI) {
+  it('needs PyTorch in CI', () => {
+    throw new Error(
+      `${PYTHON} cannot import torch: run scripts/ensure-torch.sh (apt-get install python3-torch)`,
+    );
+  });
+}
+
+function run(
+  args: string[],
+  cwd: string,
+): Promise<{ code: number | null; out: string; err: string }> {
+  return new Promise((resolve) => {
+    const p = spawn(PYTHON, args, { cwd, env: { ...process.env, OMP_NUM_THREADS: '1' } });
+    let out = '';
+    let err = '';
+    p.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    p.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    p.on('close', (code) => resolve({ code, out, err }));
+  });
+}
+
+describe.skipIf(!hasTorch)('train.py (PyTorch, torchrun, CPU)', () => {
+  let root = '';
+  let project = '';
+  let data = '';
+
+  beforeAll(() => {
+    root = mkdtempSync(join(tmpdir(), 'dmr-train-'));
+    project = join(root, 'project');
+    data = join(root, 'cifar-10-batches-bin');
+    mkdirSync(project);
+    mkdirSync(data);
+    for (const f of exportPyTorchProject(tinyClassroom({ width: 8 }))) {
+      writeFileSync(join(project, f.path), f.contents);
+    }
+    // The shipped sample (real CIFAR-10 images) in the official binary layout.
+    const train = gunzipSync(readFileSync(join(SAMPLE, 'sample_data_batch.bin.gz')));
+    const test = gunzipSync(readFileSync(join(SAMPLE, 'sample_test_batch.bin.gz')));
+    writeFileSync(join(data, 'data_batch_1.bin'), train);
+    writeFileSync(join(data, 'test_batch.bin'), test);
+  });
+
+  afterAll(() => {
+    if (root) rmSync(root, { recursive: true, force: true });
+  });
+
+  it('trains with torchrun on 2 CPU processes (gloo), writes metrics the playground imports, and resumes', async () => {
+    const out = join(root, 'run');
+    // --redirects/--tee: Debian's torch 1.13 torchrun fails on Python 3.11 with its defaults.
+    const first = await run(
+      [
+        '-m',
+        'torch.distributed.run',
+        '--nproc_per_node',
+        '2',
+        '--redirects',
+        '1',
+        '--tee',
+        '1',
+        'train.py',
+        '--cpu',
+        '--data',
+        data,
+        '--out',
+        out,
+        '--epochs',
+        '2',
+        '--max-steps',
+        '4',
+      ],
+      project,
+    );
+    expect(first.code, first.err).toBe(0);
+    expect(first.out).toMatch(/2 process\(es\) on cpu, batch 64 \(32 each\)/);
+    for (const f of ['metrics.csv', 'metrics.json', 'checkpoint.pt', 'weights.safetensors']) {
+      expect(existsSync(join(out, f)), f).toBe(true);
+    }
+    const csv = parseMetrics(readFileSync(join(out, 'metrics.csv'), 'utf8'), 'metrics.csv');
+    const json = parseMetrics(readFileSync(join(out, 'metrics.json'), 'utf8'), 'metrics.json');
+    expect(json.facts).toMatchObject({
+      worldSize: 2,
+      batchSize: 64,
+      dataset: 'cifar10',
+      params: 39346,
+    });
+    expect(json.name).toBe(tinyClassroom({ width: 8 }).name);
+    expect(csv.history).toEqual(json.history);
+    const last = json.history.train.at(-1);
+    expect(last?.step).toBe(4);
+    expect(last?.epoch).toBeCloseTo(4 / 25, 4); // 1600 sample images / batch 64 = 25 steps an epoch
+    expect(last?.loss).toBeGreaterThan(0);
+    expect(Number.isFinite(last?.loss)).toBe(true);
+    expect(json.history.test).toHaveLength(1);
+    expect(json.history.test[0]?.error).toBeGreaterThanOrEqual(0);
+    expect(json.history.test[0]?.error).toBeLessThanOrEqual(1);
+
+    const second = await run(
+      [
+        'train.py',
+        '--cpu',
+        '--data',
+        data,
+        '--out',
+        out,
+        '--epochs',
+        '2',
+        '--max-steps',
+        '6',
+        '--resume',
+      ],
+      project,
+    );
+    expect(second.code, second.err).toBe(0);
+    expect(second.out).toMatch(/resumed from .*checkpoint\.pt at epoch 0, step 4/);
+    const resumed = parseMetrics(readFileSync(join(out, 'metrics.json'), 'utf8'), 'metrics.json');
+    expect(resumed.history.train.map((p) => p.step)).toEqual([4, 6]);
+  }, 240_000);
+
+  it('says where to get the data when the data folder is missing', async () => {
+    const missing = join(root, 'no-such-folder');
+    const empty = join(root, 'empty');
+    mkdirSync(empty);
+    // train.py's main for both folders in one Python process (importing torch is the slow part).
+    const harness = String.raw`
+import contextlib, io, json, sys
+sys.path.insert(0, ".")
+import train
+for folder in sys.argv[1:]:
+    err = io.StringIO()
+    try:
+        with contextlib.redirect_stderr(err):
+            train.main(["--cpu", "--data", folder, "--out", folder + "-out"])
+        code = 0
+    except SystemExit as e:
+        code = e.code
+    print(json.dumps({"code": code, "err": err.getvalue()}))
+`;
+    const r = await run(['-c', harness, missing, empty], project);
+    expect(r.code, r.err).toBe(0);
+    const [m, e] = r.out
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { code: number; err: string });
+    expect(m?.code).toBe(2);
+    expect(m?.err).toContain(`error: data folder ${missing} does not exist`);
+    expect(m?.err).toContain('cifar-10-binary.tar.gz');
+    expect(e?.code).toBe(2);
+    expect(e?.err).toMatch(/no CIFAR-10 binary files in .*empty/);
+  }, 120_000);
+});
