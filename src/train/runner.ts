@@ -80,6 +80,7 @@ export class Runner {
         hooks: {
           onTrainPoint: (run, point) => this.queueMetrics(run, { train: [point] }),
           onTestPoint: (run, point) => this.queueMetrics(run, { test: [point] }),
+          onCheckpoint: (run) => this.deps.emit('runUpdate', { run: run.summary() }),
         },
       },
       stored,

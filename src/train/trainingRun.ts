@@ -42,6 +42,8 @@ export type NetworkFactory = (spec: NetworkSpec, seed: number) => BuiltNetwork;
 export interface RunHooks {
   onTrainPoint(run: TrainingRun, point: TrainPoint): void;
   onTestPoint(run: TrainingRun, point: TestPoint): void;
+  /** A checkpoint was written (its step is `run.checkpointStep`). */
+  onCheckpoint?(run: TrainingRun): void;
 }
 
 interface Loaded {
@@ -496,6 +498,7 @@ export class TrainingRun {
     this.checkpointStep = this.step;
     await saveRun(this.deps.db, this.record(), checkpoint);
     this.lastCheckpointAt = Date.now();
+    this.deps.hooks.onCheckpoint?.(this);
   }
 }
 

@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
+import { SAMPLE_DATASET_NAME } from '../../data/sources';
 import { toRunConfig } from '../hyper/hyperparameters';
 import { useAppStore } from '../../state/store';
 import {
@@ -20,8 +21,8 @@ import type { TrainingRunView } from '../../state/trainingSlice';
 import { backendDisplayName } from '../shell/backendLabel';
 import { formatDuration, formatLoss, formatLr, formatPercent, parseLearningRate } from './format';
 
-/** The dataset a new run trains on unless the person names another. */
-export const DEFAULT_TRAINING_DATASET = 'cifar10-sample';
+/** The dataset a new run trains on unless the person names another: the shipped sample. */
+const DEFAULT_TRAINING_DATASET = SAMPLE_DATASET_NAME;
 
 /**
  * The compact training panel: start a run of the editor's network with its hyperparameters,
@@ -91,6 +92,7 @@ export function TrainingPanel() {
               <li key={id}>
                 <button
                   type="button"
+                  data-testid={`select-run-${id}`}
                   aria-pressed={id === selectedRunId}
                   onClick={() => selectRun(id)}
                 >
