@@ -22,7 +22,7 @@ import { backendDisplayName } from '../shell/backendLabel';
 import { formatDuration, formatLoss, formatLr, formatPercent, parseLearningRate } from './format';
 
 /** The dataset a new run trains on unless the person names another: the shipped sample. */
-const DEFAULT_TRAINING_DATASET = SAMPLE_DATASET_NAME;
+export const DEFAULT_TRAINING_DATASET = SAMPLE_DATASET_NAME;
 
 /**
  * The compact training panel: start a run of the editor's network with its hyperparameters,
