@@ -47,12 +47,40 @@ async function main(): Promise<void> {
     buildNetwork(spec, { seed: 0 }).dispose(); // warm-up
     builds[name] = timeMs(5, () => buildNetwork(spec, { seed: 1 }).dispose());
   }
+  // Kernels one training step dispatches (forward + backward), a proxy for WebGPU dispatches:
+  // reshapes, identities and casts are free on every backend and not counted.
+  const kernels: Record<string, unknown> = {};
+  for (const [name, options] of [
+    ['dmrnetL12', { arch: 'dmrnet', L: 12 }],
+    ['resnetL12', { arch: 'resnet', L: 12 }],
+  ] as const) {
+    const spec = { ...fromPaper(options), input: { height: 8, width: 8, channels: 3 } };
+    const net = buildNetwork(spec, { seed: 1 });
+    const x = tf.randomNormal([2, 8, 8, 3]) as tf.Tensor4D;
+    const y = tf.oneHot(tf.tensor1d([1, 2], 'int32'), 10);
+    const prof = await tf.profile(() => {
+      const { value, grads } = tf.variableGrads(
+        () => tf.losses.softmaxCrossEntropy(y, net.apply(x, true).logits) as tf.Scalar,
+      );
+      tf.dispose([value, ...Object.values(grads)]);
+    });
+    const compute = prof.kernels.filter(
+      (k) => !['Identity', 'Reshape', 'Cast', 'forward'].includes(k.name),
+    );
+    const fullSize = compute.filter(
+      (k) => k.inputShapes.some((s) => s.length === 4) || (k.outputShapes[0]?.length ?? 0) === 4,
+    );
+    kernels[name] = { compute: compute.length, fullSize: fullSize.length };
+    tf.dispose([x, y]);
+    net.dispose();
+  }
   const out = {
     node: process.version,
     tfjsBackend: tf.getBackend(),
     analysisMs: analysis,
     sliderMoveMs: sliderMove,
     buildMs: builds,
+    trainingStepKernels: kernels,
     targets: { analysisL96Ms: 5, buildL54Ms: 1000 },
   };
   process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
