@@ -1,0 +1,245 @@
+/**
+ * A short real training run on the shipped CIFAR-10 sample, through the app's own worker:
+ * builds the app (unless --no-build), serves the production build, opens it in headless
+ * Chromium with WebGPU (SwiftShader where there is no GPU), starts a run of a small DMRNet from
+ * the training panel and waits for it to finish. Prints what it measured; with --json, one
+ * JSON object: {backend, steps, seconds, trainLoss, testAccuracy, ...}.
+ *
+ *   npm run train:sample -- --json [--epochs 4] [--width 8] [--batch 32] [--lr 0.1]
+ *                                  [--seed 1] [--port 4199] [--no-build]
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { chromium, type Page } from '@playwright/test';
+import { SAMPLE_DATASET_NAME } from '../src/data/sources';
+import { tinyClassroom } from '../src/model/presets';
+import type { RunHistory } from '../src/protocol';
+import { encodeShareHash } from '../src/state/urlState';
+import { DEFAULT_HYPERPARAMETERS } from '../src/ui/hyper/hyperparameters';
+
+interface Options {
+  json: boolean;
+  build: boolean;
+  epochs: number;
+  width: number;
+  batch: number;
+  lr: number;
+  seed: number;
+  port: number;
+}
+
+function parseArgs(argv: string[]): Options {
+  const options: Options = {
+    json: false,
+    build: true,
+    epochs: 4,
+    width: 8,
+    batch: 32,
+    lr: 0.1,
+    seed: 1,
+    port: 4199,
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg === '--json') options.json = true;
+    else if (arg === '--no-build') options.build = false;
+    else if (['--epochs', '--width', '--batch', '--lr', '--seed', '--port'].includes(arg)) {
+      const value = Number(argv[++i]);
+      if (!Number.isFinite(value) || value <= 0) {
+        throw new Error(`${arg} needs a positive number, got "${argv[i] ?? ''}"`);
+      }
+      options[arg.slice(2) as 'epochs' | 'width' | 'batch' | 'lr' | 'seed' | 'port'] = value;
+    } else {
+      throw new Error(
+        `Unknown option ${arg}. See the comment at the top of scripts/train-sample.ts.`,
+      );
+    }
+  }
+  return options;
+}
+
+const log = (line: string) => process.stderr.write(`${line}\n`);
+
+function chromiumPath(): string {
+  const path = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+  if (!existsSync(path)) {
+    throw new Error(`No Chromium at ${path}: run scripts/ensure-chromium.sh or set CHROMIUM_PATH`);
+  }
+  return path;
+}
+
+async function serve(port: number): Promise<ChildProcess> {
+  const server = spawn(
+    'npx',
+    ['vite', 'preview', '--port', String(port), '--strictPort', '--host', '127.0.0.1'],
+    { stdio: ['ignore', 'pipe', 'pipe'], detached: false },
+  );
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    try {
+      const response = await fetch(`http://127.0.0.1:${port}/`);
+      if (response.ok) return server;
+    } catch {
+      // not up yet
+    }
+    if (server.exitCode !== null) throw new Error(`vite preview exited (is port ${port} taken?)`);
+    if (Date.now() > deadline) throw new Error('vite preview did not start in 60 s');
+    await new Promise((r) => setTimeout(r, 300));
+  }
+}
+
+/** Waits until the app has installed the shipped sample (without creating the database). */
+async function waitForSample(page: Page): Promise<void> {
+  await page.waitForFunction(
+    async (name) => {
+      const dbs = await indexedDB.databases();
+      if (!dbs.some((d) => d.name === 'dmrnet-datasets')) return false;
+      const db = await new Promise<IDBDatabase>((resolve, reject) => {
+        const req = indexedDB.open('dmrnet-datasets');
+        req.onsuccess = () => resolve(req.result);
+        req.onerror = () => reject(req.error);
+      });
+      try {
+        if (!db.objectStoreNames.contains('manifests')) return false;
+        const found = await new Promise((resolve) => {
+          const req = db.transaction('manifests').objectStore('manifests').get(name);
+          req.onsuccess = () => resolve(req.result);
+          req.onerror = () => resolve(undefined);
+        });
+        return found !== undefined;
+      } finally {
+        db.close();
+      }
+    },
+    SAMPLE_DATASET_NAME,
+    { timeout: 180_000, polling: 1000 },
+  );
+}
+
+async function storedHistory(
+  page: Page,
+  runId: string,
+): Promise<{ history: RunHistory; step: number }> {
+  return page.evaluate(async (id) => {
+    const db = await new Promise<IDBDatabase>((resolve, reject) => {
+      const req = indexedDB.open('dmrnet-runs');
+      req.onsuccess = () => resolve(req.result);
+      req.onerror = () => reject(req.error);
+    });
+    const record = await new Promise<{ history: RunHistory; live: { step: number } }>(
+      (resolve, reject) => {
+        const req = db.transaction('runs').objectStore('runs').get(id);
+        req.onsuccess = () =>
+          resolve(req.result as { history: RunHistory; live: { step: number } });
+        req.onerror = () => reject(req.error);
+      },
+    );
+    db.close();
+    return { history: record.history, step: record.live.step };
+  }, runId);
+}
+
+async function main(): Promise<void> {
+  const options = parseArgs(process.argv.slice(2));
+  if (options.build) {
+    log('Building the app (vite build)…');
+    const built = spawnSync('npx', ['vite', 'build'], { stdio: ['ignore', 'ignore', 'inherit'] });
+    if (built.status !== 0) throw new Error('vite build failed');
+  }
+  const server = await serve(options.port);
+  const browser = await chromium.launch({
+    executablePath: chromiumPath(),
+    args: [
+      '--no-sandbox',
+      '--enable-unsafe-webgpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--no-first-run',
+      '--disable-sync',
+      '--disable-quic',
+    ],
+  });
+  try {
+    const page = await browser.newPage();
+    const spec = tinyClassroom({ width: options.width });
+    const share = encodeShareHash({
+      spec,
+      hyper: {
+        ...DEFAULT_HYPERPARAMETERS,
+        epochs: options.epochs,
+        batchSize: options.batch,
+        learningRate: options.lr,
+        seed: options.seed,
+        trainLimit: 0,
+        testLimit: 0,
+        evalEverySteps: 0,
+        augmentation: true,
+      },
+    });
+    await page.goto(`http://127.0.0.1:${options.port}/${share}`);
+    const badge = page.getByRole('status', { name: 'Training backend' });
+    await badge.filter({ hasNotText: /starting|…/i }).waitFor({ timeout: 60_000 });
+    log(`Backend: ${await badge.textContent()}`);
+    await waitForSample(page);
+    const panel = page.locator('.training-panel');
+    await panel.getByLabel('Dataset').fill(SAMPLE_DATASET_NAME);
+    log(`Training ${spec.name}, batch ${options.batch}, ${options.epochs} epochs…`);
+    const started = Date.now();
+    await panel.getByRole('button', { name: 'Start run' }).click();
+    const run = panel.getByTestId('training-run');
+    await run.waitFor();
+    const error = panel.getByTestId('training-error');
+    if (await error.isVisible())
+      throw new Error(`The run was refused: ${await error.textContent()}`);
+    const runId = (await run.getAttribute('data-run-id'))!;
+    const status = panel.getByTestId('run-status');
+    let last = '';
+    for (;;) {
+      const state = (await status.textContent()) ?? '';
+      const step = (await panel.getByTestId('run-step').textContent()) ?? '';
+      if (step !== last) {
+        log(
+          `  ${((Date.now() - started) / 1000).toFixed(0)} s: step ${step}, loss ${await panel.getByTestId('run-train-loss').textContent()}, test error ${await panel.getByTestId('run-test-error').textContent()}`,
+        );
+        last = step;
+      }
+      if (state === 'finished') break;
+      if (state !== 'running' && state !== 'queued') {
+        const message = await panel
+          .getByTestId('run-message')
+          .textContent()
+          .catch(() => '');
+        throw new Error(`The run ended ${state}: ${message}`);
+      }
+      await page.waitForTimeout(2000);
+    }
+    const seconds = (Date.now() - started) / 1000;
+    const { history, step } = await storedHistory(page, runId);
+    const lastTest = history.test.at(-1);
+    const lastTrain = history.train.at(-1);
+    const backendText = (await badge.textContent()) ?? '';
+    const result = {
+      backend: backendText.split(/[ ·:]/)[0]!.toLowerCase(),
+      adapter: backendText,
+      network: spec.name,
+      batchSize: options.batch,
+      epochs: options.epochs,
+      steps: step,
+      seconds: Math.round(seconds * 10) / 10,
+      imagesPerSecond: Math.round(((step * options.batch) / seconds) * 10) / 10,
+      trainLoss: lastTrain ? Math.round(lastTrain.loss * 1e4) / 1e4 : null,
+      testAccuracy: lastTest ? Math.round((1 - lastTest.error) * 1e4) / 1e4 : null,
+      testImages: 'all of the sample test split',
+    };
+    if (options.json) process.stdout.write(`${JSON.stringify(result)}\n`);
+    else log(JSON.stringify(result, null, 2));
+  } finally {
+    await browser.close();
+    server.kill();
+  }
+}
+
+main().catch((error: unknown) => {
+  log(`train:sample failed: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
+});
