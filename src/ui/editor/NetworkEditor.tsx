@@ -173,24 +173,27 @@ function StageList({ stage }: { stage: number }) {
   if (!s) return null;
   const n = s.blocks.length;
 
-  const move = (index: number, dir: -1 | 1) => {
+  const move = (index: number, dir: -1 | 1, keepFocus = false) => {
+    let moved = false;
     if (dir === -1) {
-      if (index > 0) moveBlock({ stage, index }, { stage, index: index - 1 });
+      if (index > 0) moved = moveBlock({ stage, index }, { stage, index: index - 1 });
       else if (stage > 0) {
         const prevLen = stageLength(stage - 1);
-        moveBlock({ stage, index }, { stage: stage - 1, index: prevLen });
+        moved = moveBlock({ stage, index }, { stage: stage - 1, index: prevLen });
       }
-    } else if (index < n - 1) moveBlock({ stage, index }, { stage, index: index + 2 });
-    else if (stage < total - 1) moveBlock({ stage, index }, { stage: stage + 1, index: 0 });
+    } else if (index < n - 1) moved = moveBlock({ stage, index }, { stage, index: index + 2 });
+    else if (stage < total - 1) moved = moveBlock({ stage, index }, { stage: stage + 1, index: 0 });
+    // Keyboard moves keep the focus on the moved block, wherever it went.
+    if (moved && keepFocus) focusSelectedBlock();
   };
 
   const onKey = (e: KeyboardEvent, index: number) => {
     if (e.altKey && e.key === 'ArrowUp') {
       e.preventDefault();
-      move(index, -1);
+      move(index, -1, true);
     } else if (e.altKey && e.key === 'ArrowDown') {
       e.preventDefault();
-      move(index, 1);
+      move(index, 1, true);
     } else if (e.key === 'Delete') {
       e.preventDefault();
       removeBlock(stage, index);
@@ -267,6 +270,7 @@ function StageList({ stage }: { stage: number }) {
               <button
                 type="button"
                 className="block-select"
+                data-block={`${stage}:${i}`}
                 aria-pressed={isSel}
                 aria-label={`${blockSummary(b)}, ${name}. Alt+Up or Alt+Down moves it, Delete removes it`}
                 onClick={() => selectBlock({ stage, index: i })}
@@ -309,6 +313,14 @@ function StageList({ stage }: { stage: number }) {
       </ol>
     </section>
   );
+}
+
+function focusSelectedBlock(): void {
+  requestAnimationFrame(() => {
+    const sel = useAppStore.getState().editor.selected;
+    if (!sel) return;
+    document.querySelector<HTMLButtonElement>(`[data-block="${sel.stage}:${sel.index}"]`)?.focus();
+  });
 }
 
 function stageLength(stage: number): number {

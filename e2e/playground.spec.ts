@@ -1,0 +1,231 @@
+import { expect, test, type Locator, type Page } from '@playwright/test';
+import { analyzeNetwork } from '../src/model/analysis';
+import { fromPaper, tinyClassroom } from '../src/model/presets';
+import type { NetworkSpec } from '../src/model/spec';
+import { PlaygroundPage } from './playgroundPage';
+
+const paramsOf = (spec: NetworkSpec) => analyzeNetwork(spec).params;
+const fmt = (n: number) => n.toLocaleString('en-US');
+
+/**
+ * Moves a range input to `value` from inside the page and times, with performance.now, how
+ * long until the parameter count shows the new network (and until the next frame).
+ */
+async function timeSliderMove(page: Page, label: RegExp, value: number) {
+  const handle = await page.getByRole('slider', { name: label }).elementHandle();
+  return page.evaluate(
+    ([el, v]) =>
+      new Promise<{ toCounts: number; toFrame: number }>((resolve) => {
+        const input = el as HTMLInputElement;
+        const stat = document.querySelector('[data-testid="stat-params"]')!;
+        const before = stat.textContent;
+        const t0 = performance.now();
+        let toCounts = -1;
+        const done = () => {
+          toCounts = performance.now() - t0;
+          requestAnimationFrame(() => resolve({ toCounts, toFrame: performance.now() - t0 }));
+        };
+        const observer = new MutationObserver(() => {
+          if (stat.textContent !== before) {
+            observer.disconnect();
+            done();
+          }
+        });
+        observer.observe(stat, { childList: true, characterData: true, subtree: true });
+        const setter = Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, 'value')!.set!;
+        setter.call(input, String(v));
+        input.dispatchEvent(new Event('input', { bubbles: true }));
+        input.dispatchEvent(new Event('change', { bubbles: true }));
+        if (stat.textContent !== before && toCounts < 0) {
+          observer.disconnect();
+          done();
+        }
+      }),
+    [handle, value] as const,
+  );
+}
+
+/**
+ * A real mouse drag (HTML5 drag and drop): press on the source's left edge, move in steps,
+ * release `dy` pixels from the target's top (negative: from its bottom).
+ */
+async function dragWithMouse(page: Page, source: Locator, target: Locator, dy: number) {
+  await target.scrollIntoViewIfNeeded();
+  await source.scrollIntoViewIfNeeded();
+  const from = (await source.boundingBox())!;
+  const to = (await target.boundingBox())!;
+  await page.mouse.move(from.x + 3, from.y + from.height / 2);
+  await page.mouse.down();
+  const x = to.x + 30;
+  const y = dy >= 0 ? to.y + dy : to.y + to.height + dy;
+  await page.mouse.move(x, y, { steps: 8 });
+  await page.mouse.move(x, y + 0.5);
+  await page.mouse.up();
+}
+
+test.describe.configure({ mode: 'serial' });
+
+test('DMRNet: L and width move the graph, the counts (equal to the model core) and the histogram', async ({
+  page,
+}, info) => {
+  const app = new PlaygroundPage(page, info);
+  await app.open();
+  await app.family.selectOption('dmrnet');
+  await expect(app.params).toHaveText(fmt(paramsOf(fromPaper({ arch: 'dmrnet', L: 12 }))));
+  await expect(app.params).toHaveText('349,402');
+  const blocksBefore = await app.graph.getAttribute('data-blocks');
+  const meanBefore = await page.getByTestId('stat-mean-path').textContent();
+  const pathBefore = await page
+    .getByTestId('path-histogram')
+    .locator('.recharts-area-area')
+    .first()
+    .getAttribute('d');
+
+  // Slider move timings for L = 96 (printed, not asserted: SwiftShader CI machines vary).
+  await app.lSlider.fill('90');
+  const timings: number[] = [];
+  for (const L of [96, 90, 96]) {
+    const t = await timeSliderMove(page, /^L \(plain depth/, L);
+    timings.push(t.toCounts);
+    console.log(
+      `[responsiveness] L slider -> ${L}: counts updated in ${t.toCounts.toFixed(1)} ms, next frame at ${t.toFrame.toFixed(1)} ms`,
+    );
+  }
+  await expect(app.params).toHaveText(fmt(paramsOf(fromPaper({ arch: 'dmrnet', L: 96 }))));
+  await expect(app.params).toHaveText('3,071,450');
+  await expect(page.getByTestId('stat-actual-depth')).toHaveText('98');
+  await expect(page.getByTestId('stat-plain-depth')).toHaveText('194');
+  await expect(app.graph).toHaveAttribute('data-blocks', '48');
+  expect(await app.graph.getAttribute('data-blocks')).not.toBe(blocksBefore);
+  // Collapsed "x n" runs keep a 48-block network readable.
+  await expect(page.getByTestId('collapsed-run')).toHaveCount(3);
+  await expect(page.getByTestId('stat-mean-path')).not.toHaveText(meanBefore ?? '');
+  const pathAfter = await page
+    .getByTestId('path-histogram')
+    .locator('.recharts-area-area')
+    .first()
+    .getAttribute('d');
+  expect(pathAfter).not.toBe(pathBefore);
+
+  const t = await timeSliderMove(page, /^Width \(widen factor\)/, 2);
+  console.log(
+    `[responsiveness] width slider -> x2 at L=96: counts updated in ${t.toCounts.toFixed(1)} ms`,
+  );
+  await expect(app.params).toHaveText(
+    fmt(paramsOf(fromPaper({ arch: 'dmrnet', L: 96, widen: 2 }))),
+  );
+  await expect(page.getByTestId('stat-memory')).toContainText('B');
+
+  // Expand a collapsed run, then collapse it.
+  await page.getByTestId('collapsed-run').first().click();
+  await expect(page.getByTestId('collapsed-run')).toHaveCount(2);
+  await app.shot('editor-dmrnet-L96', page.locator('main'));
+  await page
+    .getByRole('button', { name: /collapse the run of 16 blocks/ })
+    .first()
+    .click();
+  await expect(page.getByTestId('collapsed-run')).toHaveCount(3);
+});
+
+test('a custom network from the palette, by mouse and by keyboard, and the share link', async ({
+  page,
+  context,
+}, info) => {
+  const app = new PlaygroundPage(page, info);
+  await app.open();
+  await app.preset.selectOption({ label: 'Tiny classroom DMRNet (trains in seconds)' });
+  await expect(app.stageBlocks(0)).toHaveCount(1);
+
+  // Mouse: drag a residual block from the palette before stage 1's only block.
+  await dragWithMouse(page, page.getByTestId('palette-residual'), app.stageBlocks(0).first(), 3);
+  await expect(app.stageBlocks(0)).toHaveCount(2);
+  await expect(app.stageBlocks(0).first()).toContainText('Residual');
+  // Mouse: drag it on to the end of stage 2's list.
+  await dragWithMouse(page, app.stageBlocks(0).first(), page.getByTestId('stage-1-blocks'), -3);
+  await expect(app.stageBlocks(1)).toHaveCount(2);
+  await expect(app.stageBlocks(1).last()).toContainText('Residual');
+
+  // Keyboard: pick stage 3, add an inception-like block, move it up, configure K = 3.
+  await page.getByLabel('Add to').focus();
+  await page.keyboard.press('End');
+  await expect(page.getByLabel('Add to')).toHaveValue('2');
+  await page.getByRole('button', { name: 'Add Inception-like block to stage 3' }).focus();
+  await page.keyboard.press('Enter');
+  await expect(app.stageBlocks(2)).toHaveCount(2);
+  const added = page.getByRole('button', { name: /Inception-like K=2 B=2, block 2 of stage 3/ });
+  await added.focus();
+  await page.keyboard.press('Alt+ArrowUp');
+  await expect(app.stageBlocks(2).first()).toContainText('Inception-like');
+  await expect(
+    page.getByRole('button', { name: /Inception-like K=2 B=2, block 1 of stage 3/ }),
+  ).toBeFocused();
+  await page.keyboard.press('Enter');
+  const k = page.getByTestId('block-inspector').getByLabel('K (branches)');
+  await k.focus();
+  await k.fill('3');
+  await expect(app.stageBlocks(2).first()).toContainText('K=3');
+  // Keyboard delete of the residual block in stage 2.
+  await page.getByRole('button', { name: /Residual B=2, block 2 of stage 2/ }).focus();
+  await page.keyboard.press('Delete');
+  await page.getByRole('button', { name: /Merge-and-run K=2 B=2, block 1 of stage 2/ }).focus();
+  await expect(app.stageBlocks(1)).toHaveCount(1);
+
+  const expected = tinyClassroom();
+  expected.stages[2]!.blocks.unshift({ kind: 'inception', branches: 3, layersPerBranch: 2 });
+  await expect(app.params).toHaveText(fmt(paramsOf(expected)));
+  await expect(app.graph).toHaveAttribute('data-blocks', '4');
+  await app.shot('custom-network', page.locator('main'));
+
+  // A refused edit says why.
+  await page.getByRole('button', { name: /Merge-and-run K=2 B=2, block 1 of stage 2/ }).focus();
+  await page.keyboard.press('Delete');
+  await expect(
+    page.getByRole('alert').filter({ hasText: 'needs at least one block' }),
+  ).toBeVisible();
+
+  // Share: the link opened in a new page gives the same network.
+  await page.getByRole('form', { name: 'Hyperparameters' }).getByLabel('Epochs').fill('7');
+  const url = await page.getByLabel('Share link (network and hyperparameters)').inputValue();
+  expect(url).toContain('#share=v1.');
+  const other = await context.newPage();
+  await other.goto(url);
+  const app2 = new PlaygroundPage(other, info);
+  await expect(app2.params).toHaveText(fmt(paramsOf(expected)));
+  await expect(app2.stageBlocks(2).first()).toContainText('Inception-like K=3 B=2');
+  await expect(
+    other.getByRole('form', { name: 'Hyperparameters' }).getByLabel('Epochs'),
+  ).toHaveValue('7');
+  await expect(other.getByTestId('current-network')).toHaveText(expected.name);
+  await other.close();
+});
+
+test('classroom mode: Eq. 3 on the block, M^n = M, shorter paths, Figure 5', async ({
+  page,
+}, info) => {
+  const app = new PlaygroundPage(page, info);
+  await app.open();
+  await page.getByRole('button', { name: 'Classroom mode' }).click();
+  const room = page.getByRole('region', { name: 'Classroom mode' });
+  await expect(room.getByRole('math', { name: 'Equation 3' })).toBeVisible();
+  await app.shot('classroom-eq3');
+  await room.getByRole('tab', { name: /M\^n = M/ }).click();
+  await room.getByRole('slider', { name: /Power n/ }).fill('7');
+  await expect(page.getByTestId('idempotent-claim')).toContainText('M^7 = M');
+  await room.getByLabel('Average (merge-and-run); off: plain sum').uncheck();
+  await expect(page.getByTestId('idempotent-claim')).toContainText('not idempotent');
+  await app.shot('classroom-matrix');
+  // Arrow keys move between the explanations.
+  await room.getByRole('tab', { name: /M\^n = M/ }).focus();
+  await page.keyboard.press('ArrowRight');
+  await expect(room.getByRole('tab', { name: /Shorter paths/ })).toHaveAttribute(
+    'aria-selected',
+    'true',
+  );
+  await expect(room.getByTestId('path-histogram').locator('.recharts-area-area')).toHaveCount(3);
+  await app.shot('classroom-paths');
+  await room.getByRole('tab', { name: /Two-branch view/ }).click();
+  await expect(room.getByRole('img', { name: /Figure 5/ })).toBeVisible();
+  await app.shot('classroom-figure5');
+  await room.getByRole('button', { name: 'Exit classroom mode' }).click();
+  await expect(app.params).toBeVisible();
+});
