@@ -43,6 +43,9 @@ export interface NetworkSpec {
   /**
    * Table 5: for identity networks, "full" shares conv0 and the classifier between the K
    * streams; "none" gives each stream its own conv0 and classifier and averages the logits.
+   * Table 5 also compares merge-and-run networks without sharing: "none" is allowed when every
+   * block is identity or merge-and-run with the same K and none fuses (validateSpec checks it).
+   * With "full", streams still separate after the last block are averaged before pooling.
    */
   sharing: 'full' | 'none';
 }
