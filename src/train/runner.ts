@@ -183,6 +183,8 @@ export class Runner {
     if (run.status === 'running' || run.status === 'queued') {
       run.status = 'paused';
       run.message = null;
+      // Say so at once; the checkpoint waits for the step in flight and the device's queue.
+      this.deps.emit('runUpdate', { run: run.summary() });
       await run.exclusive(() => run.checkpoint());
       this.promote();
     }
@@ -217,6 +219,7 @@ export class Runner {
     if (run.status === 'stopped' || run.status === 'finished') return run.summary();
     run.status = 'stopped';
     run.message = null;
+    this.deps.emit('runUpdate', { run: run.summary() });
     await run.exclusive(async () => {
       if (run.isLoaded) await run.checkpoint();
       else await run.saveRecord();

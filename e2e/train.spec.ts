@@ -1,0 +1,247 @@
+/**
+ * The training engine end to end: real Chromium, WebGPU on SwiftShader, the app's own worker,
+ * the shipped CIFAR-10 sample in IndexedDB. SwiftShader is slow, so the network is tiny (width
+ * 4, one block per stage), batches are 8 images, and every test takes few steps.
+ */
+import { expect, test, type Page } from '@playwright/test';
+import { SAMPLE_DATASET_NAME } from '../src/data/sources';
+import { tinyClassroom } from '../src/model/presets';
+import type { RunHistory } from '../src/protocol';
+import { encodeShareHash } from '../src/state/urlState';
+import { DEFAULT_HYPERPARAMETERS, type Hyperparameters } from '../src/ui/hyper/hyperparameters';
+
+const SAMPLE = SAMPLE_DATASET_NAME;
+
+test.describe.configure({ mode: 'serial' });
+/** SwiftShader runs shaders on the CPU: a pause waits for the steps already queued. */
+const LONG = { timeout: 120_000 };
+test.setTimeout(300_000);
+
+function runUrl(hyper: Partial<Hyperparameters>): string {
+  const share = encodeShareHash({
+    spec: tinyClassroom({ width: 4 }),
+    hyper: {
+      ...DEFAULT_HYPERPARAMETERS,
+      batchSize: 8,
+      epochs: 1,
+      trainLimit: 40,
+      testLimit: 16,
+      evalEverySteps: 0,
+      seed: 7,
+      ...hyper,
+    },
+  });
+  return `/?test-hooks${share}`;
+}
+
+/** Waits until the app has installed the shipped sample (without creating the database). */
+async function waitForSample(page: Page): Promise<void> {
+  await page.waitForFunction(
+    async (name) => {
+      const dbs = await indexedDB.databases();
+      if (!dbs.some((d) => d.name === 'dmrnet-datasets')) return false;
+      const db = await new Promise<IDBDatabase>((resolve, reject) => {
+        const req = indexedDB.open('dmrnet-datasets');
+        req.onsuccess = () => resolve(req.result);
+        req.onerror = () => reject(req.error);
+      });
+      try {
+        if (!db.objectStoreNames.contains('manifests')) return false;
+        const found = await new Promise((resolve) => {
+          const req = db.transaction('manifests').objectStore('manifests').get(name);
+          req.onsuccess = () => resolve(req.result);
+          req.onerror = () => resolve(undefined);
+        });
+        return found !== undefined;
+      } finally {
+        db.close();
+      }
+    },
+    SAMPLE,
+    { timeout: 120_000, polling: 1000 },
+  );
+}
+
+async function openApp(page: Page, hyper: Partial<Hyperparameters>): Promise<void> {
+  await page.goto(runUrl(hyper));
+  await expect(page.getByRole('status', { name: 'Training backend' })).toHaveText(/^WebGPU/, {
+    timeout: 60_000,
+  });
+  await waitForSample(page);
+}
+
+/** The training panel (other panels have buttons of the same names). */
+const panel = (page: Page) => page.locator('.training-panel');
+
+/** Starts a run of the URL's network and returns its id. */
+async function startRun(page: Page): Promise<string> {
+  await panel(page).getByLabel('Dataset').fill(SAMPLE);
+  const before = await panel(page).locator('[data-testid^="select-run-"]').count();
+  await panel(page).getByRole('button', { name: 'Start run' }).click();
+  await expect(panel(page).locator('[data-testid^="select-run-"]')).toHaveCount(before + 1);
+  const id = await panel(page).getByTestId('training-run').getAttribute('data-run-id');
+  expect(id).toBeTruthy();
+  return id!;
+}
+
+async function stepOf(page: Page): Promise<number> {
+  const text = (await panel(page).getByTestId('run-step').textContent()) ?? '';
+  return Number(/^(\d+)/.exec(text)?.[1] ?? NaN);
+}
+
+async function waitForStep(page: Page, atLeast: number, timeout = 240_000): Promise<void> {
+  await expect
+    .poll(() => stepOf(page), { timeout, intervals: [500] })
+    .toBeGreaterThanOrEqual(atLeast);
+}
+
+async function tensorCount(page: Page): Promise<number> {
+  return page.evaluate(async () => {
+    const hooks = (globalThis as { __dmrnetTest?: { memory(): Promise<{ numTensors: number }> } })
+      .__dmrnetTest;
+    if (!hooks) throw new Error('test hooks missing');
+    return (await hooks.memory()).numTensors;
+  });
+}
+
+interface Stored {
+  history: RunHistory;
+  checkpointStep: number | null;
+  weights: number[][];
+}
+
+/** A run's record and checkpoint as stored in IndexedDB "dmrnet-runs". */
+async function stored(page: Page, runId: string): Promise<Stored> {
+  return page.evaluate(async (id) => {
+    const db = await new Promise<IDBDatabase>((resolve, reject) => {
+      const req = indexedDB.open('dmrnet-runs');
+      req.onsuccess = () => resolve(req.result);
+      req.onerror = () => reject(req.error);
+    });
+    const get = (store: string) =>
+      new Promise<Record<string, unknown> | undefined>((resolve, reject) => {
+        const req = db.transaction(store).objectStore(store).get(id);
+        req.onsuccess = () => resolve(req.result as Record<string, unknown> | undefined);
+        req.onerror = () => reject(req.error);
+      });
+    const record = await get('runs');
+    const checkpoint = await get('checkpoints');
+    db.close();
+    const weights = (checkpoint?.weights as { values: Float32Array }[] | undefined) ?? [];
+    return {
+      history: record?.history as RunHistory,
+      checkpointStep: (record?.checkpointStep as number | null) ?? null,
+      weights: weights.map((w) => Array.from(w.values)),
+    };
+  }, runId);
+}
+
+/** A history without the wall-clock speed, which differs from run to run. */
+function curves(history: RunHistory) {
+  return {
+    train: history.train.map(({ step, loss, error, lr }) => ({ step, loss, error, lr })),
+    test: history.test,
+  };
+}
+
+test('trains on the shipped sample: metrics arrive, pause and resume, tensor count flat over 50 steps', async ({
+  page,
+}) => {
+  await openApp(page, { trainLimit: 8 * 64, epochs: 1 });
+  const id = await startRun(page);
+  const status = panel(page).getByTestId('run-status');
+  await expect(status).toHaveText('running');
+  // The first train point (5 steps) shows a real loss, then keep going.
+  await expect(panel(page).getByTestId('run-train-loss')).toHaveText(/^\d+\.\d{4}$/, {
+    timeout: 180_000,
+  });
+
+  await panel(page).getByRole('button', { name: 'Pause' }).click();
+  await expect(status).toHaveText('paused');
+  await expect(panel(page).getByTestId('run-checkpoint')).toHaveText(/^step \d+$/, LONG);
+  const pausedAt = await stepOf(page);
+  await expect(panel(page).getByTestId('run-checkpoint')).toHaveText(`step ${pausedAt}`);
+  const tensorsBefore = await tensorCount(page);
+
+  await panel(page).getByRole('button', { name: 'Resume' }).click();
+  await expect(status).toHaveText('running');
+  await waitForStep(page, pausedAt + 50);
+  await panel(page).getByRole('button', { name: 'Pause' }).click();
+  await expect(status).toHaveText('paused');
+  await expect(panel(page).getByTestId('run-checkpoint')).not.toHaveText(`step ${pausedAt}`, LONG);
+  expect(await stepOf(page)).toBeGreaterThanOrEqual(pausedAt + 50);
+  expect(await tensorCount(page)).toBe(tensorsBefore);
+
+  const record = await stored(page, id);
+  expect(record.history.train.length).toBeGreaterThanOrEqual(10);
+  expect(record.history.train.every((p) => Number.isFinite(p.loss))).toBe(true);
+  await panel(page).getByRole('button', { name: 'Stop' }).click();
+  await expect(status).toHaveText('stopped');
+});
+
+test('a reload mid-run resumes from the checkpoint exactly: same curves, same weights', async ({
+  page,
+}) => {
+  const hyper = { trainLimit: 40, epochs: 2 }; // 5 steps an epoch, 10 in all
+  await openApp(page, hyper);
+  const straight = await startRun(page);
+  const status = panel(page).getByTestId('run-status');
+  await expect(status).toHaveText('finished', { timeout: 240_000 });
+  const reference = await stored(page, straight);
+  expect(reference.history.test.map((p) => p.step)).toEqual([5, 10]);
+
+  const resumed = await startRun(page);
+  await waitForStep(page, 2);
+  await panel(page).getByRole('button', { name: 'Pause' }).click();
+  await expect(status).toHaveText('paused');
+  await expect(panel(page).getByTestId('run-checkpoint')).toHaveText(/^step \d+$/, LONG);
+  const checkpointAt = await stepOf(page);
+  await panel(page).getByRole('button', { name: 'Resume' }).click();
+  await waitForStep(page, checkpointAt + 1);
+
+  // The tab goes away mid-run: everything after the checkpoint is lost and must be redone.
+  await page.reload();
+  await panel(page).getByTestId(`select-run-${resumed}`).click();
+  await expect(status).toHaveText('paused');
+  await expect(panel(page).getByTestId('run-message')).toContainText(
+    `resume continues from its checkpoint at step`,
+  );
+  await panel(page).getByRole('button', { name: 'Resume' }).click();
+  await expect(status).toHaveText('finished', { timeout: 240_000 });
+
+  const again = await stored(page, resumed);
+  expect(curves(again.history)).toEqual(curves(reference.history));
+  expect(again.weights.length).toBeGreaterThan(0);
+  expect(again.weights).toEqual(reference.weights);
+});
+
+test('a destroyed GPU device is recovered from the last checkpoint and the run finishes', async ({
+  page,
+}) => {
+  await openApp(page, { trainLimit: 24, epochs: 3 }); // 3 steps an epoch, 9 in all
+  const id = await startRun(page);
+  await expect(panel(page).getByTestId('run-checkpoint')).toHaveText(/step [36]/, {
+    timeout: 240_000,
+  });
+  await page.evaluate(async () => {
+    const hooks = (globalThis as { __dmrnetTest?: { destroyDevice(): Promise<unknown> } })
+      .__dmrnetTest;
+    await hooks!.destroyDevice();
+  });
+  await expect(panel(page).getByTestId('training-notice')).toContainText('GPU device was lost');
+  await expect(panel(page).getByTestId('run-status')).toHaveText('finished', { timeout: 240_000 });
+  const record = await stored(page, id);
+  const steps = record.history.test.map((p) => p.step);
+  expect(steps).toEqual([3, 6, 9]);
+  expect(record.history.test.every((p) => Number.isFinite(p.loss))).toBe(true);
+});
+
+test('a huge learning rate pauses the run and says to lower it', async ({ page }) => {
+  await openApp(page, { trainLimit: 80, epochs: 1 });
+  await startRun(page);
+  await waitForStep(page, 1);
+  await panel(page).getByLabel('Learning rate').fill('1e9');
+  await panel(page).getByRole('button', { name: 'Set rate' }).click();
+  await expect(panel(page).getByTestId('run-status')).toHaveText('paused', { timeout: 180_000 });
+  await expect(panel(page).getByTestId('run-message')).toContainText('Lower the learning rate');
+});
