@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { fromPaper } from '../model/presets';
 import { MetricsImportError, parseMetrics } from './metrics';
 
 const CSV = `epoch,step,lr,train_loss,train_error,test_loss,test_error,images_per_sec,elapsed_s
@@ -10,6 +11,7 @@ describe('PyTorch metrics import', () => {
   it('reads train.py CSV into the run history (test points only where evaluated)', () => {
     const m = parseMetrics(CSV, 'runs/x/metrics.csv');
     expect(m.name).toBe('metrics');
+    expect(m.spec).toBeNull();
     expect(m.history.train).toEqual([
       { step: 10, epoch: 1, loss: 2.39, error: 0.917, lr: 0.1, imagesPerSecond: 242.9 },
       { step: 15, epoch: 1.5, loss: 2.33, error: 0.915, lr: 0.01, imagesPerSecond: 335.3 },
@@ -29,6 +31,7 @@ describe('PyTorch metrics import', () => {
       amp: false,
       device: 'cpu',
       epochs: 400,
+      spec: fromPaper({ arch: 'dmrnet', L: 12 }),
       rows: [
         {
           epoch: 1,
@@ -47,6 +50,8 @@ describe('PyTorch metrics import', () => {
     expect(m.name).toBe('DMRNet L=12');
     expect(m.facts).toMatchObject({ params: 349402, worldSize: 2, dataset: 'cifar10', amp: false });
     expect(m.history.test).toEqual([{ step: 781, epoch: 1, loss: 1.2, error: 0.43 }]);
+    expect(m.spec).toEqual(fromPaper({ arch: 'dmrnet', L: 12 }));
+    expect(parseMetrics(JSON.stringify({ ...doc, spec: { version: 9 } })).spec).toBeNull();
   });
 
   it('accepts accuracy columns instead of errors', () => {

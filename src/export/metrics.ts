@@ -8,6 +8,8 @@
  * columns are accepted instead of the errors (error = 1 - accuracy).
  * JSON: {"format": "dmrnet-playground-metrics", "version": 1, ...facts, "rows": [rows as above]}.
  */
+import { validateSpec } from '../model/schema';
+import type { NetworkSpec } from '../model/spec';
 import type { RunHistory, TestPoint, TrainPoint } from '../protocol';
 
 export const METRICS_FORMAT = 'dmrnet-playground-metrics';
@@ -33,6 +35,8 @@ export interface ImportedMetrics {
   name: string;
   source: 'pytorch';
   facts: ImportedRunFacts;
+  /** The network train.py trained (JSON only; null for CSV or an invalid spec). */
+  spec: NetworkSpec | null;
   history: RunHistory;
 }
 
@@ -189,10 +193,12 @@ export function parseMetrics(text: string, fileName = 'metrics'): ImportedMetric
       device: str(d.device),
       epochs: int(d.epochs),
     };
+    const checked = d.spec === undefined ? null : validateSpec(d.spec);
     return {
       name: facts.network || base,
       source: 'pytorch',
       facts,
+      spec: checked?.ok ? checked.spec : null,
       history: toHistory(rows as Row[], (i) => `${fileName}, row ${i + 1}`),
     };
   }
@@ -201,6 +207,7 @@ export function parseMetrics(text: string, fileName = 'metrics'): ImportedMetric
     name: base,
     source: 'pytorch',
     facts: empty,
+    spec: null,
     history: toHistory(rows, (i) => `${fileName}, line ${i + 2}`),
   };
 }

@@ -105,6 +105,7 @@ describe.skipIf(!hasTorch)('train.py (PyTorch, torchrun, CPU)', () => {
       params: 39346,
     });
     expect(json.name).toBe(tinyClassroom({ width: 8 }).name);
+    expect(json.spec).toEqual(tinyClassroom({ width: 8 }));
     expect(csv.history).toEqual(json.history);
     const last = json.history.train.at(-1);
     expect(last?.step).toBe(4);

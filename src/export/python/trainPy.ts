@@ -251,7 +251,7 @@ def main(argv=None):
     meta = {"format": METRICS_FORMAT, "version": 1, "source": "pytorch", "network": spec.get("name", ""),
             "dataset": args.dataset, "params": params, "world_size": d.world, "batch_size": args.batch_size,
             "amp": use_amp, "device": torch.cuda.get_device_name(d.device) if use_cuda else "cpu",
-            "torch": torch.__version__, "epochs": args.epochs}
+            "torch": torch.__version__, "epochs": args.epochs, "spec": spec}
     if d.main:
         print("%s: %d parameters, %s, %d train / %d test images, %d process(es) on %s, batch %d (%d each)%s"
               % (meta["network"], params, args.dataset, train_x.shape[0], test_x.shape[0], d.world,
