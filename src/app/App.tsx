@@ -46,19 +46,31 @@ function Section({
   );
 }
 
+/** Only these re-render on a slider move: the name and the counts (the rest defers). */
+function CurrentName() {
+  const name = useAppStore((s) => s.editor.spec.name);
+  return (
+    <span className="current-net" data-testid="current-network">
+      {name}
+    </span>
+  );
+}
+
+function CurrentStats() {
+  const spec = useAppStore((s) => s.editor.spec);
+  const batch = useAppStore((s) => s.editor.hyper.batchSize);
+  return <NetworkStats spec={spec} batch={batch} />;
+}
+
 export function App() {
   useShareHash();
   const classroom = useAppStore((s) => s.editor.classroom);
-  const spec = useAppStore((s) => s.editor.spec);
-  const batch = useAppStore((s) => s.editor.hyper.batchSize);
   if (classroom) return <ClassroomMode />;
   return (
     <div className="app">
       <Header />
       <nav className="app-toolbar" aria-label="Playground">
-        <span className="current-net" data-testid="current-network">
-          {spec.name}
-        </span>
+        <CurrentName />
         <button type="button" onClick={() => setClassroom(true)}>
           Classroom mode
         </button>
@@ -70,7 +82,7 @@ export function App() {
           <NetworkEditor />
         </Section>
         <Section id="drawing" title="Drawing (Figure 2) and counts" className="area-graph">
-          <NetworkStats spec={spec} batch={batch} />
+          <CurrentStats />
           <GraphPanel />
         </Section>
         <Section id="paths" title="Path lengths" className="area-paths">

@@ -15,7 +15,8 @@ import type { Hyperparameters } from '../ui/hyper/hyperparameters';
 import { useAppStore } from './store';
 import type { EditorSlice, PresetChoice } from './editorSlice';
 import { tryFromPaper } from '../model/presets';
-import { validateSpec } from '../model/schema';
+import { LIMITS } from '../model/schema';
+import { analysisOf } from '../ui/network/useAnalysis';
 import { decodeShareHash, encodeShareHash } from './urlState';
 
 type Editor = EditorSlice['editor'];
@@ -61,12 +62,26 @@ export function choosePreset(patch: Partial<PresetChoice>): void {
     notify(`That network cannot be built: ${built.errors.join('; ')}.`, 'error');
     return;
   }
-  const valid = validateSpec(built.spec);
-  if (!valid.ok) {
-    notify(`That network was not made: ${valid.errors.slice(0, 3).join('; ')}.`, 'error');
+  // fromPaper builds only well-formed networks; what is left to check is the schema's caps.
+  // They are read from the same cached analysis the counts show, so a slider move analyzes
+  // the network once (validateSpec would analyze it a second time).
+  const a = analysisOf(built.spec, LIMITS.memoryBatch);
+  const problems: string[] = [];
+  if (a.params > LIMITS.params.max) {
+    problems.push(
+      `it has ${a.params.toLocaleString('en-US')} parameters, more than the ${LIMITS.params.max.toLocaleString('en-US')} allowed`,
+    );
+  }
+  if (a.activationBytes + a.weightBytes > LIMITS.memoryBytes.max) {
+    problems.push(
+      `training it would need more than ${LIMITS.memoryBytes.max / 1024 ** 3} GiB at batch ${LIMITS.memoryBatch}`,
+    );
+  }
+  if (problems.length > 0) {
+    notify(`That network was not made: ${problems.join('; ')} (lower L, the width or K).`, 'error');
     return;
   }
-  setEditor({ preset: next, spec: valid.spec, expanded: [], selected: null });
+  setEditor({ preset: next, spec: built.spec, expanded: [], selected: null });
 }
 
 /** The L slider's step: L/3 ResNet blocks or L/6 two-branch blocks per stage. */

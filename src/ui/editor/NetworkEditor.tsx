@@ -1,5 +1,5 @@
-import { useId, useState, type DragEvent, type KeyboardEvent } from 'react';
-import type { BlockSpec } from '../../model/spec';
+import { memo, useDeferredValue, useId, useState, type DragEvent, type KeyboardEvent } from 'react';
+import type { BlockSpec, StageSpec } from '../../model/spec';
 import { useAppStore } from '../../state/store';
 import {
   addBlock,
@@ -163,14 +163,35 @@ function BlockInspector() {
 }
 
 function StageList({ stage }: { stage: number }) {
-  const s = useAppStore((st) => st.editor.spec.stages[stage]);
+  // Deferred: a slider that regenerates 48 blocks updates the counts first, the lists next
+  // (memo keeps the urgent render from redrawing the lists with the old network).
+  const s = useDeferredValue(useAppStore((st) => st.editor.spec.stages[stage]));
   const widen = useAppStore((st) => st.editor.spec.widen);
-  const selected = useAppStore((st) => st.editor.selected);
+  const sel = useAppStore((st) => st.editor.selected);
   const total = useAppStore((st) => st.editor.spec.stages.length);
+  if (!s) return null;
+  const selectedIndex = sel?.stage === stage ? sel.index : null;
+  return (
+    <StageListView stage={stage} s={s} widen={widen} selectedIndex={selectedIndex} total={total} />
+  );
+}
+
+const StageListView = memo(function StageListView({
+  stage,
+  s,
+  widen,
+  selectedIndex,
+  total,
+}: {
+  stage: number;
+  s: StageSpec;
+  widen: number;
+  selectedIndex: number | null;
+  total: number;
+}) {
   const [over, setOver] = useState<number | null>(null);
   const widthId = useId();
   const headingId = useId();
-  if (!s) return null;
   const n = s.blocks.length;
 
   const move = (index: number, dir: -1 | 1, keepFocus = false) => {
@@ -240,7 +261,7 @@ function StageList({ stage }: { stage: number }) {
         }}
       >
         {s.blocks.map((b, i) => {
-          const isSel = selected?.stage === stage && selected.index === i;
+          const isSel = selectedIndex === i;
           const name = `block ${i + 1} of stage ${stage + 1}`;
           return (
             <li
@@ -313,7 +334,7 @@ function StageList({ stage }: { stage: number }) {
       </ol>
     </section>
   );
-}
+});
 
 function focusSelectedBlock(): void {
   requestAnimationFrame(() => {

@@ -1,3 +1,5 @@
+import { memo, useDeferredValue } from 'react';
+import type { PinnedNetwork } from '../../state/editorSlice';
 import { useAppStore } from '../../state/store';
 import { pinCurrent, unpin, MAX_PINNED } from '../../state/editorActions';
 import { PathHistogramChart, type PathHistogram } from '../charts/PathHistogramChart';
@@ -20,8 +22,23 @@ function histogramOf(id: string, label: string, spec: NetworkSpec, i: number): P
 
 /** Figure 3: the current network's path lengths, overlaid with up to two pinned networks. */
 export function PathPanel({ height }: { height?: number }) {
-  const spec = useAppStore((s) => s.editor.spec);
+  // Deferred: the counts commit first, the chart follows in the next render (React's
+  // useDeferredValue), so a slider never waits for recharts; memo keeps the urgent render
+  // from redrawing the chart with the old network.
+  const spec = useDeferredValue(useAppStore((s) => s.editor.spec));
   const pinned = useAppStore((s) => s.editor.pinned);
+  return <PathPanelView spec={spec} pinned={pinned} height={height} />;
+}
+
+const PathPanelView = memo(function PathPanelView({
+  spec,
+  pinned,
+  height,
+}: {
+  spec: NetworkSpec;
+  pinned: readonly PinnedNetwork[];
+  height: number | undefined;
+}) {
   const a = analysisOf(spec);
   const histograms = [
     histogramOf('current', `${spec.name} (current)`, spec, 0),
@@ -61,4 +78,4 @@ export function PathPanel({ height }: { height?: number }) {
       </div>
     </div>
   );
-}
+});

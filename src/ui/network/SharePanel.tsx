@@ -1,11 +1,16 @@
-import { useEffect, useId, useState } from 'react';
+import { memo, useDeferredValue, useEffect, useId, useState } from 'react';
 import { useAppStore } from '../../state/store';
-import { shareUrl } from '../../state/urlState';
+import { shareUrl, type SharedState } from '../../state/urlState';
 
 /** The share link of the current network and hyperparameters; the page URL follows it. */
 export function SharePanel() {
-  const spec = useAppStore((s) => s.editor.spec);
-  const hyper = useAppStore((s) => s.editor.hyper);
+  // Deferred like the histogram: compressing the link must not delay the counts.
+  const spec = useDeferredValue(useAppStore((s) => s.editor.spec));
+  const hyper = useDeferredValue(useAppStore((s) => s.editor.hyper));
+  return <ShareView spec={spec} hyper={hyper} />;
+}
+
+const ShareView = memo(function ShareView({ spec, hyper }: SharedState) {
   const [status, setStatus] = useState('');
   const id = useId();
   const url = shareUrl(window.location, { spec, hyper });
@@ -47,4 +52,4 @@ export function SharePanel() {
       </p>
     </div>
   );
-}
+});
