@@ -14,12 +14,14 @@ import { SharePanel } from '../ui/network/SharePanel';
 import { Notices } from '../ui/network/Notices';
 import { HyperForm } from '../ui/hyper/HyperForm';
 import { RunsPanel } from '../ui/runs/RunsPanel';
+import { ExportPanel } from '../ui/export/ExportPanel';
 import { TrainingCharts } from '../ui/runs/TrainingCharts';
 import { ClassroomMode } from '../ui/classroom/ClassroomMode';
 
 /** Opens a shared link on load and when the hash is edited by hand. */
 function useShareHash(): void {
   useEffect(() => {
+    void import('../ui/data/datasetActions').then((m) => m.ensureSampleInstalled());
     loadShareHash(window.location.hash);
     const onHash = () => loadShareHash(window.location.hash);
     window.addEventListener('hashchange', onHash);
@@ -97,6 +99,7 @@ export function App() {
         </div>
         <Section id="runs" title="Runs" className="area-runs">
           <RunsPanel />
+          <ExportPanel />
         </Section>
         <Section id="charts" title="Charts" className="area-charts">
           <TrainingCharts />

@@ -1,0 +1,68 @@
+/**
+ * The PyTorch export from the page: the project of the editor's network (or of a run, with
+ * that run's weights from its last checkpoint in IndexedDB) as a .zip download, and a PyTorch
+ * run's metrics imported into the training slice beside the browser runs.
+ */
+import { parseMetrics } from '../../export/metrics';
+import { exportPyTorchProject, slug } from '../../export/project';
+import type { ExportDataset } from '../../export/readme';
+import type { NamedTensor } from '../../export/safetensors';
+import { zipProject } from '../../export/zip';
+import type { NetworkSpec } from '../../model/spec';
+import { useAppStore } from '../../state/store';
+import { applyRunUpdate } from '../../state/trainingActions';
+import { loadCheckpoint, openRunsDb } from '../../train/checkpoint';
+import { IMPORTED_RUN_PREFIX, importedRunSummary } from './importedRun';
+
+/** The weights of a run's last checkpoint (trainable, then BN running averages), by name. */
+async function runWeights(runId: string): Promise<NamedTensor[]> {
+  const db = await openRunsDb();
+  try {
+    const ckpt = await loadCheckpoint(db, runId);
+    if (!ckpt)
+      throw new Error('this run has no checkpoint yet: let it train a little, then pause it');
+    return [...ckpt.weights, ...ckpt.running].map((t) => ({
+      name: t.name,
+      shape: t.shape,
+      data: t.values,
+    }));
+  } finally {
+    db.close();
+  }
+}
+
+function download(bytes: Uint8Array, fileName: string): void {
+  const url = URL.createObjectURL(new Blob([bytes as BlobPart], { type: 'application/zip' }));
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = fileName;
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}
+
+/** Builds and downloads the project; resolves to the file name (throws with a clear message). */
+export async function downloadPyTorchProject(
+  spec: NetworkSpec,
+  dataset: ExportDataset,
+  runId: string | null,
+): Promise<string> {
+  const weights = runId ? await runWeights(runId) : undefined;
+  const files = exportPyTorchProject(spec, { dataset, weights });
+  const folder = `${slug(spec.name)}-pytorch`;
+  download(zipProject(files, folder), `${folder}.zip`);
+  return `${folder}.zip`;
+}
+
+let imported = 0;
+
+/** Reads metrics.csv / metrics.json into a finished run of the charts; returns its name. */
+export async function importPyTorchMetrics(file: File): Promise<string> {
+  const metrics = parseMetrics(await file.text(), file.name);
+  const id = `${IMPORTED_RUN_PREFIX}${Date.now()}-${++imported}`;
+  const state = useAppStore.getState();
+  const run = importedRunSummary(metrics, state.editor.spec, id);
+  useAppStore.setState((s) => ({ training: applyRunUpdate(s.training, run, metrics.history) }));
+  return run.config.name;
+}
