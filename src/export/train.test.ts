@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'fflate';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cifar100Bin, svhnMat } from '../data/testing/formats';
 import { tinyClassroom } from '../model/presets';
 import { parseMetrics } from './metrics';
 import { exportPyTorchProject } from './project';
@@ -168,5 +169,44 @@ for folder in sys.argv[1:]:
     expect(m?.err).toContain('cifar-10-binary.tar.gz');
     expect(e?.code).toBe(2);
     expect(e?.err).toMatch(/no CIFAR-10 binary files in .*empty/);
+  }, 120_000);
+
+  it('data.py reads CIFAR-100 binary and SVHN .mat (plain and compressed) in the official layouts', async () => {
+    const c100 = join(root, 'cifar-100-binary');
+    const svhn = join(root, 'svhn');
+    mkdirSync(c100);
+    mkdirSync(svhn);
+    writeFileSync(join(c100, 'train.bin'), cifar100Bin(30));
+    writeFileSync(join(c100, 'test.bin'), cifar100Bin(12));
+    writeFileSync(join(svhn, 'train_32x32.mat'), svhnMat(25, false));
+    writeFileSync(join(svhn, 'test_32x32.mat'), svhnMat(13, true));
+    // Fixture image i: first pixel (R, G, B) = (i & 255, i >> 8, label); labels i % 100 (fine)
+    // and i % 10 (SVHN, stored as 10 for the digit 0).
+    const harness = String.raw`
+import json, sys
+sys.path.insert(0, ".")
+import data
+out = {}
+for name, folder in (("cifar100", sys.argv[1]), ("svhn", sys.argv[2])):
+    (x, y), (tx, ty) = data.load_dataset(name, folder)
+    out[name] = {"shape": list(x.shape), "test": list(tx.shape), "labels": y.tolist(), "testLabels": ty.tolist(),
+                 "first": [[int(v) for v in x[i, :, 0, 0]] for i in range(len(y))]}
+print(json.dumps(out))
+`;
+    const r = await run(['-c', harness, root, svhn], project);
+    expect(r.code, r.err).toBe(0);
+    const got = JSON.parse(r.out) as Record<
+      string,
+      { shape: number[]; test: number[]; labels: number[]; testLabels: number[]; first: number[][] }
+    >;
+    const range = (n: number, mod: number) => Array.from({ length: n }, (_, i) => i % mod);
+    expect(got.cifar100?.shape).toEqual([30, 3, 32, 32]);
+    expect(got.cifar100?.test).toEqual([12, 3, 32, 32]);
+    expect(got.cifar100?.labels).toEqual(range(30, 100));
+    expect(got.cifar100?.first).toEqual(range(30, 100).map((l, i) => [i, 0, l]));
+    expect(got.svhn?.shape).toEqual([25, 3, 32, 32]);
+    expect(got.svhn?.labels).toEqual(range(25, 10));
+    expect(got.svhn?.testLabels).toEqual(range(13, 10));
+    expect(got.svhn?.first).toEqual(range(25, 10).map((l, i) => [i, 0, l]));
   }, 120_000);
 });
