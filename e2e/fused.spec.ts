@@ -1,0 +1,49 @@
+import { expect, test } from '@playwright/test';
+
+type BenchWindow = { __benchResult?: unknown; __benchError?: string };
+
+interface Report {
+  diffs: { name: string; maxAbsDiff: number; maxAbsReference: number }[];
+  lossCurve: { fused: number[]; reference: number[] };
+  tensorsAfterStep: number[];
+}
+
+// The fused WebGPU kernels (src/train/fused) against tfjs's CPU backend, in a real worker on
+// SwiftShader: values and gradients of each kernel, then 20 steps of a tiny DMRNet.
+test('fused kernels and the fused step match the unfused tfjs computation', async ({ page }) => {
+  test.setTimeout(120_000);
+  await page.goto('/bench.html?mode=check');
+  await page.waitForFunction(
+    () => {
+      const w = window as unknown as BenchWindow;
+      return w.__benchResult ?? w.__benchError;
+    },
+    null,
+    {
+      timeout: 110_000,
+    },
+  );
+  const error = await page.evaluate(() => (window as unknown as BenchWindow).__benchError);
+  expect(error).toBeUndefined();
+  const report = (await page.evaluate(
+    () => (window as unknown as BenchWindow).__benchResult,
+  )) as Report;
+  // Every kernel is compared: optimizer, augmentation, and 4 BN variants with their gradients.
+  expect(report.diffs.length).toBeGreaterThanOrEqual(30);
+  for (const d of report.diffs) {
+    expect(d.maxAbsReference, d.name).toBeGreaterThan(0);
+    expect(d.maxAbsDiff, d.name).toBeLessThan(1e-4 * Math.max(1, d.maxAbsReference));
+  }
+  const { fused, reference } = report.lossCurve;
+  expect(fused).toHaveLength(20);
+  expect(reference).toHaveLength(20);
+  fused.forEach((loss, i) => {
+    expect(Number.isFinite(loss)).toBe(true);
+    expect(Math.abs(loss - reference[i]!), `step ${i}`).toBeLessThan(
+      1e-3 * Math.max(1, reference[i]!),
+    );
+  });
+  // No tensor leaks: the count is flat from the second step on.
+  const counts = report.tensorsAfterStep.slice(1);
+  expect(Math.max(...counts)).toBe(Math.min(...counts));
+});

@@ -1,0 +1,196 @@
+/// <reference lib="webworker" />
+/**
+ * The benchmark, in a worker like the trainer: the fused step (fused augmentation + fused
+ * BN/add/ReLU + one-dispatch optimizer) against a tfjs-layers `trainOnBatch` of the same
+ * network (augmented with src/train/augment.ts's tfjs ops), same backend, batch and data,
+ * steps alternated so both see the same machine load.
+ *
+ * - Dispatches: `GPUComputePassEncoder.prototype.dispatchWorkgroups` is wrapped and counted.
+ * - Host ms: JavaScript time to issue a step, from its start to the loss read-back's
+ *   `mapAsync` (the first GPU wait), so the GPU's own time is not counted.
+ * - Images/s: batch x steps / the summed wall time of the steps, each ending when its
+ *   loss is on the CPU (as a trainer that charts the loss does).
+ * Data: seeded random pixels and labels (the throughput does not depend on the pictures).
+ */
+import * as tf from '@tensorflow/tfjs';
+import { planNetwork } from '../model/plan';
+import { fromPaper, tinyClassroom } from '../model/presets';
+import type { NetworkSpec } from '../model/spec';
+import { augmentAndNormalize, drawAugmentation, imagesToTensor } from '../train/augment';
+import { initBackend } from '../train/backend';
+import { augmentFused, packPixels } from '../train/fused/augment';
+import { createFusedTrainer } from '../train/fused/step';
+import { createRng } from '../train/rng';
+import { PAPER_SGD } from '../train/step';
+import { layersModel } from './layersBaseline';
+import type { BenchReport, BenchRequest, StepTimes, WorkerReply } from './messages';
+import { seededWeights, variablesFrom } from './weights';
+
+declare const self: DedicatedWorkerGlobalScope;
+
+const reply = (m: WorkerReply) => self.postMessage(m);
+
+const MEAN = [0.4914, 0.4822, 0.4465];
+const STD = [0.247, 0.2435, 0.2616];
+const LR = 0.05;
+
+let dispatches = 0;
+let firstMapAt: number | null = null;
+
+function instrument(): void {
+  const proto = GPUComputePassEncoder.prototype;
+  const dispatchWorkgroups = proto.dispatchWorkgroups;
+  proto.dispatchWorkgroups = function (
+    this: GPUComputePassEncoder,
+    x: number,
+    y?: number,
+    z?: number,
+  ) {
+    dispatches++;
+    return dispatchWorkgroups.call(this, x, y, z);
+  };
+  const mapAsync = GPUBuffer.prototype.mapAsync;
+  GPUBuffer.prototype.mapAsync = function (
+    this: GPUBuffer,
+    mode: number,
+    offset?: number,
+    size?: number,
+  ) {
+    firstMapAt ??= performance.now();
+    return mapAsync.call(this, mode, offset, size);
+  };
+}
+
+interface Batch {
+  pixels: Uint8Array;
+  labels: Int32Array;
+  params: ReturnType<typeof drawAugmentation>;
+}
+
+function batches(spec: NetworkSpec, batch: number, count: number): Batch[] {
+  const { height, width, channels } = spec.input;
+  return Array.from({ length: count }, (_, s) => {
+    const rng = createRng(100 + s);
+    return {
+      pixels: Uint8Array.from({ length: batch * height * width * channels }, () => rng.int(256)),
+      labels: Int32Array.from({ length: batch }, () => rng.int(spec.classes)),
+      params: drawAugmentation(createRng(200 + s), batch, 4),
+    };
+  });
+}
+
+interface Sample {
+  wallMs: number;
+  hostMs: number;
+  dispatches: number;
+}
+
+async function timed(step: () => Promise<void>): Promise<Sample> {
+  const d0 = dispatches;
+  firstMapAt = null;
+  const t0 = performance.now();
+  await step();
+  const t1 = performance.now();
+  return { wallMs: t1 - t0, hostMs: (firstMapAt ?? t1) - t0, dispatches: dispatches - d0 };
+}
+
+async function benchNetwork(
+  spec: NetworkSpec,
+  batch: number,
+  req: BenchRequest,
+  label: string,
+): Promise<{ times: StepTimes; firstStepMs: number }> {
+  const { height, width, channels } = spec.input;
+  const shape: [number, number, number, number] = [batch, height, width, channels];
+  const data = batches(spec, batch, req.warmup + req.steps);
+
+  const net = variablesFrom(seededWeights(spec, 1));
+  const trainer = createFusedTrainer(net, PAPER_SGD);
+  const engineStep = async (b: Batch) => {
+    const packed = tf.tensor1d(packPixels(b.pixels), 'int32');
+    const labels = tf.tensor1d(b.labels, 'int32');
+    const x = augmentFused(packed, shape, b.params, MEAN, STD);
+    const out = trainer.step(x, labels, LR);
+    tf.dispose([packed, labels, x, out.correct]);
+    await out.loss.data();
+    out.loss.dispose();
+  };
+
+  const model = layersModel(planNetwork(spec), PAPER_SGD.weightDecay, LR);
+  const baselineStep = async (b: Batch) => {
+    const { x, y } = tf.tidy(() => {
+      const raw = imagesToTensor(b.pixels, batch, height, width, channels);
+      return {
+        x: augmentAndNormalize(raw, b.params, MEAN, STD),
+        y: tf.oneHot(tf.tensor1d(b.labels, 'int32'), spec.classes),
+      };
+    });
+    await model.trainOnBatch(x, y);
+    tf.dispose([x, y]);
+  };
+
+  let firstStepMs = 0;
+  for (let s = 0; s < req.warmup; s++) {
+    reply({ type: 'progress', message: `${label}: warm-up ${s + 1}/${req.warmup}` });
+    const e = await timed(() => engineStep(data[s]!));
+    if (s === 0) firstStepMs = e.wallMs;
+    await timed(() => baselineStep(data[s]!));
+  }
+  const engine: Sample[] = [];
+  const baseline: Sample[] = [];
+  for (let s = req.warmup; s < req.warmup + req.steps; s++) {
+    reply({ type: 'progress', message: `${label}: step ${s - req.warmup + 1}/${req.steps}` });
+    engine.push(await timed(() => engineStep(data[s]!)));
+    baseline.push(await timed(() => baselineStep(data[s]!)));
+  }
+  trainer.dispose();
+  net.dispose();
+  model.dispose();
+
+  const sum = (xs: Sample[], k: keyof Sample) => xs.reduce((a, x) => a + x[k], 0);
+  const n = req.steps;
+  const engineImagesPerSec = (batch * n * 1000) / sum(engine, 'wallMs');
+  const baselineImagesPerSec = (batch * n * 1000) / sum(baseline, 'wallMs');
+  const round = (v: number, d = 2) => Math.round(v * 10 ** d) / 10 ** d;
+  return {
+    firstStepMs: round(firstStepMs, 0),
+    times: {
+      engineImagesPerSec: round(engineImagesPerSec),
+      baselineImagesPerSec: round(baselineImagesPerSec),
+      ratio: round(engineImagesPerSec / baselineImagesPerSec),
+      engineDispatchesPerStep: round(sum(engine, 'dispatches') / n, 1),
+      baselineDispatchesPerStep: round(sum(baseline, 'dispatches') / n, 1),
+      engineHostMsPerStep: round(sum(engine, 'hostMs') / n, 1),
+      baselineHostMsPerStep: round(sum(baseline, 'hostMs') / n, 1),
+    },
+  };
+}
+
+self.addEventListener('message', (event: MessageEvent<BenchRequest>) => {
+  const req = event.data;
+  (async () => {
+    const init = await initBackend(['webgpu']);
+    instrument();
+    const tinySpec = tinyClassroom();
+    const l12 = fromPaper({ arch: 'dmrnet', L: 12 });
+    const tiny = await benchNetwork(tinySpec, req.tinyBatch, req, 'tiny');
+    const big = await benchNetwork(l12, req.l12Batch, req, 'L=12');
+    const report: Omit<BenchReport, 'mainThreadLongTasks'> = {
+      backend: `${init.backend} (${init.adapter?.architecture || init.adapter?.vendor || 'unknown adapter'})`,
+      tiny: tiny.times,
+      l12: big.times,
+      firstStepMs: tiny.firstStepMs,
+      setup: {
+        tinyNetwork: tinySpec.name,
+        l12Network: l12.name,
+        tinyBatch: req.tinyBatch,
+        l12Batch: req.l12Batch,
+        measuredSteps: req.steps,
+        warmupSteps: req.warmup,
+      },
+    };
+    reply({ type: 'bench', report });
+  })().catch((e: unknown) =>
+    reply({ type: 'error', message: e instanceof Error ? (e.stack ?? e.message) : String(e) }),
+  );
+});

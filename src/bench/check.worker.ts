@@ -1,0 +1,22 @@
+/// <reference lib="webworker" />
+/** Runs the fused-kernel checks (./checks.ts) on WebGPU in a real worker, for e2e/fused.spec.ts. */
+import { initBackend } from '../train/backend';
+import { runChecks } from './checks';
+import type { WorkerReply } from './messages';
+
+declare const self: DedicatedWorkerGlobalScope;
+
+const reply = (m: WorkerReply) => self.postMessage(m);
+
+self.addEventListener('message', () => {
+  (async () => {
+    const report = await initBackend(['webgpu']);
+    if (report.backend !== 'webgpu') throw new Error('no WebGPU in this worker');
+    reply({
+      type: 'check',
+      report: await runChecks((message) => reply({ type: 'progress', message })),
+    });
+  })().catch((e: unknown) =>
+    reply({ type: 'error', message: e instanceof Error ? (e.stack ?? e.message) : String(e) }),
+  );
+});

@@ -1,0 +1,277 @@
+/**
+ * Each fused kernel against the unfused tfjs computation, the reference run on tfjs's CPU
+ * backend from the same arrays: values, gradients, running averages, and the loss curve of
+ * 20 training steps of a tiny DMRNet.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { tinyClassroom } from '../model/presets';
+import type { NamedVariable } from '../model/network';
+import { drawAugmentation, type AugmentParams } from '../train/augment';
+import { augmentFused, augmentReference, packPixels } from '../train/fused/augment';
+import { bnAddReluFused, bnAddReluReference } from '../train/fused/bnAddRelu';
+import { FusedNesterov } from '../train/fused/nesterov';
+import { createReferenceTrainer } from '../train/fused/reference';
+import { createFusedTrainer, type FusedTrainer } from '../train/fused/step';
+import { createRng } from '../train/rng';
+import { applySgdUpdate, createOptimizerSlots, decays, type SgdConfig } from '../train/step';
+import type { CheckReport, KernelDiff } from './messages';
+import { seededWeights, variablesFrom } from './weights';
+
+type Arrays = Record<string, Float32Array>;
+
+function randomArray(n: number, seed: number, scale = 1): Float32Array {
+  const rng = createRng(seed);
+  return Float32Array.from({ length: n }, () => (rng.next() * 2 - 1) * scale);
+}
+
+async function read(tensors: Record<string, tf.Tensor>): Promise<Arrays> {
+  const out: Arrays = {};
+  for (const [k, t] of Object.entries(tensors)) out[k] = (await t.data()) as Float32Array;
+  tf.dispose(Object.values(tensors));
+  return out;
+}
+
+function compare(prefix: string, fused: Arrays, ref: Arrays): KernelDiff[] {
+  return Object.keys(ref).map((k) => {
+    const a = fused[k]!;
+    const b = ref[k]!;
+    let d = a.length === b.length ? 0 : Infinity;
+    let m = 0;
+    for (let i = 0; i < b.length; i++) {
+      d = Math.max(d, Math.abs(a[i]! - b[i]!));
+      m = Math.max(m, Math.abs(b[i]!));
+    }
+    return {
+      name: `${prefix}.${k}`,
+      maxAbsDiff: Number.isNaN(d) ? Infinity : d,
+      maxAbsReference: m,
+    };
+  });
+}
+
+async function onBackend<T>(name: string, f: () => Promise<T>): Promise<T> {
+  await tf.setBackend(name);
+  return f();
+}
+
+/** BN + add + ReLU, each variant: forward, the four gradients, the running averages. */
+async function checkBnAddRelu(residual: boolean, relu: boolean): Promise<KernelDiff[]> {
+  const shape: [number, number, number, number] = [3, 5, 7, 6];
+  const size = 3 * 5 * 7 * 6;
+  const xs = randomArray(size, 1, 2);
+  const rs = randomArray(size, 2);
+  const dys = randomArray(size, 3);
+  const gs = randomArray(6, 4).map((v) => 1 + v / 2);
+  const bs = randomArray(6, 5, 0.5);
+  const run = async (fused: boolean): Promise<Arrays> => {
+    const x = tf.tensor4d(xs, shape);
+    const r = residual ? tf.tensor4d(rs, shape) : null;
+    const dy = tf.tensor4d(dys, shape);
+    const g = tf.tensor1d(gs);
+    const b = tf.tensor1d(bs);
+    const runMean = tf.variable(tf.zeros([6]), false);
+    const runVar = tf.variable(tf.ones([6]), false);
+    const o = { relu, eps: 2e-5 };
+    const f = (xi: tf.Tensor, gi: tf.Tensor, bi: tf.Tensor, ri?: tf.Tensor): tf.Tensor4D => {
+      const args = [
+        xi as tf.Tensor4D,
+        gi as tf.Tensor1D,
+        bi as tf.Tensor1D,
+        (ri ?? null) as tf.Tensor4D | null,
+      ] as const;
+      if (fused)
+        return bnAddReluFused(...args, {
+          ...o,
+          running: { mean: runMean, variance: runVar, momentum: 0.9 },
+        });
+      const out = bnAddReluReference(...args, o);
+      runMean.assign(runMean.mul(0.9).add(out.mean.mul(0.1)));
+      runVar.assign(runVar.mul(0.9).add(out.variance.mul(0.1)));
+      return out.y;
+    };
+    const inputs = r ? [x, g, b, r] : [x, g, b];
+    const { value, grads } = tf.valueAndGrads((...a: tf.Tensor[]) => {
+      const y = f(a[0]!, a[1]!, a[2]!, a[3]);
+      return tf.sum(tf.mul(y, dy));
+    })(inputs);
+    const yOnly = tf.tidy(() => {
+      // The forward alone (another batch-statistics pass: updates the running averages again).
+      const y = f(x, g, b, r ?? undefined);
+      return y;
+    });
+    const out: Record<string, tf.Tensor> = {
+      y: yOnly,
+      dx: grads[0]!,
+      dgamma: grads[1]!,
+      dbeta: grads[2]!,
+      runningMean: runMean,
+      runningVar: runVar,
+    };
+    if (r) out.dresidual = grads[3]!;
+    const arrays = await read(out);
+    tf.dispose([value, x, dy, g, b, ...(r ? [r] : [])]);
+    return arrays;
+  };
+  const ref = await onBackend('cpu', () => run(false));
+  const fused = await onBackend('webgpu', () => run(true));
+  return compare(
+    `bnAddRelu(${residual ? 'res' : 'nores'},${relu ? 'relu' : 'norelu'})`,
+    fused,
+    ref,
+  );
+}
+
+/** Three Nesterov steps with weight decay on four weights, against step.ts's update. */
+async function checkNesterov(): Promise<KernelDiff[]> {
+  const shapes: Record<string, number[]> = {
+    'a.conv.weight': [3, 3, 4, 8],
+    'a.bn.gamma': [8],
+    'a.bn.beta': [8],
+    'fc.bias': [10],
+  };
+  const config: SgdConfig = { momentum: 0.9, weightDecay: 0.01, nesterov: true };
+  const lrs = [0.1, 0.05, 0.2];
+  const run = async (fused: boolean): Promise<Arrays> => {
+    const trainable: NamedVariable[] = Object.entries(shapes).map(([name, shape], i) => ({
+      name,
+      variable: tf.variable(
+        tf.tensor(
+          randomArray(
+            shape.reduce((a, b) => a * b),
+            10 + i,
+          ),
+          shape,
+        ),
+      ),
+    }));
+    const opt = fused
+      ? new FusedNesterov(
+          trainable.map(({ name, variable }) => ({
+            variable,
+            weightDecay: decays(name) ? config.weightDecay : 0,
+          })),
+          config.momentum,
+          config.nesterov,
+        )
+      : null;
+    const slots = fused ? null : createOptimizerSlots(trainable);
+    lrs.forEach((lr, s) => {
+      const grads = trainable.map((v, i) =>
+        tf.tensor(randomArray(v.variable.size, 100 * s + i), v.variable.shape),
+      );
+      if (opt) opt.step(grads, lr);
+      else {
+        const byName: Record<string, tf.Tensor> = {};
+        trainable.forEach((v, i) => (byName[v.variable.name] = grads[i]!));
+        applySgdUpdate(trainable, slots!, byName, lr, config);
+      }
+      tf.dispose(grads);
+    });
+    const out: Record<string, tf.Tensor> = {};
+    for (const v of trainable) out[v.name] = v.variable;
+    const arrays = await read(out);
+    opt?.dispose();
+    slots?.dispose();
+    return arrays;
+  };
+  const ref = await onBackend('cpu', () => run(false));
+  const fused = await onBackend('webgpu', () => run(true));
+  return compare('nesterov', fused, ref);
+}
+
+async function checkAugment(): Promise<KernelDiff[]> {
+  const shape: [number, number, number, number] = [6, 8, 8, 3];
+  const rng = createRng(7);
+  const pixels = Uint8Array.from({ length: 6 * 8 * 8 * 3 }, () => rng.int(256));
+  const params: AugmentParams = drawAugmentation(createRng(8), 6, 4);
+  const mean = [0.49, 0.48, 0.45];
+  const std = [0.25, 0.24, 0.26];
+  const ref = await onBackend('cpu', () =>
+    read({ out: augmentReference(pixels, shape, params, mean, std) }),
+  );
+  const fused = await onBackend('webgpu', async () => {
+    const packed = tf.tensor1d(packPixels(pixels), 'int32');
+    const out = augmentFused(packed, shape, params, mean, std);
+    packed.dispose();
+    return read({ out });
+  });
+  return compare('augment', fused, ref);
+}
+
+/** Same weights, data and augmentation: 20 steps of each, losses per step. */
+async function lossCurves(
+  steps: number,
+  progress: (message: string) => void,
+): Promise<{ fused: number[]; reference: number[]; tensors: number[] }> {
+  const spec = tinyClassroom({ width: 4 });
+  const weights = seededWeights(spec, 42);
+  const batch = 8;
+  const shape: [number, number, number, number] = [batch, 32, 32, 3];
+  const config: SgdConfig = { momentum: 0.9, weightDecay: 1e-4, nesterov: true };
+  const mean = [0.4914, 0.4822, 0.4465];
+  const std = [0.247, 0.2435, 0.2616];
+  const data = (s: number) => {
+    const rng = createRng(1000 + s);
+    const pixels = Uint8Array.from({ length: batch * 32 * 32 * 3 }, () => rng.int(256));
+    const labels = Int32Array.from({ length: batch }, () => rng.int(10));
+    return { pixels, labels, params: drawAugmentation(createRng(2000 + s), batch, 4) };
+  };
+  const run = async (fused: boolean) => {
+    const net = variablesFrom(weights);
+    const trainer: FusedTrainer = fused
+      ? createFusedTrainer(net, config)
+      : createReferenceTrainer(net, config);
+    const losses: number[] = [];
+    const tensors: number[] = [];
+    for (let s = 0; s < steps; s++) {
+      const d = data(s);
+      const labels = tf.tensor1d(d.labels, 'int32');
+      let x: tf.Tensor4D;
+      if (fused) {
+        const packed = tf.tensor1d(packPixels(d.pixels), 'int32');
+        x = augmentFused(packed, shape, d.params, mean, std);
+        packed.dispose();
+      } else {
+        x = augmentReference(d.pixels, shape, d.params, mean, std);
+      }
+      const out = trainer.step(x, labels, 0.05);
+      losses.push((await out.loss.data())[0]!);
+      progress(`${fused ? 'fused' : 'reference'} step ${s}: ${losses[s]}`);
+      tf.dispose([x, labels, out.loss, out.correct]);
+      tensors.push(tf.memory().numTensors);
+    }
+    trainer.dispose();
+    net.dispose();
+    return { losses, tensors };
+  };
+  const reference = await onBackend('cpu', () => run(false));
+  const fused = await onBackend('webgpu', () => run(true));
+  return { fused: fused.losses, reference: reference.losses, tensors: fused.tensors };
+}
+
+export async function runChecks(
+  progress: (message: string) => void,
+  steps = 20,
+): Promise<CheckReport> {
+  const t0 = performance.now();
+  const diffs: KernelDiff[] = [];
+  progress('optimizer');
+  diffs.push(...(await checkNesterov()));
+  progress('augmentation');
+  diffs.push(...(await checkAugment()));
+  for (const residual of [true, false]) {
+    for (const relu of [true, false]) {
+      progress(`bn residual=${residual} relu=${relu}`);
+      diffs.push(...(await checkBnAddRelu(residual, relu)));
+    }
+  }
+  progress('loss curves');
+  const curves = await lossCurves(steps, progress);
+  return {
+    backend: 'webgpu',
+    diffs,
+    lossCurve: { fused: curves.fused, reference: curves.reference },
+    tensorsAfterStep: curves.tensors,
+    ms: performance.now() - t0,
+  };
+}

@@ -1,0 +1,53 @@
+/** Messages between the bench page (bench.html) and its workers. */
+
+export interface KernelDiff {
+  /** What was compared, e.g. "bnAddRelu(res, relu).dgamma". */
+  name: string;
+  /** Max |fused - reference| over all values (reference: tfjs's CPU backend). */
+  maxAbsDiff: number;
+  /** Largest |reference| value, for scale. */
+  maxAbsReference: number;
+}
+
+export interface CheckReport {
+  backend: string;
+  diffs: KernelDiff[];
+  /** Loss per step of the fused step (WebGPU) and the unfused step (CPU), same seed. */
+  lossCurve: { fused: number[]; reference: number[] };
+  /** tf.memory().numTensors after each fused step (flat when nothing leaks). */
+  tensorsAfterStep: number[];
+  ms: number;
+}
+
+export interface StepTimes {
+  engineImagesPerSec: number;
+  baselineImagesPerSec: number;
+  ratio: number;
+  engineDispatchesPerStep: number;
+  baselineDispatchesPerStep: number;
+  engineHostMsPerStep: number;
+  baselineHostMsPerStep: number;
+}
+
+export interface BenchReport {
+  backend: string;
+  tiny: StepTimes;
+  l12: StepTimes;
+  mainThreadLongTasks: number;
+  firstStepMs: number;
+  /** How it was measured (batch sizes, steps), so the numbers can be read. */
+  setup: Record<string, number | string>;
+}
+
+export type WorkerReply =
+  | { type: 'check'; report: CheckReport }
+  | { type: 'bench'; report: Omit<BenchReport, 'mainThreadLongTasks'> }
+  | { type: 'progress'; message: string }
+  | { type: 'error'; message: string };
+
+export interface BenchRequest {
+  tinyBatch: number;
+  l12Batch: number;
+  steps: number;
+  warmup: number;
+}

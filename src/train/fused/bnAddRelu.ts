@@ -1,0 +1,219 @@
+/**
+ * Batch norm (batch statistics) + residual add + ReLU as one program forward and one
+ * backward: the paper's "every + sits between BN and ReLU" (x' = ReLU(BN(h) + r), Eq. 1 and 3).
+ * Unfused, tfjs spends a dozen dispatches on the forward (moments, normalisation, add, relu)
+ * and some twenty on the gradient of that chain.
+ *
+ * Layout NHWC, so a channel is every C-th value; one workgroup owns one channel: it reduces
+ * mean and variance (two passes, for accuracy), then normalises. The forward also writes
+ * [mean | 1/sqrt(var+eps) | gamma] for the backward and, when given the running averages,
+ * updates them in place (running = momentum * running + (1 - momentum) * batch).
+ */
+import * as tf from '@tensorflow/tfjs';
+import { dispatch, emptyTensor } from './runtime';
+
+const WG = 256;
+
+const REDUCE_WGSL = /* wgsl */ `
+fn reduce2(t: u32, a: f32, b: f32) -> vec2<f32> {
+  redA[t] = a;
+  redB[t] = b;
+  workgroupBarrier();
+  for (var k = ${WG / 2}u; k > 0u; k = k >> 1u) {
+    if (t < k) {
+      redA[t] = redA[t] + redA[t + k];
+      redB[t] = redB[t] + redB[t + k];
+    }
+    workgroupBarrier();
+  }
+  let r = vec2<f32>(redA[0], redB[0]);
+  workgroupBarrier();
+  return r;
+}`;
+
+function forwardCode(residual: boolean, relu: boolean, running: boolean): string {
+  let b = 0;
+  const decl: string[] = [
+    `@group(0) @binding(${b++}) var<storage, read> x: array<f32>;`,
+    `@group(0) @binding(${b++}) var<storage, read> gamma: array<f32>;`,
+    `@group(0) @binding(${b++}) var<storage, read> beta: array<f32>;`,
+  ];
+  if (residual) decl.push(`@group(0) @binding(${b++}) var<storage, read> res: array<f32>;`);
+  decl.push(`@group(0) @binding(${b++}) var<storage, read_write> y: array<f32>;`);
+  decl.push(`@group(0) @binding(${b++}) var<storage, read_write> stats: array<f32>;`);
+  if (running) {
+    decl.push(`@group(0) @binding(${b++}) var<storage, read_write> runMean: array<f32>;`);
+    decl.push(`@group(0) @binding(${b++}) var<storage, read_write> runVar: array<f32>;`);
+  }
+  decl.push(`@group(0) @binding(${b++}) var<uniform> u: U;`);
+  return /* wgsl */ `
+struct U { m: u32, c: u32, eps: f32, momentum: f32 }
+${decl.join('\n')}
+var<workgroup> redA: array<f32, ${WG}>;
+var<workgroup> redB: array<f32, ${WG}>;
+${REDUCE_WGSL}
+@compute @workgroup_size(${WG})
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) t: u32) {
+  let c = wid.x;
+  var s = 0.0;
+  for (var i = t; i < u.m; i = i + ${WG}u) { s = s + x[i * u.c + c]; }
+  let mean = reduce2(t, s, 0.0).x / f32(u.m);
+  var q = 0.0;
+  for (var i = t; i < u.m; i = i + ${WG}u) { let d = x[i * u.c + c] - mean; q = q + d * d; }
+  let variance = reduce2(t, q, 0.0).x / f32(u.m);
+  let inv = inverseSqrt(variance + u.eps);
+  let g = gamma[c];
+  let scale = g * inv;
+  let shift = beta[c] - mean * scale;
+  for (var i = t; i < u.m; i = i + ${WG}u) {
+    let j = i * u.c + c;
+    var v = x[j] * scale + shift;
+    ${residual ? 'v = v + res[j];' : ''}
+    ${relu ? 'v = max(v, 0.0);' : ''}
+    y[j] = v;
+  }
+  if (t == 0u) {
+    stats[c] = mean;
+    stats[u.c + c] = inv;
+    stats[2u * u.c + c] = g;
+    ${running ? 'runMean[c] = u.momentum * runMean[c] + (1.0 - u.momentum) * mean;' : ''}
+    ${running ? 'runVar[c] = u.momentum * runVar[c] + (1.0 - u.momentum) * variance;' : ''}
+  }
+}`;
+}
+
+function backwardCode(relu: boolean, residualGrad: boolean): string {
+  let b = 0;
+  const decl: string[] = [
+    `@group(0) @binding(${b++}) var<storage, read> dy: array<f32>;`,
+    `@group(0) @binding(${b++}) var<storage, read> x: array<f32>;`,
+  ];
+  if (relu) decl.push(`@group(0) @binding(${b++}) var<storage, read> y: array<f32>;`);
+  decl.push(`@group(0) @binding(${b++}) var<storage, read> stats: array<f32>;`);
+  decl.push(`@group(0) @binding(${b++}) var<storage, read_write> dx: array<f32>;`);
+  decl.push(`@group(0) @binding(${b++}) var<storage, read_write> dgamma: array<f32>;`);
+  decl.push(`@group(0) @binding(${b++}) var<storage, read_write> dbeta: array<f32>;`);
+  if (residualGrad)
+    decl.push(`@group(0) @binding(${b++}) var<storage, read_write> dres: array<f32>;`);
+  decl.push(`@group(0) @binding(${b++}) var<uniform> u: U;`);
+  const dz = relu ? 'select(0.0, dy[j], y[j] > 0.0)' : 'dy[j]';
+  return /* wgsl */ `
+struct U { m: u32, c: u32 }
+${decl.join('\n')}
+var<workgroup> redA: array<f32, ${WG}>;
+var<workgroup> redB: array<f32, ${WG}>;
+${REDUCE_WGSL}
+@compute @workgroup_size(${WG})
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) t: u32) {
+  let c = wid.x;
+  let mean = stats[c];
+  let inv = stats[u.c + c];
+  let g = stats[2u * u.c + c];
+  var s1 = 0.0;
+  var s2 = 0.0;
+  for (var i = t; i < u.m; i = i + ${WG}u) {
+    let j = i * u.c + c;
+    let dz = ${dz};
+    ${residualGrad ? 'dres[j] = dz;' : ''}
+    s1 = s1 + dz;
+    s2 = s2 + dz * (x[j] - mean) * inv;
+  }
+  let sums = reduce2(t, s1, s2);
+  let m = f32(u.m);
+  let k = g * inv / m;
+  for (var i = t; i < u.m; i = i + ${WG}u) {
+    let j = i * u.c + c;
+    let dz = ${dz};
+    let xh = (x[j] - mean) * inv;
+    dx[j] = k * (m * dz - sums.x - xh * sums.y);
+  }
+  if (t == 0u) {
+    dbeta[c] = sums.x;
+    dgamma[c] = sums.y;
+  }
+}`;
+}
+
+export interface BnActOptions {
+  relu: boolean;
+  /** 2e-5 in the authors' code. */
+  eps: number;
+  /** Running averages to update in place during the forward (training only). */
+  running?: { mean: tf.Variable; variance: tf.Variable; momentum: number };
+}
+
+/**
+ * y = [ReLU](BN(x) [+ residual]) with batch statistics; differentiable in x, gamma, beta and
+ * the residual. One dispatch forward, one backward.
+ */
+export function bnAddReluFused(
+  x: tf.Tensor4D,
+  gamma: tf.Tensor1D,
+  beta: tf.Tensor1D,
+  residual: tf.Tensor4D | null,
+  o: BnActOptions,
+): tf.Tensor4D {
+  const c = x.shape[3];
+  const m = x.size / c;
+  const hasRes = residual !== null;
+  const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const save = args[args.length - 1] as tf.GradSaveFunc;
+    const [xi, gi, bi] = args as tf.Tensor[];
+    const ri = hasRes ? (args[3] as tf.Tensor) : null;
+    const y = emptyTensor<tf.Rank.R4>(x.shape);
+    const stats = emptyTensor<tf.Rank.R1>([3 * c]);
+    const bindings: tf.TensorInfo[] = [xi!, gi!, bi!];
+    if (ri) bindings.push(ri);
+    bindings.push(y, stats);
+    if (o.running) bindings.push(o.running.mean, o.running.variance);
+    dispatch({
+      code: forwardCode(hasRes, o.relu, !!o.running),
+      bindings,
+      uniforms: [{ u32: m }, { u32: c }, { f32: o.eps }, { f32: o.running?.momentum ?? 0 }],
+      workgroups: [c],
+    });
+    save(o.relu ? [xi!, stats, y] : [xi!, stats]);
+    return {
+      value: y,
+      gradFunc: (dy: tf.Tensor4D, saved: tf.Tensor[]) => {
+        const [sx, sstats, sy] = saved;
+        const residualGrad = hasRes && o.relu;
+        const dx = emptyTensor<tf.Rank.R4>(x.shape);
+        const dgamma = emptyTensor<tf.Rank.R1>([c]);
+        const dbeta = emptyTensor<tf.Rank.R1>([c]);
+        const dres = residualGrad ? emptyTensor<tf.Rank.R4>(x.shape) : null;
+        const b: tf.TensorInfo[] = [dy, sx!];
+        if (o.relu) b.push(sy!);
+        b.push(sstats!, dx, dgamma, dbeta);
+        if (dres) b.push(dres);
+        dispatch({
+          code: backwardCode(o.relu, residualGrad),
+          bindings: b,
+          uniforms: [{ u32: m }, { u32: c }],
+          workgroups: [c],
+        });
+        const grads: tf.Tensor[] = [dx, dgamma, dbeta];
+        if (hasRes) grads.push(dres ?? dy.clone());
+        return grads;
+      },
+    };
+  });
+  const inputs: tf.Tensor[] = [x, gamma, beta];
+  if (residual) inputs.push(residual);
+  return op(...inputs) as tf.Tensor4D;
+}
+
+/** The same computation with plain tfjs ops (the reference, and the step on other backends). */
+export function bnAddReluReference(
+  x: tf.Tensor4D,
+  gamma: tf.Tensor1D,
+  beta: tf.Tensor1D,
+  residual: tf.Tensor4D | null,
+  o: BnActOptions,
+): { y: tf.Tensor4D; mean: tf.Tensor1D; variance: tf.Tensor1D } {
+  const { mean, variance } = tf.moments(x, [0, 1, 2]);
+  let y = tf.batchNorm(x, mean, variance, beta, gamma, o.eps) as tf.Tensor4D;
+  if (residual) y = tf.add(y, residual);
+  if (o.relu) y = tf.relu(y);
+  return { y, mean: mean as tf.Tensor1D, variance: variance as tf.Tensor1D };
+}

@@ -1,0 +1,93 @@
+/**
+ * The fused training step: the same step as src/train/step.ts's `trainStep` (forward in
+ * training mode, softmax cross-entropy, gradients, Nesterov SGD with weight decay, BN running
+ * averages), with every BN [+ add] [+ ReLU] one dispatch each way, the running averages
+ * updated inside the BN kernel, and the whole optimizer one dispatch.
+ * WebGPU only: other backends keep `trainStep`.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { BuiltNetwork, NamedVariable } from '../../model/network';
+import { planNetwork } from '../../model/plan';
+import { countCorrect, crossEntropy, decays, type SgdConfig, type StepOutput } from '../step';
+import { bnAddReluFused } from './bnAddRelu';
+import { forwardLogits, type WeightLookup } from './forward';
+import { FusedNesterov } from './nesterov';
+
+/** Authors' code: BN eps 2e-5, moving-average momentum 0.9. */
+export const BN_EPS = 2e-5;
+export const BN_MOMENTUM = 0.9;
+
+export type TrainableNetwork = Pick<BuiltNetwork, 'spec' | 'trainable' | 'nonTrainable'>;
+
+export interface FusedTrainer {
+  /** One step on a normalised NHWC batch; the caller disposes the outputs. */
+  step(x: tf.Tensor4D, labels: tf.Tensor1D, lr: number): StepOutput;
+  dispose(): void;
+}
+
+export function weightLookup(net: TrainableNetwork): WeightLookup {
+  const byName = new Map<string, tf.Variable>();
+  for (const v of [...net.trainable, ...net.nonTrainable]) byName.set(v.name, v.variable);
+  return (name) => {
+    const v = byName.get(name);
+    if (!v) throw new Error(`the network has no weight named ${name}`);
+    return v;
+  };
+}
+
+export function createFusedTrainer(net: TrainableNetwork, config: SgdConfig): FusedTrainer {
+  const plan = planNetwork(net.spec);
+  const weight = weightLookup(net);
+  const variables = net.trainable.map((v: NamedVariable) => v.variable);
+  const optimizer = new FusedNesterov(
+    net.trainable.map(({ name, variable }) => ({
+      variable,
+      weightDecay: decays(name) ? config.weightDecay : 0,
+    })),
+    config.momentum,
+    config.nesterov,
+  );
+  const bnTail = (h: tf.Tensor4D, bn: string, residual: tf.Tensor4D | null, relu: boolean) =>
+    bnAddReluFused(
+      h,
+      weight(`${bn}.gamma`) as tf.Tensor1D,
+      weight(`${bn}.beta`) as tf.Tensor1D,
+      residual,
+      {
+        relu,
+        eps: BN_EPS,
+        running: {
+          mean: weight(`${bn}.runningMean`) as tf.Variable,
+          variance: weight(`${bn}.runningVar`) as tf.Variable,
+          momentum: BN_MOMENTUM,
+        },
+      },
+    );
+  return {
+    step(x, labels, lr) {
+      let logitsKept: tf.Tensor2D | null = null;
+      const { value, grads } = tf.variableGrads(() => {
+        const logits = forwardLogits(plan, weight, x, bnTail);
+        logitsKept = tf.keep(logits);
+        return crossEntropy(logits, labels);
+      }, variables);
+      try {
+        optimizer.step(
+          variables.map((v) => {
+            const g = grads[v.name];
+            if (!g) throw new Error(`no gradient for ${v.name}: it does not reach the loss`);
+            return g;
+          }),
+          lr,
+        );
+        return { loss: value, correct: countCorrect(logitsKept!, labels) };
+      } finally {
+        tf.dispose(grads);
+        if (logitsKept) (logitsKept as tf.Tensor).dispose();
+      }
+    },
+    dispose() {
+      optimizer.dispose();
+    },
+  };
+}
