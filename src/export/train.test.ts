@@ -137,6 +137,25 @@ describe.skipIf(!hasTorch)('train.py (PyTorch, torchrun, CPU)', () => {
     expect(second.out).toMatch(/resumed from .*checkpoint\.pt at epoch 0, step 4/);
     const resumed = parseMetrics(readFileSync(join(out, 'metrics.json'), 'utf8'), 'metrics.json');
     expect(resumed.history.train.map((p) => p.step)).toEqual([4, 6]);
+
+    const evaluated = await run(
+      [
+        'train.py',
+        '--cpu',
+        '--data',
+        data,
+        '--out',
+        join(root, 'eval'),
+        '--eval-only',
+        '--weights',
+        join(out, 'weights.safetensors'),
+      ],
+      project,
+    );
+    expect(evaluated.code, evaluated.err).toBe(0);
+    expect(evaluated.out).toMatch(
+      /test loss [\d.]+ error [\d.]+ \(400 images, .*weights\.safetensors\)/,
+    );
   }, 240_000);
 
   it('says where to get the data when the data folder is missing', async () => {

@@ -56,6 +56,8 @@ def parse_args(argv):
     p.add_argument("--resume", nargs="?", const="auto",
                    help="continue from a checkpoint (default OUT/checkpoint.pt), at the step where it stopped")
     p.add_argument("--max-steps", type=int, default=0, help="stop after this many steps (smoke tests, benchmarks)")
+    p.add_argument("--eval-only", action="store_true",
+                   help="only evaluate (e.g. --weights from the playground) on the test set, then stop")
     p.add_argument("--eval-every", type=int, default=1, help="evaluate every N epochs (and always at the end)")
     p.add_argument("--svhn-no-extra", action="store_true", help="SVHN: train on train_32x32.mat only")
     p.add_argument("--svhn-holdout", action="store_true",
@@ -211,6 +213,14 @@ def main(argv=None):
     train_y = torch.from_numpy(train_y).to(d.device)
     test_x = torch.from_numpy(test_x).to(d.device)
     test_y = torch.from_numpy(test_y).to(d.device)
+
+    if args.eval_only:
+        loss, error = evaluate(model, test_x, test_y, mean, std, d, args.channels_last, use_amp)
+        if d.main:
+            print("test loss %.4f error %.4f (%d images, %s)"
+                  % (loss, error, test_x.shape[0], args.weights or "initial weights"))
+        d.close()
+        return
 
     ddp = torch.nn.parallel.DistributedDataParallel(
         model, device_ids=[d.local_rank] if use_cuda else None) if d.world > 1 else model
