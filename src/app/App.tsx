@@ -21,7 +21,6 @@ import { ClassroomMode } from '../ui/classroom/ClassroomMode';
 /** Opens a shared link on load and when the hash is edited by hand. */
 function useShareHash(): void {
   useEffect(() => {
-    void import('../ui/data/datasetActions').then((m) => m.ensureSampleInstalled());
     loadShareHash(window.location.hash);
     const onHash = () => loadShareHash(window.location.hash);
     window.addEventListener('hashchange', onHash);
