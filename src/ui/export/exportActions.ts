@@ -4,32 +4,14 @@
  * run's metrics imported into the training slice beside the browser runs.
  */
 import { parseMetrics } from '../../export/metrics';
-import { exportPyTorchProject, slug } from '../../export/project';
+import { slug } from '../../export/project';
 import type { ExportDataset } from '../../export/readme';
-import type { NamedTensor } from '../../export/safetensors';
 import { zipProject } from '../../export/zip';
 import type { NetworkSpec } from '../../model/spec';
 import { useAppStore } from '../../state/store';
 import { applyRunUpdate } from '../../state/trainingActions';
-import { loadCheckpoint, openRunsDb } from '../../train/checkpoint';
 import { IMPORTED_RUN_PREFIX, importedRunSummary } from './importedRun';
-
-/** The weights of a run's last checkpoint (trainable, then BN running averages), by name. */
-async function runWeights(runId: string): Promise<NamedTensor[]> {
-  const db = await openRunsDb();
-  try {
-    const ckpt = await loadCheckpoint(db, runId);
-    if (!ckpt)
-      throw new Error('this run has no checkpoint yet: let it train a little, then pause it');
-    return [...ckpt.weights, ...ckpt.running].map((t) => ({
-      name: t.name,
-      shape: t.shape,
-      data: t.values,
-    }));
-  } finally {
-    db.close();
-  }
-}
+import { projectFiles } from './runProject';
 
 function download(bytes: Uint8Array, fileName: string): void {
   const url = URL.createObjectURL(new Blob([bytes as BlobPart], { type: 'application/zip' }));
@@ -48,8 +30,7 @@ export async function downloadPyTorchProject(
   dataset: ExportDataset,
   runId: string | null,
 ): Promise<string> {
-  const weights = runId ? await runWeights(runId) : undefined;
-  const files = exportPyTorchProject(spec, { dataset, weights });
+  const files = await projectFiles(spec, dataset, runId);
   const folder = `${slug(spec.name)}-pytorch`;
   download(zipProject(files, folder), `${folder}.zip`);
   return `${folder}.zip`;

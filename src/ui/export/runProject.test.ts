@@ -1,0 +1,43 @@
+import 'fake-indexeddb/auto';
+import { describe, expect, it } from 'vitest';
+import { readSafetensors } from '../../export/safetensors';
+import { weightNames } from '../../model/plan';
+import { tinyClassroom } from '../../model/presets';
+import { openRunsDb, type CheckpointRecord } from '../../train/checkpoint';
+import { projectFiles } from './runProject';
+
+const DB = 'export-test-runs';
+
+describe('projectFiles', () => {
+  const spec = tinyClassroom({ width: 4 });
+  const stored = weightNames(spec).map((w, i) => ({
+    name: w.name,
+    shape: w.shape,
+    values: new Float32Array(w.shape.reduce((a, b) => a * b, 1)).fill(i),
+    trainable: w.trainable,
+  }));
+
+  it("puts a run's checkpoint weights (trainable and BN statistics) into weights.safetensors", async () => {
+    const db = await openRunsDb(DB);
+    const checkpoint = {
+      runId: 'r1',
+      step: 10,
+      weights: stored.filter((w) => w.trainable),
+      running: stored.filter((w) => !w.trainable),
+    } as unknown as CheckpointRecord;
+    await db.put('checkpoints', checkpoint);
+    db.close();
+    const files = await projectFiles(spec, 'cifar10', 'r1', DB);
+    const st = files.find((f) => f.path === 'weights.safetensors')?.contents as Uint8Array;
+    const back = readSafetensors(st);
+    expect(back.tensors.map((t) => t.name).sort()).toEqual(stored.map((w) => w.name).sort());
+    const gamma = back.tensors.find((t) => t.name === 'conv0.bn.gamma');
+    expect(gamma?.data[0]).toBe(stored.findIndex((w) => w.name === 'conv0.bn.gamma'));
+  });
+
+  it('says so when the run has no checkpoint, and exports the network alone without a run', async () => {
+    await expect(projectFiles(spec, 'cifar10', 'nope', DB)).rejects.toThrow(/no checkpoint yet/);
+    const files = await projectFiles(spec, 'cifar10', null, DB);
+    expect(files.some((f) => f.path === 'weights.safetensors')).toBe(false);
+  });
+});
