@@ -33,6 +33,11 @@ test('downloads the PyTorch project of the editor network and imports PyTorch me
   await expect(page.locator('section[aria-labelledby="runs-heading"]')).toContainText(
     'metrics (PyTorch)',
   );
+  await panel.getByRole('button', { name: 'Remove imported PyTorch runs (1)' }).click();
+  await expect(panel.getByRole('status')).toHaveText('Removed the imported runs.');
+  await expect(page.locator('section[aria-labelledby="runs-heading"]')).not.toContainText(
+    'metrics (PyTorch)',
+  );
 
   await input.setInputFiles({
     name: 'bad.csv',

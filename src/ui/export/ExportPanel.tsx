@@ -2,7 +2,7 @@ import { useId, useMemo, useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import type { ExportDataset } from '../../export/readme';
 import { useAppStore } from '../../state/store';
-import { downloadPyTorchProject, importPyTorchMetrics } from './exportActions';
+import { downloadPyTorchProject, importPyTorchMetrics, removeImportedRuns } from './exportActions';
 import { IMPORTED_RUN_PREFIX } from './importedRun';
 
 type Message = { kind: 'ok' | 'error'; text: string } | null;
@@ -40,6 +40,7 @@ export function ExportPanel() {
   const [message, setMessage] = useState<Message>(null);
   const ids = { dataset: useId(), run: useId(), file: useId() };
   const chosen = runs.find((r) => r.id === runId) ?? null;
+  const importedCount = order.filter((id) => id.startsWith(IMPORTED_RUN_PREFIX)).length;
 
   async function onDownload() {
     setBusy(true);
@@ -108,6 +109,17 @@ export function ExportPanel() {
           e.target.value = '';
         }}
       />
+      {importedCount > 0 && (
+        <button
+          type="button"
+          onClick={() => {
+            removeImportedRuns();
+            setMessage({ kind: 'ok', text: 'Removed the imported runs.' });
+          }}
+        >
+          Remove imported PyTorch runs ({importedCount})
+        </button>
+      )}
       {message && (
         <p
           role={message.kind === 'error' ? 'alert' : 'status'}

@@ -47,3 +47,15 @@ export async function importPyTorchMetrics(file: File): Promise<string> {
   useAppStore.setState((s) => ({ training: applyRunUpdate(s.training, run, metrics.history) }));
   return run.config.name;
 }
+
+/** Drops the imported PyTorch runs from the page (the worker never knew them). */
+export function removeImportedRuns(): void {
+  useAppStore.setState((s) => {
+    const t = s.training;
+    const keep = t.order.filter((id) => !id.startsWith(IMPORTED_RUN_PREFIX));
+    const runs = Object.fromEntries(keep.flatMap((id) => (t.runs[id] ? [[id, t.runs[id]]] : [])));
+    const selected =
+      t.selectedRunId && keep.includes(t.selectedRunId) ? t.selectedRunId : (keep[0] ?? null);
+    return { training: { ...t, runs, order: keep, selectedRunId: selected } };
+  });
+}
