@@ -134,14 +134,23 @@ async function benchNetwork(
     reply({ type: 'progress', message: `${label}: warm-up ${s + 1}/${req.warmup}` });
     const e = await timed(() => engineStep(data[s]!));
     if (s === 0) firstStepMs = e.wallMs;
-    await timed(() => baselineStep(data[s]!));
+    const b = await timed(() => baselineStep(data[s]!));
+    reply({
+      type: 'progress',
+      message: `${label}: warm-up engine ${e.wallMs.toFixed(0)} ms, baseline ${b.wallMs.toFixed(0)} ms`,
+    });
   }
   const engine: Sample[] = [];
   const baseline: Sample[] = [];
   for (let s = req.warmup; s < req.warmup + req.steps; s++) {
     reply({ type: 'progress', message: `${label}: step ${s - req.warmup + 1}/${req.steps}` });
-    engine.push(await timed(() => engineStep(data[s]!)));
-    baseline.push(await timed(() => baselineStep(data[s]!)));
+    const e = await timed(() => engineStep(data[s]!));
+    const b = await timed(() => baselineStep(data[s]!));
+    engine.push(e);
+    baseline.push(b);
+    const show = (x: Sample) =>
+      `${x.wallMs.toFixed(0)} ms, host ${x.hostMs.toFixed(0)} ms, ${x.dispatches} dispatches`;
+    reply({ type: 'progress', message: `${label}: engine ${show(e)}; baseline ${show(b)}` });
   }
   trainer.dispose();
   net.dispose();
@@ -174,7 +183,7 @@ self.addEventListener('message', (event: MessageEvent<BenchRequest>) => {
     const tinySpec = tinyClassroom();
     const l12 = fromPaper({ arch: 'dmrnet', L: 12 });
     const tiny = await benchNetwork(tinySpec, req.tinyBatch, req, 'tiny');
-    const big = await benchNetwork(l12, req.l12Batch, req, 'L=12');
+    const big = req.tinyOnly ? tiny : await benchNetwork(l12, req.l12Batch, req, 'L=12');
     const report: Omit<BenchReport, 'mainThreadLongTasks'> = {
       backend: `${init.backend} (${init.adapter?.architecture || init.adapter?.vendor || 'unknown adapter'})`,
       tiny: tiny.times,

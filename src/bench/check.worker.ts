@@ -2,16 +2,21 @@
 /** Runs the fused-kernel checks (./checks.ts) on WebGPU in a real worker, for e2e/fused.spec.ts. */
 import { initBackend } from '../train/backend';
 import { runChecks } from './checks';
+import { runProfile } from './profile';
 import type { WorkerReply } from './messages';
 
 declare const self: DedicatedWorkerGlobalScope;
 
 const reply = (m: WorkerReply) => self.postMessage(m);
 
-self.addEventListener('message', () => {
+self.addEventListener('message', (event: MessageEvent<{ profile?: boolean }>) => {
   (async () => {
     const report = await initBackend(['webgpu']);
     if (report.backend !== 'webgpu') throw new Error('no WebGPU in this worker');
+    if (event.data.profile) {
+      reply({ type: 'error', message: (await runProfile()).join('\n') });
+      return;
+    }
     reply({
       type: 'check',
       report: await runChecks((message) => reply({ type: 'progress', message })),

@@ -60,5 +60,6 @@ const request: BenchRequest = {
   l12Batch: num('l12Batch', 8),
   steps: num('steps', 3),
   warmup: num('warmup', 1),
+  tinyOnly: params.get('tinyOnly') === '1',
 };
-worker.postMessage(request);
+worker.postMessage(params.get('profile') === '1' ? { profile: true } : request);

@@ -50,4 +50,6 @@ export interface BenchRequest {
   l12Batch: number;
   steps: number;
   warmup: number;
+  /** Skip the L=12 network (quick runs while developing). */
+  tinyOnly: boolean;
 }
