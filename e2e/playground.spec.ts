@@ -2,6 +2,8 @@ import { expect, test, type Locator, type Page } from '@playwright/test';
 import { analyzeNetwork } from '../src/model/analysis';
 import { fromPaper, tinyClassroom } from '../src/model/presets';
 import type { NetworkSpec } from '../src/model/spec';
+import { encodeShareHash } from '../src/state/urlState';
+import { DEFAULT_HYPERPARAMETERS } from '../src/ui/hyper/hyperparameters';
 import { PlaygroundPage } from './playgroundPage';
 
 const paramsOf = (spec: NetworkSpec) => analyzeNetwork(spec).params;
@@ -239,4 +241,164 @@ test('classroom mode: Eq. 3 on the block, M^n = M, shorter paths, Figure 5', asy
   await app.shot('classroom-figure5');
   await room.getByRole('button', { name: 'Exit classroom mode' }).click();
   await expect(app.params).toBeVisible();
+});
+
+/** Waits until the app has installed the shipped sample in IndexedDB (as e2e/train.spec.ts). */
+async function waitForSample(page: Page, name: string): Promise<void> {
+  await page.waitForFunction(
+    async (dataset) => {
+      const dbs = await indexedDB.databases();
+      if (!dbs.some((d) => d.name === 'dmrnet-datasets')) return false;
+      const db = await new Promise<IDBDatabase>((resolve, reject) => {
+        const req = indexedDB.open('dmrnet-datasets');
+        req.onsuccess = () => resolve(req.result);
+        req.onerror = () => reject(req.error);
+      });
+      try {
+        if (!db.objectStoreNames.contains('manifests')) return false;
+        const found = await new Promise((resolve) => {
+          const req = db.transaction('manifests').objectStore('manifests').get(dataset);
+          req.onsuccess = () => resolve(req.result);
+          req.onerror = () => resolve(undefined);
+        });
+        return found !== undefined;
+      } finally {
+        db.close();
+      }
+    },
+    name,
+    { timeout: 120_000, polling: 1000 },
+  );
+}
+
+type LongTaskWindow = { __longTasks?: number[] };
+
+/** Records every main-thread task over 50 ms (the Long Tasks API). */
+function recordLongTasks(): void {
+  const w = window as unknown as LongTaskWindow;
+  w.__longTasks = [];
+  new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) w.__longTasks!.push(e.duration);
+  }).observe({ type: 'longtask', buffered: true });
+}
+
+const longTasks = (page: Page) =>
+  page.evaluate(() => [...((window as unknown as LongTaskWindow).__longTasks ?? [])]);
+
+const SAMPLE = 'CIFAR-10 sample';
+const LONG = { timeout: 150_000 };
+
+test('a tiny run trains and its charts grow; then a race of ResNet, DILNet and DMRNet', async ({
+  page,
+}, info) => {
+  test.setTimeout(300_000);
+  await page.addInitScript(recordLongTasks);
+  const app = new PlaygroundPage(page, info);
+  await app.open();
+  await waitForSample(page, SAMPLE);
+  await app.preset.selectOption({ label: 'Tiny classroom DMRNet (trains in seconds)' });
+  await page.getByTestId('stage-0').getByLabel('Width').fill('4');
+  await page.getByTestId('stage-1').getByLabel('Width').fill('8');
+  await page.getByTestId('stage-2').getByLabel('Width').fill('16');
+  const form = page.getByRole('form', { name: 'Hyperparameters' });
+  // A wrong value gets a message and is not used.
+  await form.getByLabel('Epochs').fill('0');
+  await expect(form.getByRole('alert')).toHaveText('Epochs must be a whole number from 1 to 400.');
+  await expect(form.getByLabel('Epochs')).toHaveAttribute('aria-invalid', 'true');
+  await app.tinyHyperparameters();
+  await expect(form.getByRole('alert')).toHaveCount(0);
+
+  const training = page.locator('.training-panel');
+  await training.getByLabel('Dataset').fill(SAMPLE);
+  const tasksBefore = (await longTasks(page)).length;
+  await training.getByRole('button', { name: 'Start run' }).click();
+  const rows = page.getByTestId('run-row');
+  await expect(rows).toHaveCount(1);
+  // The charts grow as the worker reports: a loss line, then a test error point.
+  await expect(page.getByTestId('chart-loss').locator('.recharts-line-curve')).toHaveCount(1, LONG);
+  await expect(rows.first()).toHaveAttribute('data-status', 'finished', LONG);
+  await expect(rows.first().getByTestId('run-best-error')).toHaveText(/^\d+\.\d\d%$/);
+  await expect(page.getByTestId('error-vs-path').locator('.recharts-scatter-symbol')).toHaveCount(
+    1,
+  );
+  const during = (await longTasks(page)).slice(tasksBefore);
+  console.log(
+    `[responsiveness] main-thread tasks over 50 ms while the run trained: ${during.length}` +
+      (during.length ? ` (longest ${Math.max(...during).toFixed(0)} ms)` : ''),
+  );
+  await app.shot('run-and-charts', page.locator('.area-charts'));
+
+  // One click: three networks of about equal parameter count race on the same data
+  // (two steps each here: SwiftShader runs the shaders on the CPU).
+  await app.tinyHyperparameters(2, 0);
+  await page.getByLabel('Race L').selectOption('6');
+  await page.getByLabel('Race base width').selectOption('4');
+  const raceBefore = (await longTasks(page)).length;
+  await page.getByRole('button', { name: 'Race ResNet, DILNet, DMRNet' }).click();
+  await expect(rows).toHaveCount(4);
+  await expect(
+    page.locator('.training-panel').getByRole('checkbox', { name: /Race mode/ }),
+  ).toBeChecked();
+  for (let i = 1; i < 4; i++)
+    await expect(rows.nth(i)).toHaveAttribute('data-status', 'finished', LONG);
+  const legend = (testId: string) => page.getByTestId(testId).locator('.recharts-legend-item');
+  await expect(legend('chart-loss')).toHaveCount(4);
+  await expect(page.getByTestId('error-vs-path').locator('.recharts-scatter-symbol')).toHaveCount(
+    4,
+  );
+  const raceTasks = (await longTasks(page)).slice(raceBefore);
+  console.log(
+    `[responsiveness] main-thread tasks over 50 ms during the race: ${raceTasks.length}` +
+      (raceTasks.length ? ` (longest ${Math.max(...raceTasks).toFixed(0)} ms)` : ''),
+  );
+  // Runs overlaid (Figure 7): hide one and the charts follow.
+  await page
+    .getByRole('group', { name: 'Runs in the charts' })
+    .getByRole('checkbox')
+    .first()
+    .uncheck();
+  await expect(legend('chart-loss')).toHaveCount(3);
+  await app.shot('race', page.locator('main'));
+  // Export: the CSV holds the numbers drawn.
+  const download = page.waitForEvent('download');
+  await page.getByRole('button', { name: 'Export Training loss data as CSV' }).click();
+  const csv = await (await download).path();
+  const { readFile } = await import('node:fs/promises');
+  const text = await readFile(csv, 'utf8');
+  expect(text.split('\r\n')[0]).toBe('series,epoch,loss');
+  expect(text.split('\r\n').length).toBeGreaterThan(3);
+  // Delete a finished run.
+  await rows
+    .first()
+    .getByRole('button', { name: /^Delete / })
+    .click();
+  await expect(rows).toHaveCount(3);
+});
+
+test('a share link cut off in the middle still opens, says so, and trains', async ({
+  page,
+}, info) => {
+  test.setTimeout(240_000);
+  const hash = encodeShareHash({
+    spec: tinyClassroom({ width: 4 }),
+    hyper: DEFAULT_HYPERPARAMETERS,
+  });
+  const app = new PlaygroundPage(page, info);
+  await app.open(hash.slice(0, Math.floor(hash.length * 0.6)));
+  await expect(
+    page.getByRole('alert').filter({ hasText: 'The shared link could not be opened' }),
+  ).toBeVisible();
+  // The defaults are kept: the paper's DMRNet at L = 12.
+  await expect(app.params).toHaveText('349,402');
+  await app.shot('cut-off-link');
+  await waitForSample(page, SAMPLE);
+  await app.preset.selectOption({ label: 'Tiny classroom DMRNet (trains in seconds)' });
+  await app.tinyHyperparameters();
+  await page.locator('.training-panel').getByLabel('Dataset').fill(SAMPLE);
+  await page.locator('.training-panel').getByRole('button', { name: 'Start run' }).click();
+  await expect(page.getByTestId('run-row').first()).toHaveAttribute(
+    'data-status',
+    'finished',
+    LONG,
+  );
 });

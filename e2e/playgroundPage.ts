@@ -51,13 +51,16 @@ export class PlaygroundPage {
     await this.info.attach(name, { path, contentType: 'image/png' });
   }
 
-  /** Fills the hyperparameter form for a run that takes seconds on SwiftShader. */
-  async tinyHyperparameters(): Promise<void> {
+  /**
+   * Fills the hyperparameter form for a run that takes seconds on SwiftShader: 1 epoch of
+   * `steps` steps of 4 images (the worker reports every 5 steps and at the end).
+   */
+  async tinyHyperparameters(steps = 6, testEvery = 3): Promise<void> {
     const form = this.page.getByRole('form', { name: 'Hyperparameters' });
     await form.getByLabel('Epochs').fill('1');
-    await form.getByLabel('Batch size').fill('8');
-    await form.getByLabel('Training images per epoch (0: all)').fill('16');
-    await form.getByLabel('Test images (0: all)').fill('16');
-    await form.getByLabel('Test every N steps (0: each epoch)').fill('1');
+    await form.getByLabel('Batch size').fill('4');
+    await form.getByLabel('Training images per epoch (0: all)').fill(String(4 * steps));
+    await form.getByLabel('Test images (0: all)').fill('8');
+    await form.getByLabel('Test every N steps (0: each epoch)').fill(String(testEvery));
   }
 }

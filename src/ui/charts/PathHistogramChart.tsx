@@ -89,7 +89,7 @@ export function PathHistogramChart({
               }
               labelFormatter={(x) => `length ${String(x)}`}
             />
-            <Legend verticalAlign="top" height={36} />
+            <Legend verticalAlign="top" wrapperStyle={{ paddingBottom: 8 }} />
             {series.map((s) => (
               <Area
                 key={s.id}

@@ -1,3 +1,4 @@
+import { memo } from 'react';
 import {
   CartesianGrid,
   Legend,
@@ -26,7 +27,7 @@ export interface XYChartProps {
 }
 
 /** Lines over a numeric x axis, one per series (runs overlaid, as the paper's Figure 7). */
-export function XYChart({
+export const XYChart = memo(function XYChart({
   title,
   caption,
   xLabel,
@@ -96,4 +97,4 @@ export function XYChart({
       )}
     </ChartFrame>
   );
-}
+});

@@ -446,13 +446,36 @@ export function layoutNetwork(spec: NetworkSpec, expanded: ReadonlySet<string>):
       }
     }
     channels = stageChannels;
+    // A narrow stage is widened with plain stream wires so that its label fits under it.
+    const minSpan = 118;
+    if (x - stageX0 < minSpan) {
+      const ex = stageX0 + minSpan;
+      for (const y of ys)
+        items.push({
+          type: 'wire',
+          d: line([
+            [x, y],
+            [ex, y],
+          ]),
+          kind: 'stream',
+        });
+      x = ex;
+    }
     items.push({
       type: 'label',
       x: (stageX0 + x) / 2,
-      y: stageLabelY,
-      text: `Stage ${si + 1} · ${stageChannels} ch · ${resolution}×${resolution}${first ? '' : ' (empty)'}`,
+      y: stageLabelY - 2,
+      text: `Stage ${si + 1}${first ? '' : ' (empty)'}`,
       anchor: 'middle',
       tone: 'stage',
+    });
+    items.push({
+      type: 'label',
+      x: (stageX0 + x) / 2,
+      y: stageLabelY + 12,
+      text: `${stageChannels} ch · ${resolution}×${resolution}`,
+      anchor: 'middle',
+      tone: 'muted',
     });
     items.push({
       type: 'wire',
@@ -481,7 +504,7 @@ export function layoutNetwork(spec: NetworkSpec, expanded: ReadonlySet<string>):
     `Fully connected → softmax, ${spec.classes} classes${spec.sharing === 'none' ? ' (one per stream, logits averaged)' : ''}`,
     34,
   );
-  return { width: x + 10, height: stageLabelY + 12, items, groups };
+  return { width: x + 10, height: stageLabelY + 20, items, groups };
 }
 
 function makeGroup(

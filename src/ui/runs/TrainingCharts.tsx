@@ -1,5 +1,4 @@
-import { useMemo, useState } from 'react';
-import { useShallow } from 'zustand/react/shallow';
+import { useDeferredValue, useMemo, useState } from 'react';
 import { useAppStore } from '../../state/store';
 import type { BlockKind } from '../../model/spec';
 import { XYChart } from '../charts/XYChart';
@@ -20,9 +19,10 @@ const FAMILY: Record<BlockKind, string> = {
  * learning rate, images/s; and best test error against average path length (Figure 6).
  */
 export function TrainingCharts() {
-  const { order, runs } = useAppStore(
-    useShallow((s) => ({ order: s.training.order, runs: s.training.runs })),
-  );
+  // Deferred: React renders the charts in interruptible slices after each metrics event, so
+  // the main thread never blocks on recharts while a run trains.
+  const order = useDeferredValue(useAppStore((s) => s.training.order));
+  const runs = useDeferredValue(useAppStore((s) => s.training.runs));
   const [hidden, setHidden] = useState<string[]>([]);
   const all = useMemo(
     () =>
