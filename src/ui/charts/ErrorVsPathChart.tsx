@@ -65,7 +65,7 @@ export function ErrorVsPathChart({
               dataKey="testError"
               name="test error"
               scale={log ? 'log' : 'linear'}
-              domain={['auto', 'auto']}
+              domain={log ? ['auto', 'auto'] : [0, 1]}
               width={58}
               stroke="#555"
               tickFormatter={(v: number) => `${formatNumber(v * 100)}%`}
@@ -79,7 +79,7 @@ export function ErrorVsPathChart({
                   : String(v)
               }
             />
-            <Legend verticalAlign="top" height={24} />
+            <Legend verticalAlign="top" wrapperStyle={{ paddingBottom: 6 }} />
             {families.map((f) => (
               <Scatter
                 key={f}

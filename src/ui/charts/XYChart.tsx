@@ -70,7 +70,6 @@ export const XYChart = memo(function XYChart({
               width={58}
               stroke="#555"
               allowDataOverflow={false}
-              label={{ value: yLabel, angle: -90, position: 'insideLeft', fill: '#444', dy: 40 }}
             />
             <Tooltip
               formatter={(v) => (typeof v === 'number' ? fmt(v) : String(v))}
@@ -78,7 +77,7 @@ export const XYChart = memo(function XYChart({
                 `${xLabel} ${typeof x === 'number' ? formatNumber(x) : String(x)}`
               }
             />
-            <Legend verticalAlign="top" height={24} />
+            <Legend verticalAlign="top" wrapperStyle={{ paddingBottom: 6 }} />
             {drawn.map((s) => (
               <Line
                 key={s.id}
@@ -87,6 +86,7 @@ export const XYChart = memo(function XYChart({
                 name={s.label}
                 stroke={s.color}
                 strokeWidth={2}
+                strokeDasharray={s.dashed ? '6 4' : undefined}
                 dot={s.points.length < 30}
                 isAnimationActive={false}
                 type="linear"

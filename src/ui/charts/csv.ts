@@ -20,6 +20,8 @@ export interface XYSeries {
   id: string;
   label: string;
   color: string;
+  /** Drawn dashed (test error beside train error of the same run). */
+  dashed?: boolean;
   points: readonly { x: number; y: number }[];
 }
 

@@ -14,6 +14,8 @@ const ONE_BLOCK: NetworkSpec = (() => {
   return {
     ...spec,
     name: 'One merge-and-run block',
+    // conv0 as wide as the block: identity shortcuts, as Eq. 3 is written.
+    stemWidth: 16,
     stages: [
       { width: 16, stride: 1, blocks: [{ kind: 'mergeAndRun', branches: 2, layersPerBranch: 2 }] },
     ],

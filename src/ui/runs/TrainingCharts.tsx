@@ -37,8 +37,8 @@ export function TrainingCharts() {
   const shown = all.filter((r) => !hidden.includes(r.id));
   const errorSeries = [
     ...trainSeries(shown, 'error', ' · train'),
-    ...testSeries(shown, 'error', ' · test'),
-  ].map((s, i) => (i >= shown.length ? { ...s, color: seriesColor(i - shown.length) } : s));
+    ...testSeries(shown, 'error', ' · test').map((t) => ({ ...t, dashed: true })),
+  ];
   const families: Record<string, string> = {};
   const scatter: ErrorVsPathPoint[] = shown.flatMap((r) => {
     const best = bestTestError(r.history);
