@@ -154,24 +154,31 @@ async function checkNesterov(): Promise<KernelDiff[]> {
           config.nesterov,
         )
       : null;
-    const slots = fused ? null : createOptimizerSlots(trainable);
+    // The fused run keeps its momentum in step.ts's slots too (the checkpointed path).
+    const slots = createOptimizerSlots(trainable);
     lrs.forEach((lr, s) => {
       const grads = trainable.map((v, i) =>
         tf.tensor(randomArray(v.variable.size, 100 * s + i), v.variable.shape),
       );
-      if (opt) opt.step(grads, lr);
+      if (opt)
+        opt.step(
+          grads,
+          lr,
+          slots.velocities.map((v) => v.variable),
+        );
       else {
         const byName: Record<string, tf.Tensor> = {};
         trainable.forEach((v, i) => (byName[v.variable.name] = grads[i]!));
-        applySgdUpdate(trainable, slots!, byName, lr, config);
+        applySgdUpdate(trainable, slots, byName, lr, config);
       }
       tf.dispose(grads);
     });
     const out: Record<string, tf.Tensor> = {};
     for (const v of trainable) out[v.name] = v.variable;
+    slots.velocities.forEach((v, i) => (out[`${trainable[i]!.name}.momentum`] = v.variable));
     const arrays = await read(out);
     opt?.dispose();
-    slots?.dispose();
+    slots.dispose();
     return arrays;
   };
   const ref = await onBackend('cpu', () => run(false));
@@ -220,8 +227,10 @@ async function lossCurves(
   };
   const run = async (fused: boolean) => {
     const net = variablesFrom(weights);
-    const trainer: FusedTrainer = fused
-      ? createFusedTrainer(net, config)
+    // The fused step keeps momentum in step.ts's slots, as a checkpointing trainer would.
+    const slots = fused ? createOptimizerSlots(net.trainable) : null;
+    const trainer: FusedTrainer = slots
+      ? createFusedTrainer(net, config, slots)
       : createReferenceTrainer(net, config);
     const losses: number[] = [];
     const tensors: number[] = [];
@@ -243,6 +252,7 @@ async function lossCurves(
       tensors.push(tf.memory().numTensors);
     }
     trainer.dispose();
+    slots?.dispose();
     net.dispose();
     return { losses, tensors };
   };

@@ -75,8 +75,13 @@ export class FusedNesterov {
     this.flatDecay.unmap();
   }
 
-  /** Applies one update with `grads[i]` the gradient of `weights[i]` (same order, same shape). */
-  step(grads: tf.Tensor[], learningRate: number): void {
+  /**
+   * Applies one update with `grads[i]` the gradient of `weights[i]` (same order, same shape).
+   * With `momenta` (e.g. step.ts's OptimizerSlots velocities, which checkpoints save), the
+   * momentum is read from and written back to those variables; without, it stays in the
+   * optimizer's own flat buffer.
+   */
+  step(grads: tf.Tensor[], learningRate: number, momenta?: tf.Variable[]): void {
     if (grads.length !== this.weights.length) {
       throw new Error(`expected ${this.weights.length} gradients, got ${grads.length}`);
     }
@@ -99,7 +104,18 @@ export class FusedNesterov {
         bytes,
       });
       scatter.push({ src: this.flatWeights, srcOffset: offset, dst: wb, dstOffset: 0, bytes });
+      const m = momenta?.[i];
+      if (m) {
+        if (m.size !== w.variable.size) throw new Error(`momentum ${i} does not match its weight`);
+        const mb = bufferOf(m);
+        gather.push({ src: mb, srcOffset: 0, dst: this.flatMomentum, dstOffset: offset, bytes });
+        scatter.push({ src: this.flatMomentum, srcOffset: offset, dst: mb, dstOffset: 0, bytes });
+      }
     });
+    if (momenta) {
+      if (momenta.length !== this.weights.length) throw new Error('one momentum per weight');
+      markInFlight(momenta);
+    }
     markInFlight(grads);
     markInFlight(this.weights.map((w) => w.variable));
     copies(gather);

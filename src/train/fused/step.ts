@@ -8,7 +8,14 @@
 import * as tf from '@tensorflow/tfjs';
 import type { BuiltNetwork, NamedVariable } from '../../model/network';
 import { planNetwork } from '../../model/plan';
-import { countCorrect, crossEntropy, decays, type SgdConfig, type StepOutput } from '../step';
+import {
+  countCorrect,
+  crossEntropy,
+  decays,
+  type OptimizerSlots,
+  type SgdConfig,
+  type StepOutput,
+} from '../step';
 import { bnAddReluFused } from './bnAddRelu';
 import { forwardLogits, type WeightLookup } from './forward';
 import { FusedNesterov } from './nesterov';
@@ -35,7 +42,16 @@ export function weightLookup(net: TrainableNetwork): WeightLookup {
   };
 }
 
-export function createFusedTrainer(net: TrainableNetwork, config: SgdConfig): FusedTrainer {
+/**
+ * A fused step for `net`. With `slots` (step.ts's OptimizerSlots, which checkpoints save and
+ * restore), momentum lives in their velocities, so the fused step is a drop-in for
+ * `trainStep(net, slots, x, labels, lr, config)`.
+ */
+export function createFusedTrainer(
+  net: TrainableNetwork,
+  config: SgdConfig,
+  slots?: OptimizerSlots,
+): FusedTrainer {
   const plan = planNetwork(net.spec);
   const weight = weightLookup(net);
   const variables = net.trainable.map((v: NamedVariable) => v.variable);
@@ -79,6 +95,7 @@ export function createFusedTrainer(net: TrainableNetwork, config: SgdConfig): Fu
             return g;
           }),
           lr,
+          slots?.velocities.map((v) => v.variable),
         );
         return { loss: value, correct: countCorrect(logitsKept!, labels) };
       } finally {
