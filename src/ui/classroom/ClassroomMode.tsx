@@ -48,6 +48,7 @@ function BlockStep() {
         spec={ONE_BLOCK}
         expanded={[]}
         scale={2.1}
+        annotate
         title="One merge-and-run block, drawn large"
       />
       <Eq3 />

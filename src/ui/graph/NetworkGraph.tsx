@@ -65,6 +65,8 @@ export interface NetworkGraphProps {
   title?: string;
   /** Scale of the drawing (classroom mode draws it larger). */
   scale?: number;
+  /** Write Eq. 3's symbols on merge-and-run blocks. */
+  annotate?: boolean;
 }
 
 /** The network drawn like the paper's Figure 2; collapsed runs expand on click or Enter. */
@@ -76,8 +78,12 @@ export const NetworkGraph = memo(function NetworkGraph({
   onSelect,
   title,
   scale,
+  annotate = false,
 }: NetworkGraphProps) {
-  const layout = useMemo(() => layoutNetwork(spec, new Set(expanded)), [spec, expanded]);
+  const layout = useMemo(
+    () => layoutNetwork(spec, new Set(expanded), { annotate }),
+    [spec, expanded, annotate],
+  );
   // Small networks are drawn larger (up to 1.5x) so that a laptop screen fills its width.
   const k = scale ?? Math.min(1.5, Math.max(1, 880 / layout.width));
   const blocks = spec.stages.reduce((n, s) => n + s.blocks.length, 0);

@@ -60,3 +60,16 @@ describe('Figure 2 layout', () => {
     }
   });
 });
+
+describe("Eq. 3's symbols", () => {
+  it('are written on a merge-and-run block only when asked', () => {
+    const spec = tinyClassroom();
+    const eq = (annotate: boolean) =>
+      layoutNetwork(spec, new Set(), { annotate }).items.flatMap((i) =>
+        i.type === 'label' && i.tone === 'eq' ? [i.text] : [],
+      );
+    expect(eq(false)).toEqual([]);
+    const labels = eq(true);
+    for (const t of ['xa', 'xb', 'Ha', 'Hb', 'm', 'xa′', 'xb′']) expect(labels).toContain(t);
+  });
+});

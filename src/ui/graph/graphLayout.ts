@@ -37,7 +37,7 @@ export type GraphItem =
       y: number;
       text: string;
       anchor: 'start' | 'middle' | 'end';
-      tone: 'stage' | 'count' | 'muted';
+      tone: 'stage' | 'count' | 'muted' | 'eq';
     };
 
 /** A drawn block or a collapsed run of identical blocks: the editor's click/keyboard target. */
@@ -119,6 +119,8 @@ interface DrawOptions {
   down: boolean;
   projection: boolean;
   channels: number;
+  /** Write Eq. 3's symbols on a merge-and-run block (classroom mode). */
+  annotate?: boolean;
 }
 
 /** Draws one block starting at x0 around the centre line cy; returns its output lane ys. */
@@ -263,6 +265,49 @@ function drawBlock(
     }
   }
   ys.forEach((y, i) => convs(y, `Branch H${i + 1}`));
+  if (opts.annotate) {
+    // Eq. 3's symbols: inputs x, branches H, the merge m, outputs x'.
+    const name = (i: number) => (block.branches === 2 ? (i === 0 ? 'a' : 'b') : String(i + 1));
+    const mid = x0 + PAD + (B * (CONV_W + CONV_GAP)) / 2 - CONV_GAP / 2;
+    ys.forEach((y, i) => {
+      const up = y <= cy;
+      const ly = up ? y - CONV_H / 2 - 5 : y + CONV_H / 2 + 13;
+      items.push({
+        type: 'label',
+        x: x0 - 4,
+        y: y + (up ? -6 : 14),
+        text: `x${name(i)}`,
+        anchor: 'end',
+        tone: 'eq',
+      });
+      items.push({
+        type: 'label',
+        x: mid,
+        y: ly,
+        text: `H${name(i)}`,
+        anchor: 'middle',
+        tone: 'eq',
+      });
+      if (!block.fuse) {
+        items.push({
+          type: 'label',
+          x: xs + NODE_R + 3,
+          y: y + (up ? -8 : 18),
+          text: `x${name(i)}′`,
+          anchor: 'start',
+          tone: 'eq',
+        });
+      }
+    });
+    items.push({
+      type: 'label',
+      x: (mx + xs) / 2,
+      y: busY - 5,
+      text: 'm',
+      anchor: 'middle',
+      tone: 'eq',
+    });
+  }
   items.push({
     type: 'node',
     x: mx,
@@ -350,7 +395,11 @@ export function groupId(stage: number, start: number): string {
  * Lays the network out. `expanded` holds ids of runs drawn block by block; the others are
  * drawn once with "x n".
  */
-export function layoutNetwork(spec: NetworkSpec, expanded: ReadonlySet<string>): GraphLayout {
+export function layoutNetwork(
+  spec: NetworkSpec,
+  expanded: ReadonlySet<string>,
+  options: { annotate?: boolean } = {},
+): GraphLayout {
   const items: GraphItem[] = [];
   const groups: GraphGroup[] = [];
   const maxLanes = Math.max(1, ...spec.stages.flatMap((s) => s.blocks.map(lanesOf)));
@@ -409,6 +458,7 @@ export function layoutNetwork(spec: NetworkSpec, expanded: ReadonlySet<string>):
             down: special && stage.stride === 2,
             projection: special && (stage.stride === 2 || stageChannels !== channels),
             channels: stageChannels,
+            annotate: options.annotate,
           },
           items,
         );
