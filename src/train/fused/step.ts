@@ -108,3 +108,37 @@ export function createFusedTrainer(
     },
   };
 }
+
+const trainers = new WeakMap<
+  OptimizerSlots,
+  { net: TrainableNetwork; config: SgdConfig; trainer: FusedTrainer }
+>();
+
+/**
+ * Drop-in for step.ts's `trainStep(net, slots, x, labels, lr, config)` on WebGPU: one fused
+ * trainer per (network, slots), made on first use (its flat buffers are released with it,
+ * by `dispose` or when the slots are collected).
+ */
+export function fusedTrainStep(
+  net: TrainableNetwork,
+  slots: OptimizerSlots,
+  x: tf.Tensor4D,
+  labels: tf.Tensor1D,
+  lr: number,
+  config: SgdConfig,
+): StepOutput {
+  let entry = trainers.get(slots);
+  const c = entry?.config;
+  if (
+    !entry ||
+    entry.net !== net ||
+    c!.momentum !== config.momentum ||
+    c!.weightDecay !== config.weightDecay ||
+    c!.nesterov !== config.nesterov
+  ) {
+    entry?.trainer.dispose();
+    entry = { net, config: { ...config }, trainer: createFusedTrainer(net, config, slots) };
+    trainers.set(slots, entry);
+  }
+  return entry.trainer.step(x, labels, lr);
+}
