@@ -6,7 +6,7 @@
  * JSON object: {backend, steps, seconds, trainLoss, testAccuracy, ...}.
  *
  *   npm run train:sample -- --json [--epochs 4] [--width 8] [--batch 32] [--lr 0.1]
- *                                  [--seed 1] [--port 4199] [--no-build]
+ *                                  [--seed 1] [--port 4199] [--no-build] [--backend cpu]
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
@@ -26,6 +26,8 @@ interface Options {
   lr: number;
   seed: number;
   port: number;
+  /** Forces the worker's first backend (?backend=...); default: WebGPU, then WebGL, then CPU. */
+  backend: string | null;
 }
 
 function parseArgs(argv: string[]): Options {
@@ -38,12 +40,19 @@ function parseArgs(argv: string[]): Options {
     lr: 0.1,
     seed: 1,
     port: 4199,
+    backend: null,
   };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     if (arg === '--json') options.json = true;
     else if (arg === '--no-build') options.build = false;
-    else if (['--epochs', '--width', '--batch', '--lr', '--seed', '--port'].includes(arg)) {
+    else if (arg === '--backend') {
+      const value = argv[++i] ?? '';
+      if (!['webgpu', 'webgl', 'cpu'].includes(value)) {
+        throw new Error(`--backend must be webgpu, webgl or cpu, got "${value}"`);
+      }
+      options.backend = value;
+    } else if (['--epochs', '--width', '--batch', '--lr', '--seed', '--port'].includes(arg)) {
       const value = Number(argv[++i]);
       if (!Number.isFinite(value) || value <= 0) {
         throw new Error(`${arg} needs a positive number, got "${argv[i] ?? ''}"`);
@@ -69,10 +78,19 @@ function chromiumPath(): string {
 }
 
 async function serve(port: number): Promise<ChildProcess> {
+  // Vite's own entry under this Node (not npx), so that kill() stops the server itself.
   const server = spawn(
-    'npx',
-    ['vite', 'preview', '--port', String(port), '--strictPort', '--host', '127.0.0.1'],
-    { stdio: ['ignore', 'pipe', 'pipe'], detached: false },
+    process.execPath,
+    [
+      'node_modules/vite/bin/vite.js',
+      'preview',
+      '--port',
+      String(port),
+      '--strictPort',
+      '--host',
+      '127.0.0.1',
+    ],
+    { stdio: ['ignore', 'ignore', 'ignore'] },
   );
   const deadline = Date.now() + 60_000;
   for (;;) {
@@ -267,7 +285,8 @@ async function main(): Promise<void> {
         augmentation: true,
       },
     });
-    await page.goto(`http://127.0.0.1:${options.port}/${share}`);
+    const query = options.backend ? `?backend=${options.backend}` : '';
+    await page.goto(`http://127.0.0.1:${options.port}/${query}${share}`);
     const badge = page.getByRole('status', { name: 'Training backend' });
     await badge.filter({ hasNotText: /starting|…/i }).waitFor({ timeout: 60_000 });
     log(`Backend: ${await badge.textContent()}`);
