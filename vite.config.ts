@@ -26,6 +26,10 @@ export default defineConfig({
         // The workers bundle tfjs (several MiB); the sample's training file is 4.3 MiB.
         maximumFileSizeToCacheInBytes: 32 * 1024 * 1024,
         navigateFallback: 'index.html',
+        // Take over the page that installed it, so that a classroom going offline right after
+        // the first visit still has the app.
+        clientsClaim: true,
+        skipWaiting: true,
         navigateFallbackDenylist: [/^\/bench/],
       },
     }),

@@ -402,3 +402,33 @@ test('a share link cut off in the middle still opens, says so, and trains', asyn
     LONG,
   );
 });
+
+test('after the first visit a service worker controls the page, app, worker and sample precached', async ({
+  page,
+}, info) => {
+  const app = new PlaygroundPage(page, info);
+  await app.open();
+  await page.waitForFunction(
+    async () => {
+      const reg = await navigator.serviceWorker?.getRegistration();
+      return !!reg?.active;
+    },
+    null,
+    { timeout: 60_000 },
+  );
+  const cached = await page.evaluate(async () => {
+    const names = await caches.keys();
+    const urls: string[] = [];
+    for (const n of names) for (const r of await (await caches.open(n)).keys()) urls.push(r.url);
+    return urls;
+  });
+  console.log(`[offline] precached: ${cached.map((u) => new URL(u).pathname).join(' ')}`);
+  // The app, its workers and the shipped sample are precached.
+  expect(cached.some((u) => u.includes('/index.html'))).toBe(true);
+  expect(cached.some((u) => u.includes('/assets/worker-'))).toBe(true);
+  expect(cached.some((u) => u.includes('sample/cifar-10-sample/sample_data_batch.bin.gz'))).toBe(
+    true,
+  );
+  // (Playwright's offline emulation also blocks a service worker's navigations in Chromium,
+  // so the offline reload itself is not replayed here.)
+});
