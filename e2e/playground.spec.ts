@@ -5,6 +5,7 @@ import type { NetworkSpec } from '../src/model/spec';
 import { encodeShareHash } from '../src/state/urlState';
 import { DEFAULT_HYPERPARAMETERS } from '../src/ui/hyper/hyperparameters';
 import { PlaygroundPage } from './playgroundPage';
+import { waitForSample } from './playgroundSample';
 
 const paramsOf = (spec: NetworkSpec) => analyzeNetwork(spec).params;
 const fmt = (n: number) => n.toLocaleString('en-US');
@@ -243,34 +244,6 @@ test('classroom mode: Eq. 3 on the block, M^n = M, shorter paths, Figure 5', asy
   await expect(app.params).toBeVisible();
 });
 
-/** Waits until the app has installed the shipped sample in IndexedDB (as e2e/train.spec.ts). */
-async function waitForSample(page: Page, name: string): Promise<void> {
-  await page.waitForFunction(
-    async (dataset) => {
-      const dbs = await indexedDB.databases();
-      if (!dbs.some((d) => d.name === 'dmrnet-datasets')) return false;
-      const db = await new Promise<IDBDatabase>((resolve, reject) => {
-        const req = indexedDB.open('dmrnet-datasets');
-        req.onsuccess = () => resolve(req.result);
-        req.onerror = () => reject(req.error);
-      });
-      try {
-        if (!db.objectStoreNames.contains('manifests')) return false;
-        const found = await new Promise((resolve) => {
-          const req = db.transaction('manifests').objectStore('manifests').get(dataset);
-          req.onsuccess = () => resolve(req.result);
-          req.onerror = () => resolve(undefined);
-        });
-        return found !== undefined;
-      } finally {
-        db.close();
-      }
-    },
-    name,
-    { timeout: 120_000, polling: 1000 },
-  );
-}
-
 type LongTaskWindow = { __longTasks?: number[] };
 
 /** Records every main-thread task over 50 ms (the Long Tasks API). */
@@ -393,7 +366,7 @@ test('a share link cut off in the middle still opens, says so, and trains', asyn
   await app.shot('cut-off-link');
   await waitForSample(page, SAMPLE);
   await app.preset.selectOption({ label: 'Tiny classroom DMRNet (trains in seconds)' });
-  await app.tinyHyperparameters();
+  await app.tinyHyperparameters(2, 0);
   await page.locator('.training-panel').getByLabel('Dataset').fill(SAMPLE);
   await page.locator('.training-panel').getByRole('button', { name: 'Start run' }).click();
   await expect(page.getByTestId('run-row').first()).toHaveAttribute(
