@@ -17,6 +17,7 @@ import { RunsPanel } from '../ui/runs/RunsPanel';
 import { ExportPanel } from '../ui/export/ExportPanel';
 import { TrainingCharts } from '../ui/runs/TrainingCharts';
 import { ClassroomMode } from '../ui/classroom/ClassroomMode';
+import { DatasetPanel } from '../ui/data/DatasetPanel';
 
 /** Opens a shared link on load and when the hash is edited by hand. */
 function useShareHash(): void {
@@ -103,6 +104,9 @@ export function App() {
         <Section id="charts" title="Charts" className="area-charts">
           <TrainingCharts />
         </Section>
+        <div className="area-data">
+          <DatasetPanel />
+        </div>
         <div className="area-device">
           <DeviceCheckPanel />
         </div>

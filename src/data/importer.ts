@@ -80,6 +80,18 @@ function sourceName(source: ImportSource): string {
   return source.name;
 }
 
+/**
+ * A server may send a .gz file with `Content-Encoding: gzip` (Vite's preview server does), and
+ * then fetch hands over the bytes already decompressed: name them without the .gz.
+ */
+function fetchedName(source: ImportSource, buffer: ArrayBuffer): string {
+  const name = sourceName(source);
+  if (source.kind !== 'url' || !/\.t?gz$/i.test(name)) return name;
+  const head = new Uint8Array(buffer, 0, Math.min(2, buffer.byteLength));
+  if (head[0] === 0x1f && head[1] === 0x8b) return name;
+  return name.replace(/\.tgz$/i, '.tar').replace(/\.gz$/i, '');
+}
+
 function sourceLabel(source: ImportSource): string {
   return source.kind === 'url' ? source.url : source.name;
 }
@@ -329,7 +341,7 @@ export async function importDataset(
       checkCancelled();
       phase = 'decoding';
       report();
-      const decodedList = await decodeInput(sourceName(source), buffer, kind, {
+      const decodedList = await decodeInput(fetchedName(source, buffer), buffer, kind, {
         checkCancelled,
         onProgress: () => report(),
       });

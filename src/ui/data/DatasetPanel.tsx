@@ -1,0 +1,230 @@
+/**
+ * The dataset panel: what is stored in IndexedDB, imports (file picker, drag and drop, URL,
+ * one click from Hugging Face) with progress and cancel, delete, and a preview grid.
+ */
+import { useEffect, useState, type DragEvent, type FormEvent } from 'react';
+import { DATASET_KINDS, type DatasetKind } from '../../data/datasetStore';
+import { HUGGING_FACE_DATASETS, huggingFaceRequest } from '../../data/sources';
+import type { ImportSource } from '../../data/importer';
+import {
+  cancelImport,
+  ensureSampleInstalled,
+  installSample,
+  refreshDatasets,
+  removeDataset,
+  showPreview,
+  startImport,
+  useDatasetPanel,
+} from './datasetActions';
+import { formatBytes, formatCount, formatSeconds, uniqueName } from './format';
+import { PreviewGrid } from './PreviewGrid';
+
+function datasetNameFor(files: File[] | string, taken: ReadonlySet<string>): string {
+  const first = typeof files === 'string' ? files.split('/').pop() || files : files[0]?.name;
+  const base = (first ?? 'dataset').replace(/\.(bin|gz|tar|mat|parquet)$/gi, '') || 'dataset';
+  return uniqueName(base, taken);
+}
+
+function ImportProgressBar() {
+  const running = useDatasetPanel((s) => s.running);
+  if (!running) return null;
+  const p = running.progress;
+  return (
+    <div className="import-progress" data-testid="import-progress">
+      <label>
+        Importing “{running.name}” {p ? `(${p.phase})` : ''}
+        <progress
+          max={1}
+          value={p?.fraction ?? undefined}
+          aria-label={`Import progress of ${running.name}`}
+        />
+      </label>
+      {p && (
+        <span>
+          {formatCount(p.images)} images · {formatCount(Math.round(p.imagesPerSec))} images/s ·{' '}
+          {p.secondsLeft === null ? 'time left unknown' : `${formatSeconds(p.secondsLeft)} left`}
+        </span>
+      )}
+      <button type="button" onClick={() => void cancelImport()}>
+        Cancel import
+      </button>
+    </div>
+  );
+}
+
+export function DatasetPanel() {
+  const { datasets, loaded, storage, running, message, preview, sample } = useDatasetPanel();
+  const [url, setUrl] = useState('');
+  const [kind, setKind] = useState<DatasetKind | 'auto'>('auto');
+  const [dragging, setDragging] = useState(false);
+  const taken = new Set(datasets.map((d) => d.name));
+
+  useEffect(() => {
+    void refreshDatasets().then(ensureSampleInstalled);
+  }, []);
+
+  const importSources = (name: string, sources: ImportSource[]) =>
+    void startImport({ name, sources, ...(kind === 'auto' ? {} : { kind }) });
+
+  const importFiles = (files: File[]) => {
+    if (files.length === 0) return;
+    importSources(
+      datasetNameFor(files, taken),
+      files.map((f) => ({ kind: 'file', name: f.name, blob: f })),
+    );
+  };
+
+  const onUrl = (event: FormEvent) => {
+    event.preventDefault();
+    const trimmed = url.trim();
+    if (!trimmed) return;
+    importSources(datasetNameFor(trimmed, taken), [{ kind: 'url', url: trimmed }]);
+  };
+
+  const onDrop = (event: DragEvent) => {
+    event.preventDefault();
+    setDragging(false);
+    importFiles(Array.from(event.dataTransfer.files));
+  };
+
+  return (
+    <section className="panel dataset-panel" aria-labelledby="datasets-heading">
+      <h2 id="datasets-heading">Datasets</h2>
+      {sample === 'installing' && <p role="status">Installing the shipped CIFAR-10 sample…</p>}
+      {loaded && datasets.length === 0 && sample !== 'installing' && (
+        <p>
+          No datasets stored.{' '}
+          <button type="button" onClick={() => void installSample()} disabled={!!running}>
+            Install the CIFAR-10 sample
+          </button>
+        </p>
+      )}
+      <table className="dataset-table" aria-label="Stored datasets">
+        <thead>
+          <tr>
+            <th scope="col">Name</th>
+            <th scope="col">Images (train / test)</th>
+            <th scope="col">Classes</th>
+            <th scope="col">Size</th>
+            <th scope="col">
+              <span className="visually-hidden">Actions</span>
+            </th>
+          </tr>
+        </thead>
+        <tbody>
+          {datasets.map((d) => (
+            <tr key={d.name} data-testid={`dataset-${d.name}`}>
+              <th scope="row" title={d.source}>
+                {d.name}
+              </th>
+              <td>
+                {formatCount(d.splits.train?.count ?? 0)} / {formatCount(d.splits.test?.count ?? 0)}
+              </td>
+              <td>{d.classes}</td>
+              <td>{formatBytes(d.bytes)}</td>
+              <td className="dataset-actions">
+                <button type="button" onClick={() => void showPreview(d.name)}>
+                  Preview {d.name}
+                </button>
+                <button
+                  type="button"
+                  className="danger"
+                  onClick={() => {
+                    if (window.confirm(`Delete the dataset “${d.name}” from this browser?`)) {
+                      void removeDataset(d.name);
+                    }
+                  }}
+                >
+                  Delete {d.name}
+                </button>
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      {storage.usage !== null && storage.quota !== null && (
+        <p className="muted" data-testid="storage-usage">
+          Storage: {formatBytes(storage.usage)} of {formatBytes(storage.quota)} used
+          {storage.persisted ? ' (persistent)' : ''}
+        </p>
+      )}
+
+      <h3>Import</h3>
+      <label>
+        Format{' '}
+        <select value={kind} onChange={(e) => setKind(e.target.value as DatasetKind | 'auto')}>
+          <option value="auto">Detect from the file</option>
+          {DATASET_KINDS.map((k) => (
+            <option key={k} value={k}>
+              {HUGGING_FACE_DATASETS[k].title}
+            </option>
+          ))}
+        </select>
+      </label>
+      <div
+        className={`drop-zone${dragging ? ' drop-zone--active' : ''}`}
+        onDragOver={(e) => {
+          e.preventDefault();
+          setDragging(true);
+        }}
+        onDragLeave={() => setDragging(false)}
+        onDrop={onDrop}
+      >
+        <label>
+          Import files (CIFAR .bin, .tar.gz, SVHN .mat, Parquet), or drop them here
+          <input
+            type="file"
+            multiple
+            disabled={!!running}
+            accept=".bin,.gz,.tgz,.tar,.mat,.parquet"
+            onChange={(e) => {
+              importFiles(Array.from(e.target.files ?? []));
+              e.target.value = '';
+            }}
+          />
+        </label>
+      </div>
+      <form onSubmit={onUrl} className="url-import">
+        <label>
+          Import from URL{' '}
+          <input
+            type="url"
+            value={url}
+            placeholder="https://…/data_batch_1.bin"
+            onChange={(e) => setUrl(e.target.value)}
+          />
+        </label>
+        <button type="submit" disabled={!!running || !url.trim()}>
+          Import URL
+        </button>
+      </form>
+      <div className="hf-buttons" role="group" aria-label="From Hugging Face">
+        {DATASET_KINDS.map((k) => (
+          <button
+            key={k}
+            type="button"
+            disabled={!!running}
+            onClick={() => void startImport(huggingFaceRequest(k))}
+          >
+            {HUGGING_FACE_DATASETS[k].title} from Hugging Face
+          </button>
+        ))}
+      </div>
+      <ImportProgressBar />
+      {message && (
+        <p
+          role={message.kind === 'error' ? 'alert' : 'status'}
+          className={message.kind === 'error' ? 'error-text' : ''}
+          data-testid="import-message"
+        >
+          {message.text}
+        </p>
+      )}
+      {preview && <PreviewGrid preview={preview} />}
+      <p className="muted small-text">
+        The shipped sample is a class-balanced subset of CIFAR-10 (Krizhevsky, 2009, “Learning
+        Multiple Layers of Features from Tiny Images”).
+      </p>
+    </section>
+  );
+}
