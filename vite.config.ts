@@ -1,10 +1,38 @@
 import { defineConfig } from 'vitest/config';
 import react from '@vitejs/plugin-react';
 import { VitePWA } from 'vite-plugin-pwa';
+import { createReadStream, existsSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { Connect, Plugin } from 'vite';
+
+/**
+ * Serves data/cifar-10-batches-bin/ (written by `npm run data:cifar10`, ignored by git) at
+ * /data/cifar-10-batches-bin/ in the dev and preview servers, so the app can import the full
+ * CIFAR-10 by URL. Only the six official file names are served.
+ */
+function serveCifar10Data(): Plugin {
+  const folder = resolve('data', 'cifar-10-batches-bin');
+  const middleware: Connect.NextHandleFunction = (req, res, next) => {
+    const match = /^\/data\/cifar-10-batches-bin\/((?:data_batch_[1-5]|test_batch)\.bin)$/.exec(
+      (req.url ?? '').split('?')[0] ?? '',
+    );
+    const file = match ? join(folder, match[1]!) : null;
+    if (!file || !existsSync(file)) return next();
+    res.setHeader('Content-Type', 'application/octet-stream');
+    res.setHeader('Content-Length', String(statSync(file).size));
+    createReadStream(file).pipe(res);
+  };
+  return {
+    name: 'serve-cifar10-data',
+    configureServer: (server) => void server.middlewares.use(middleware),
+    configurePreviewServer: (server) => void server.middlewares.use(middleware),
+  };
+}
 
 export default defineConfig({
   plugins: [
     react(),
+    serveCifar10Data(),
     // Offline after the first visit (a classroom with poor Wi-Fi still trains): the service
     // worker precaches the app, its workers (tfjs and its WebGPU kernels are bundled into
     // them) and the shipped CIFAR-10 sample in public/sample.
