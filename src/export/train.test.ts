@@ -5,6 +5,7 @@
  * --resume carries on from its checkpoint. A missing data folder gets a clear message.
  */
 import { spawn, spawnSync } from 'node:child_process';
+import { createServer } from 'node:net';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,6 +15,19 @@ import { cifar100Bin, svhnMat } from '../data/testing/formats';
 import { tinyClassroom } from '../model/presets';
 import { parseMetrics } from './metrics';
 import { exportPyTorchProject } from './project';
+
+/** A TCP port nothing listens on now (the OS picks it). */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
 
 const PYTHON = process.env.TORCH_PYTHON ?? '/usr/bin/python3';
 const hasTorch = spawnSync(PYTHON, ['-c', 'import torch'], { stdio: 'ignore' }).status === 0;
@@ -75,6 +89,9 @@ describe.skipIf(!hasTorch)('train.py (PyTorch, torchrun, CPU)', () => {
         'torch.distributed.run',
         '--nproc_per_node',
         '2',
+        // A free port, not torchrun's fixed 29500: another run on the machine must not collide.
+        '--master_port',
+        String(await freePort()),
         '--redirects',
         '1',
         '--tee',
