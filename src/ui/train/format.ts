@@ -32,7 +32,7 @@ export function parseLearningRate(
   if (text.trim() === '' || !Number.isFinite(lr) || lr <= 0) {
     return { ok: false, message: 'Type a positive learning rate, e.g. 0.01.' };
   }
-  if (lr > 10)
-    return { ok: false, message: 'A learning rate above 10 only diverges; type at most 10.' };
+  // No upper cap: a rate that diverges is caught by the trainer (non-finite loss: the run
+  // pauses, rolls back and says to lower it), which is worth seeing in a classroom.
   return { ok: true, lr };
 }
