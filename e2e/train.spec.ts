@@ -170,7 +170,7 @@ async function startRun(page: Page): Promise<string> {
   await panel(page).getByRole('button', { name: 'Start run' }).click();
   await expect(panel(page).locator('[data-testid^="select-run-"]')).toHaveCount(before + 1);
   const id = await panel(page).getByTestId('training-run').getAttribute('data-run-id');
-  expect(id).toBeTruthy();
+  expect(id).toMatch(/^\S+$/); // the new run's id, not null or empty
   return id!;
 }
 
