@@ -41,17 +41,44 @@ if (!hasTorch && process.env.CI) {
   });
 }
 
+/**
+ * Runs PYTHON with args; past `deadlineMs` the process group is killed and the result says so,
+ * with what it printed, so a hang fails with the output that shows where (not a bare timeout).
+ */
 function run(
   args: string[],
   cwd: string,
+  deadlineMs = 150_000,
 ): Promise<{ code: number | null; out: string; err: string }> {
   return new Promise((resolve) => {
-    const p = spawn(PYTHON, args, { cwd, env: { ...process.env, OMP_NUM_THREADS: '1' } });
+    const p = spawn(PYTHON, args, {
+      cwd,
+      detached: true,
+      env: {
+        ...process.env,
+        OMP_NUM_THREADS: '1',
+        // One machine: gloo on loopback. Left alone it binds the address the hostname resolves
+        // to, which on a sandboxed CI machine may accept no connections (the peers then wait
+        // for the 30-minute default timeout).
+        GLOO_SOCKET_IFNAME: 'lo',
+      },
+    });
     let out = '';
     let err = '';
+    const timer = setTimeout(() => {
+      err += `\n[test] killed after ${deadlineMs / 1000} s: python ${args.join(' ')}\n`;
+      try {
+        if (p.pid) process.kill(-p.pid, 'SIGKILL'); // torchrun's workers too
+      } catch {
+        p.kill('SIGKILL');
+      }
+    }, deadlineMs);
     p.stdout.on('data', (d: Buffer) => (out += d.toString()));
     p.stderr.on('data', (d: Buffer) => (err += d.toString()));
-    p.on('close', (code) => resolve({ code, out, err }));
+    p.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, out, err: `${err}\n--- stdout ---\n${out}` });
+    });
   });
 }
 
@@ -90,6 +117,8 @@ describe.skipIf(!hasTorch)('train.py (PyTorch, torchrun, CPU)', () => {
         '--nproc_per_node',
         '2',
         // A free port, not torchrun's fixed 29500: another run on the machine must not collide.
+        '--master_addr',
+        '127.0.0.1',
         '--master_port',
         String(await freePort()),
         '--redirects',
@@ -173,7 +202,7 @@ describe.skipIf(!hasTorch)('train.py (PyTorch, torchrun, CPU)', () => {
     expect(evaluated.out).toMatch(
       /test loss [\d.]+ error [\d.]+ \(400 images, .*weights\.safetensors\)/,
     );
-  }, 240_000);
+  }, 480_000);
 
   it('says where to get the data when the data folder is missing', async () => {
     const missing = join(root, 'no-such-folder');

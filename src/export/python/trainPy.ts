@@ -91,6 +91,11 @@ class Distributed:
         # only with several processes (on one H100 it halves a small net's speed for nothing).
         self.enabled = "RANK" in os.environ and "WORLD_SIZE" in os.environ
         if self.enabled:
+            if not use_cuda and local_world == self.world and sys.platform.startswith("linux"):
+                # All processes on this machine: gloo on loopback, not on the address the
+                # hostname resolves to (a sandbox may accept no connections there, and the
+                # peers would wait out the 30-minute timeout).
+                os.environ.setdefault("GLOO_SOCKET_IFNAME", "lo")
             dist.init_process_group(backend="nccl" if use_cuda else "gloo")
 
     @property
