@@ -61,6 +61,8 @@ function run(
         // to, which on a sandboxed CI machine may accept no connections (the peers then wait
         // for the 30-minute default timeout).
         GLOO_SOCKET_IFNAME: 'lo',
+        // torchrun's own progress (rendezvous, worker start), so a hang shows its stage.
+        LOGLEVEL: 'INFO',
       },
     });
     let out = '';
