@@ -66,8 +66,11 @@ export default defineConfig({
   build: {
     target: 'es2022',
     chunkSizeWarningLimit: 4096,
-    // bench.html: the fused-step checks (e2e/fused.spec.ts) and benchmark (npm run bench).
-    rollupOptions: { input: { main: 'index.html', bench: 'bench.html' } },
+    // bench.html: the fused-step checks (e2e/fused.spec.ts) and benchmark (npm run bench);
+    // bench-data.html: the dataset import and loader benchmark (npm run bench:data).
+    rollupOptions: {
+      input: { main: 'index.html', bench: 'bench.html', benchData: 'bench-data.html' },
+    },
   },
   test: {
     include: ['src/**/*.test.ts', 'src/**/*.test.tsx'],

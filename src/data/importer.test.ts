@@ -1,5 +1,6 @@
 import 'fake-indexeddb/auto';
 import { createServer, type Server } from 'node:http';
+import { gzipSync } from 'node:zlib';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -13,7 +14,13 @@ import {
   readShard,
   type DatasetDb,
 } from './datasetStore';
-import { ImportCancelledError, SHARD_SIZE, importDataset, type ImportProgress } from './importer';
+import {
+  ImportCancelledError,
+  SHARD_SIZE,
+  addChannelHistogram,
+  importDataset,
+  type ImportProgress,
+} from './importer';
 import { fixtureIndex } from './testing/fixtures';
 import { cifar10Bin, hfParquet } from './testing/formats';
 
@@ -205,6 +212,13 @@ describe('importDataset from URLs', () => {
 
   beforeAll(async () => {
     server = createServer((req, res) => {
+      if (req.url === '/gzip/test_batch.bin') {
+        // Content-Encoding: fetch hands over more bytes than Content-Length says.
+        const gz = gzipSync(files['/test_batch.bin']!);
+        res.writeHead(200, { 'content-length': String(gz.byteLength), 'content-encoding': 'gzip' });
+        res.end(gz);
+        return;
+      }
       const body = files[req.url ?? ''];
       if (!body) {
         res.writeHead(404, 'Not Found').end();
@@ -234,6 +248,15 @@ describe('importDataset from URLs', () => {
       sources: [{ kind: 'url', url: `${base}/train-00000-of-00001.parquet` }],
     });
     expect(hf.splits.train?.count).toBe(6);
+  });
+
+  it('takes a body larger than its Content-Length (gzip Content-Encoding)', async () => {
+    const db = await freshDb();
+    const manifest = await importDataset(db, {
+      name: 'gz',
+      sources: [{ kind: 'url', url: `${base}/gzip/test_batch.bin` }],
+    });
+    expect(manifest.splits.test?.count).toBe(10);
   });
 
   it('reports a 404 and stores nothing', async () => {
@@ -267,5 +290,23 @@ describe('importDataset from URLs', () => {
     await expect(
       importDataset(db, { name: 'ftp', sources: [{ kind: 'url', url: 'ftp://example.org/x.bin' }] }),
     ).rejects.toThrow(/only http and https URLs can be imported/);
+  });
+});
+
+describe('addChannelHistogram', () => {
+  it('counts each channel like a byte-by-byte loop, aligned or not', () => {
+    const backing = new Uint8Array(1 + 3 * 1000).map((_, i) => (i * 2654435761) >>> 24);
+    for (const pixels of [backing.subarray(0, 3 * 1000), backing.subarray(1), backing.subarray(4, 4 + 3 * 7)]) {
+      const expected = new Float64Array(768);
+      for (let i = 0; i < pixels.length; i += 3) {
+        expected[pixels[i]!]!++;
+        expected[256 + pixels[i + 1]!]!++;
+        expected[512 + pixels[i + 2]!]!++;
+      }
+      const histogram = new Float64Array(768);
+      addChannelHistogram(pixels, histogram);
+      addChannelHistogram(pixels, histogram);
+      expect(histogram).toEqual(expected.map((v) => 2 * v));
+    }
   });
 });

@@ -22,7 +22,7 @@ import {
   type SplitInfo,
 } from './datasetStore';
 import { CIFAR100_COARSE_LABELS, DATASET_TITLES, labelNamesOf } from './labelNames';
-import { DatasetInputError, type DecodedImages } from './readers/decodedImages';
+import { DatasetInputError, LITTLE_ENDIAN, type DecodedImages } from './readers/decodedImages';
 import { decodeInput } from './readers/decodeInput';
 
 /** Images per shard: big enough that IndexedDB round trips are few, small enough to prefetch. */
@@ -49,6 +49,25 @@ export interface ImportProgress {
   fraction: number | null;
   imagesPerSec: number;
   secondsLeft: number | null;
+  /** Where the time went so far (for the progress bar's tooltip and `npm run bench:data`). */
+  timings?: ImportTimings;
+}
+
+/** Seconds spent in each stage of an import; fetching overlaps the others. */
+export interface ImportTimings {
+  /** From the start until the last source's bytes had all arrived. */
+  fetchSeconds: number;
+  /** Waiting for a source's bytes before it could be decoded. */
+  waitSeconds: number;
+  /** Reading the formats into NHWC images (gunzip, tar, planar-to-interleaved, ...). */
+  decodeSeconds: number;
+  /** Cutting shards and computing the statistics. */
+  shardSeconds: number;
+  /** Waiting for shard writes to commit. */
+  storeSeconds: number;
+  /** Checksums and the manifest's transaction. */
+  commitSeconds: number;
+  totalSeconds: number;
 }
 
 export class ImportCancelledError extends Error {
@@ -133,13 +152,23 @@ async function fetchSource(
     return buffer;
   }
   const reader = response.body.getReader();
+  // With a Content-Length, bytes go straight into one buffer of that size (no second copy).
+  // A server that sends more (gzip Content-Encoding: the length is the compressed size) falls
+  // back to collecting chunks.
+  let whole: Uint8Array | null = total !== null ? new Uint8Array(total) : null;
   const chunks: Uint8Array[] = [];
   let received = 0;
   try {
     for (;;) {
       const { done, value } = await reader.read();
       if (done) break;
-      chunks.push(value);
+      if (whole && received + value.byteLength <= whole.byteLength) {
+        whole.set(value, received);
+      } else {
+        if (whole) chunks.push(whole.subarray(0, received));
+        whole = null;
+        chunks.push(value);
+      }
       received += value.byteLength;
       onBytes(value.byteLength, total);
     }
@@ -147,6 +176,7 @@ async function fetchSource(
     if (signal?.aborted) throw new ImportCancelledError();
     throw new DatasetInputError(`Downloading ${source.url} failed after ${received} bytes (${(error as Error).message}).`);
   }
+  if (whole) return received === whole.byteLength ? (whole.buffer as ArrayBuffer) : whole.slice(0, received).buffer;
   if (chunks.length === 1) {
     const only = chunks[0]!;
     if (only.byteOffset === 0 && only.byteLength === only.buffer.byteLength) return only.buffer as ArrayBuffer;
@@ -167,9 +197,70 @@ function isQuotaError(error: unknown): boolean {
 
 const MB = 2 ** 20;
 
-/** Accumulates one split's images into shards and statistics. */
+/** Downloads at once (see importDataset). */
+const FETCHES_IN_FLIGHT = 2;
+
+/** Shard writes in flight at once: IndexedDB commits them while the next file decodes. */
+const WRITES_IN_FLIGHT = 4;
+
+/** Counts of each byte value per channel over interleaved RGB images, into `histogram`. */
+export function addChannelHistogram(pixels: Uint8Array, histogram: Float64Array): void {
+  // Counted in 32 bits per call (at most 2^32 - 1 per bin: 1.3 billion images per call),
+  // added to the float histogram once.
+  const counts = new Uint32Array(3 * 256);
+  let i = 0;
+  if (LITTLE_ENDIAN && pixels.byteOffset % 4 === 0) {
+    // 4 pixels = 3 words: r g b r | g b r g | b r g b (little-endian byte order).
+    const words = new Uint32Array(pixels.buffer, pixels.byteOffset, Math.floor(pixels.byteLength / 12) * 3);
+    for (let w = 0; w < words.length; w += 3) {
+      const a = words[w]!;
+      const b = words[w + 1]!;
+      const c = words[w + 2]!;
+      counts[a & 0xff]!++;
+      counts[256 + ((a >>> 8) & 0xff)]!++;
+      counts[512 + ((a >>> 16) & 0xff)]!++;
+      counts[a >>> 24]!++;
+      counts[256 + (b & 0xff)]!++;
+      counts[512 + ((b >>> 8) & 0xff)]!++;
+      counts[(b >>> 16) & 0xff]!++;
+      counts[256 + (b >>> 24)]!++;
+      counts[512 + (c & 0xff)]!++;
+      counts[(c >>> 8) & 0xff]!++;
+      counts[256 + ((c >>> 16) & 0xff)]!++;
+      counts[512 + (c >>> 24)]!++;
+    }
+    i = words.length * 4;
+  }
+  for (; i + 2 < pixels.length; i += 3) {
+    counts[pixels[i]!]!++;
+    counts[256 + pixels[i + 1]!]!++;
+    counts[512 + pixels[i + 2]!]!++;
+  }
+  for (let k = 0; k < counts.length; k++) histogram[k]! += counts[k]!;
+}
+
+/** Seconds per stage, added up as the import runs. */
+function emptyTimings(): ImportTimings {
+  return {
+    fetchSeconds: 0,
+    waitSeconds: 0,
+    decodeSeconds: 0,
+    shardSeconds: 0,
+    storeSeconds: 0,
+    commitSeconds: 0,
+    totalSeconds: 0,
+  };
+}
+
+const seconds = (from: number): number => (performance.now() - from) / 1000;
+
+/**
+ * Accumulates one split's images into shards and statistics. Writes are not awaited one by
+ * one: up to WRITES_IN_FLIGHT shards are being committed while decoding goes on, and `drain`
+ * waits for all of them (an import commits its manifest only after every write committed).
+ */
 class ShardWriter {
-  private pixels = new Uint8Array(SHARD_SIZE * IMAGE_BYTES);
+  private pixels: Uint8Array | null = null;
   private labels = new Uint8Array(SHARD_SIZE);
   private coarse: Uint8Array | null = null;
   private filled = 0;
@@ -182,53 +273,106 @@ class ShardWriter {
   constructor(
     private readonly split: Split,
     private readonly storageId: string,
-    private readonly write: (shard: Shard) => Promise<void>,
+    private readonly writes: WriteQueue,
   ) {}
 
   async add(images: DecodedImages): Promise<void> {
-    const h = this.histogram;
     const p = images.pixels;
-    for (let i = 0; i < p.length; i += 3) {
-      h[p[i]!]!++;
-      h[256 + p[i + 1]!]!++;
-      h[512 + p[i + 2]!]!++;
-    }
+    addChannelHistogram(p.subarray(0, images.count * IMAGE_BYTES), this.histogram);
     let from = 0;
     while (from < images.count) {
       const take = Math.min(SHARD_SIZE - this.filled, images.count - from);
-      this.pixels.set(p.subarray(from * IMAGE_BYTES, (from + take) * IMAGE_BYTES), this.filled * IMAGE_BYTES);
-      this.labels.set(images.labels.subarray(from, from + take), this.filled);
-      if (images.coarseLabels) {
-        this.coarse ??= new Uint8Array(SHARD_SIZE);
-        this.coarse.set(images.coarseLabels.subarray(from, from + take), this.filled);
+      const slice = p.subarray(from * IMAGE_BYTES, (from + take) * IMAGE_BYTES);
+      const labels = images.labels.subarray(from, from + take);
+      const coarse = images.coarseLabels?.subarray(from, from + take);
+      if (this.filled === 0 && take === SHARD_SIZE) {
+        // A whole shard in one piece: one copy (its own buffer: IndexedDB clones a view's
+        // whole ArrayBuffer).
+        await this.store(SHARD_SIZE, slice.slice(), labels.slice(), coarse?.slice());
+      } else {
+        this.pixels ??= new Uint8Array(SHARD_SIZE * IMAGE_BYTES);
+        this.pixels.set(slice, this.filled * IMAGE_BYTES);
+        this.labels.set(labels, this.filled);
+        if (coarse) {
+          this.coarse ??= new Uint8Array(SHARD_SIZE);
+          this.coarse.set(coarse, this.filled);
+        }
+        this.filled += take;
+        if (this.filled === SHARD_SIZE) await this.flush();
       }
-      this.filled += take;
       from += take;
-      if (this.filled === SHARD_SIZE) await this.flush();
     }
   }
 
   async flush(): Promise<void> {
-    if (this.filled === 0) return;
+    if (this.filled === 0 || !this.pixels) return;
     const n = this.filled;
-    // Fresh buffers per shard: IndexedDB clones a view's whole ArrayBuffer.
+    this.filled = 0;
+    await this.store(
+      n,
+      this.pixels.slice(0, n * IMAGE_BYTES),
+      this.labels.slice(0, n),
+      this.coarse?.slice(0, n),
+    );
+  }
+
+  private async store(
+    n: number,
+    pixels: Uint8Array<ArrayBuffer>,
+    labels: Uint8Array<ArrayBuffer>,
+    coarseLabels: Uint8Array | undefined,
+  ): Promise<void> {
     const shard: Shard = {
       storageId: this.storageId,
       split: this.split,
       index: this.shardSizes.length,
       count: n,
-      pixels: this.pixels.slice(0, n * IMAGE_BYTES),
-      labels: this.labels.slice(0, n),
+      pixels,
+      labels,
     };
-    if (this.coarse) shard.coarseLabels = this.coarse.slice(0, n);
+    if (coarseLabels) shard.coarseLabels = coarseLabels;
     this.shardSizes.push(n);
     this.count += n;
-    this.filled = 0;
-    const digestInput = new Uint8Array(shard.pixels.byteLength + n);
-    digestInput.set(shard.pixels);
-    digestInput.set(shard.labels, shard.pixels.byteLength);
-    this.digests.push(crypto.subtle.digest('SHA-256', digestInput));
-    await this.write(shard);
+    // Hashed where they lie (no concatenation): the checksum is over both digests.
+    this.digests.push(crypto.subtle.digest('SHA-256', pixels), crypto.subtle.digest('SHA-256', labels));
+    await this.writes.push(shard);
+  }
+}
+
+/** Shard writes in flight, oldest first; a failed write fails the import at the next push or
+ * at `drain`. */
+class WriteQueue {
+  private readonly inFlight: Promise<void>[] = [];
+  /** The first failure, once known: no more writes are started after it. */
+  private failure: { error: unknown } | null = null;
+
+  constructor(
+    private readonly write: (shard: Shard) => Promise<void>,
+    private readonly timings: ImportTimings,
+  ) {}
+
+  async push(shard: Shard): Promise<void> {
+    if (this.failure) throw this.failure.error;
+    const promise = this.write(shard);
+    promise.catch((error: unknown) => void (this.failure ??= { error }));
+    this.inFlight.push(promise);
+    if (this.inFlight.length > WRITES_IN_FLIGHT) {
+      const t = performance.now();
+      await this.inFlight.shift();
+      this.timings.storeSeconds += seconds(t);
+    }
+  }
+
+  /** Waits for every write; rejects with the first failure. */
+  async drain(): Promise<void> {
+    const t = performance.now();
+    while (this.inFlight.length > 0) await this.inFlight.shift();
+    this.timings.storeSeconds += seconds(t);
+  }
+
+  /** Waits for every write to settle, failed or not (before cleaning up after a failure). */
+  async settle(): Promise<void> {
+    await Promise.allSettled(this.inFlight.splice(0));
   }
 }
 
@@ -279,11 +423,13 @@ export async function importDataset(
   const started = performance.now();
   const storageId = await beginImport(db, name);
   const write = options.putShard ?? putShard;
+  const timings = emptyTimings();
+  const writes = new WriteQueue((shard) => write(db, shard), timings);
   const writers = new Map<Split, ShardWriter>();
   const writerFor = (split: Split): ShardWriter => {
     let w = writers.get(split);
     if (!w) {
-      w = new ShardWriter(split, storageId, (shard) => write(db, shard));
+      w = new ShardWriter(split, storageId, writes);
       writers.set(split, w);
     }
     return w;
@@ -307,13 +453,21 @@ export async function importDataset(
     const seconds = (now - started) / 1000;
     const imagesPerSec = seconds > 0 ? images / seconds : 0;
     const secondsLeft = fraction && fraction > 0.02 ? (seconds * (1 - fraction)) / fraction : null;
-    onProgress({ phase, images, fraction, imagesPerSec, secondsLeft });
+    timings.totalSeconds = seconds;
+    onProgress({ phase, images, fraction, imagesPerSec, secondsLeft, timings: { ...timings } });
   };
 
   try {
     const fetchImpl = options.fetch ?? fetch;
-    // Start every download at once; decode them in the order given.
-    const buffers = request.sources.map((source, i) => {
+    // Downloads start in order, FETCHES_IN_FLIGHT at a time: the first file arrives early and
+    // is decoded and stored while the next ones download (all at once, they would all finish
+    // near the end and nothing would overlap).
+    const buffers: (Promise<ArrayBuffer> | null)[] = request.sources.map(() => null);
+    let nextFetch = 0;
+    const startFetch = (): void => {
+      if (nextFetch >= request.sources.length) return;
+      const i = nextFetch++;
+      const source = request.sources[i]!;
       const promise: Promise<ArrayBuffer> =
         source.kind === 'url'
           ? fetchSource(source, signal, fetchImpl, (n, total) => {
@@ -322,29 +476,34 @@ export async function importDataset(
               report();
             })
           : source.kind === 'file'
-            ? source.blob.arrayBuffer().then((b) => {
-                fetched += b.byteLength;
-                return b;
-              })
-            : Promise.resolve(source.bytes).then((b) => {
-                fetched += b.byteLength;
-                return b;
-              });
-      promise.catch(() => undefined); // observed below, in order
-      return promise;
-    });
+            ? source.blob.arrayBuffer()
+            : Promise.resolve(source.bytes);
+      buffers[i] = promise.then((b) => {
+        if (source.kind !== 'url') fetched += b.byteLength;
+        timings.fetchSeconds = seconds(started);
+        startFetch();
+        return b;
+      });
+      buffers[i].catch(() => undefined); // observed below, in order
+    };
+    for (let k = 0; k < FETCHES_IN_FLIGHT; k++) startFetch();
 
     let kind: DatasetKind | undefined = request.kind;
     const origins: string[] = [];
     for (const [i, source] of request.sources.entries()) {
+      let t = performance.now();
       const buffer = await buffers[i]!;
+      buffers[i] = null; // decoded below; let it go once decoded
+      timings.waitSeconds += seconds(t);
       checkCancelled();
       phase = 'decoding';
       report();
+      t = performance.now();
       const decodedList = await decodeInput(fetchedName(source, buffer), buffer, kind, {
         checkCancelled,
         onProgress: () => report(),
       });
+      timings.decodeSeconds += seconds(t);
       for (const decoded of decodedList) {
         if (kind && decoded.kind !== kind) {
           throw new DatasetInputError(
@@ -354,7 +513,10 @@ export async function importDataset(
         kind = decoded.kind;
         checkCancelled();
         phase = 'storing';
+        t = performance.now();
+        const storeBefore = timings.storeSeconds;
         await writerFor(decoded.split).add(decoded);
+        timings.shardSeconds += seconds(t) - (timings.storeSeconds - storeBefore);
         images += decoded.count;
         report();
       }
@@ -362,10 +524,12 @@ export async function importDataset(
       origins.push(sourceLabel(source));
     }
     for (const w of writers.values()) await w.flush();
+    await writes.drain();
     checkCancelled();
     if (!kind || writers.size === 0) throw new DatasetInputError('The files held no images.');
 
     phase = 'finishing';
+    const commitStarted = performance.now();
     report(true);
     const splits: Partial<Record<Split, SplitInfo>> = {};
     const digests: ArrayBuffer[] = [];
@@ -375,6 +539,7 @@ export async function importDataset(
       splits[split] = { count: w.count, shardSizes: w.shardSizes };
       digests.push(...(await Promise.all(w.digests)));
     }
+    // Every shard's pixel digest, then its label digest, in split and shard order.
     const joined = new Uint8Array(digests.length * 32);
     digests.forEach((d, i) => joined.set(new Uint8Array(d), i * 32));
     const statsWriter = writers.get('train') ?? writers.get('test')!;
@@ -398,9 +563,12 @@ export async function importDataset(
     if (kind === 'cifar100') manifest.coarseLabelNames = [...CIFAR100_COARSE_LABELS];
     checkCancelled();
     await commitImport(db, manifest);
+    timings.commitSeconds = seconds(commitStarted);
     report(true);
     return manifest;
   } catch (error) {
+    // Writes still in flight first: the cleanup must see every shard this import stored.
+    await writes.settle();
     await deleteShards(db, storageId).catch(() => undefined);
     if (error instanceof ImportCancelledError || signal?.aborted) throw new ImportCancelledError();
     if (isQuotaError(error)) {

@@ -47,6 +47,15 @@ export interface LoaderOptions {
   startBatch?: number;
   /** Windows of shards read ahead of the one being served (default 1). */
   prefetch?: number;
+  /** Filled in as the loader reads (for benchmarks and memory checks). */
+  stats?: LoaderStats;
+}
+
+/** What a loader has read, and the most shard bytes it held at once (its memory bound). */
+export interface LoaderStats {
+  shardsRead: number;
+  bytesRead: number;
+  peakHeldBytes: number;
 }
 
 /** Shards whose images are mixed together when shuffling. */
@@ -122,6 +131,13 @@ export function planEpoch(manifest: DatasetManifest, options: LoaderOptions): Wi
   return windows;
 }
 
+function shardBytes(shards: Shard[]): number {
+  return shards.reduce(
+    (sum, s) => sum + s.pixels.byteLength + s.labels.byteLength + (s.coarseLabels?.byteLength ?? 0),
+    0,
+  );
+}
+
 interface LoadedWindow {
   window: Window;
   shards: Shard[];
@@ -141,6 +157,11 @@ async function loadWindow(
   const shards = await Promise.all(
     window.shards.map((s) => readShard(db, manifest.storageId, options.split, s.index)),
   );
+  const stats = options.stats;
+  if (stats) {
+    stats.shardsRead += shards.length;
+    stats.bytesRead += shardBytes(shards);
+  }
   const order = options.shuffle
     ? Uint32Array.from(
         permutation(window.count, seededRandom(options.seed, options.epoch, windowIndex + 1)),
@@ -178,9 +199,21 @@ export async function* openBatches(
 
   const queue: Promise<LoadedWindow>[] = [];
   let nextToLoad = first;
+
+  // Memory: the window being served plus `prefetch` windows read ahead (the bound), counted
+  // when a window arrives and released when the next one replaces it.
+  const stats = options.stats;
+  let held = 0;
+  const arrived = (loaded: LoadedWindow): LoadedWindow => {
+    if (stats) {
+      held += shardBytes(loaded.shards);
+      stats.peakHeldBytes = Math.max(stats.peakHeldBytes, held);
+    }
+    return loaded;
+  };
   const fill = (): void => {
     while (queue.length < prefetch + 1 && nextToLoad < windows.length) {
-      const promise = loadWindow(db, manifest, options, windows[nextToLoad]!, nextToLoad);
+      const promise = loadWindow(db, manifest, options, windows[nextToLoad]!, nextToLoad).then(arrived);
       // A rejection is observed when its turn comes; until then, keep it from being "unhandled".
       promise.catch(() => undefined);
       queue.push(promise);
@@ -197,6 +230,7 @@ export async function* openBatches(
     const labels = new Int32Array(size);
     for (let j = 0; j < size; j++, position++) {
       while (position >= current.window.start + current.window.count) {
+        if (stats) held -= shardBytes(current.shards);
         current = await queue.shift()!;
         fill();
       }

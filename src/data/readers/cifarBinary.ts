@@ -6,7 +6,7 @@
 import { IMAGE_BYTES, type Split } from '../datasetStore';
 import {
   DatasetInputError,
-  planarToInterleaved,
+  planarRecordsToInterleaved,
   splitFromName,
   type DecodedImages,
 } from './decodedImages';
@@ -48,16 +48,15 @@ export function readCifar10Binary(
   const pixels = new Uint8Array(count * IMAGE_BYTES);
   const labels = new Uint8Array(count);
   for (let i = 0; i < count; i++) {
-    const at = i * CIFAR10_RECORD_BYTES;
-    const label = bytes[at]!;
+    const label = bytes[i * CIFAR10_RECORD_BYTES]!;
     if (label > 9) {
       throw new DatasetInputError(
         `${name}: record ${i} has label ${label}, but CIFAR-10 labels are 0-9. The file is not CIFAR-10 binary.`,
       );
     }
     labels[i] = label;
-    planarToInterleaved(bytes, at + 1, pixels, i * IMAGE_BYTES);
   }
+  planarRecordsToInterleaved(bytes, 1, CIFAR10_RECORD_BYTES, count, pixels);
   return { kind: 'cifar10', split, origin: name, count, pixels, labels };
 }
 
@@ -82,8 +81,8 @@ export function readCifar100Binary(
     }
     coarseLabels[i] = coarse;
     labels[i] = fine;
-    planarToInterleaved(bytes, at + 2, pixels, i * IMAGE_BYTES);
   }
+  planarRecordsToInterleaved(bytes, 2, CIFAR100_RECORD_BYTES, count, pixels);
   return { kind: 'cifar100', split, origin: name, count, pixels, labels, coarseLabels };
 }
 

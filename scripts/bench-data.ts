@@ -1,0 +1,194 @@
+/**
+ * `npm run bench:data [-- --json] [-- --batch N --epochs N --port N --dist DIR --no-build --keep]`
+ *
+ * The dataset benchmark: the full CIFAR-10 (60,000 images from the six official .bin files,
+ * fetched first with `npm run data:cifar10` when data/cifar-10-batches-bin/ lacks them) is
+ * served by `vite preview`, imported in headless Chromium through the app's own import worker
+ * into IndexedDB (fetched, parsed, statistics computed, stored atomically), then read back as
+ * shuffled training batches through the training worker's streaming loader. Prints a table, or
+ * with --json one JSON object with `importSeconds` and `loaderImagesPerSec` (progress goes to
+ * stderr). --keep leaves the imported data set in the browser profile (a fresh one each run).
+ * --dist builds into and serves another folder than dist/ (so it cannot race another build).
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { chromium } from '@playwright/test';
+import { BASE_CHROMIUM_ARGS, chromiumPath } from '../playwright.config';
+import type { DataBenchReport } from '../src/bench/dataBenchReport';
+import { CIFAR10_BIN_FILES, LOCAL_CIFAR10_PATH } from '../src/data/sources';
+
+const args = process.argv.slice(2);
+const VALUED = ['--batch', '--epochs', '--port', '--dist'];
+const KNOWN = new Set(['--json', '--no-build', '--keep', ...VALUED]);
+for (let i = 0; i < args.length; i++) {
+  if (!KNOWN.has(args[i]!)) {
+    console.error(
+      `Unknown option ${args[i]}. See the comment at the top of scripts/bench-data.ts.`,
+    );
+    process.exit(2);
+  }
+  if (VALUED.includes(args[i]!)) i++;
+}
+const flag = (name: string) => args.includes(`--${name}`);
+function option(name: string, fallback: number): number {
+  const i = args.indexOf(`--${name}`);
+  const v = i >= 0 ? Number(args[i + 1]) : NaN;
+  if (i >= 0 && !(Number.isInteger(v) && v > 0)) {
+    console.error(`--${name} needs a positive whole number (got ${args[i + 1] ?? 'nothing'})`);
+    process.exit(2);
+  }
+  return i >= 0 ? v : fallback;
+}
+
+const json = flag('json');
+const log = (m: string) => (json ? process.stderr : process.stdout).write(`${m}\n`);
+const port = option('port', 4181);
+const distIndex = args.indexOf('--dist');
+const dist = distIndex >= 0 ? (args[distIndex + 1] ?? '') : 'dist';
+const query = new URLSearchParams({
+  batch: String(option('batch', 128)),
+  epochs: String(option('epochs', 2)),
+});
+if (flag('keep')) query.set('keep', '1');
+
+/** The six files, written and MD5-checked by `npm run data:cifar10` when any is missing. */
+function ensureData(): void {
+  const folder = join(...LOCAL_CIFAR10_PATH.split('/').filter(Boolean));
+  if (CIFAR10_BIN_FILES.every((f) => existsSync(join(folder, f)))) return;
+  log(`${folder} lacks the CIFAR-10 .bin files: running npm run data:cifar10…`);
+  const fetched = spawnSync('npx', ['tsx', 'scripts/data-cifar10.ts'], {
+    stdio: ['ignore', json ? process.stderr : 'inherit', 'inherit'],
+  });
+  if (fetched.status !== 0) throw new Error('npm run data:cifar10 failed');
+}
+
+const MB = 2 ** 20;
+const fmt = (n: number, digits = 0) =>
+  n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+
+function table(r: DataBenchReport, browser: string): string {
+  const t = r.importTimings;
+  const rows: [string, string][] = [
+    ['browser', `${browser} (${r.hardwareConcurrency} logical cores)`],
+    ['images', `${fmt(r.images)} (${fmt(r.trainImages)} train, ${fmt(r.testImages)} test)`],
+    ['shards', fmt(r.shards)],
+    ['source bytes', `${fmt(r.sourceBytes / MB, 1)} MiB`],
+    ['stored bytes', `${fmt(r.storedBytes / MB, 1)} MiB`],
+    ['import', `${fmt(r.importSeconds, 2)} s (${fmt(r.images / r.importSeconds)} images/s)`],
+  ];
+  if (t) {
+    rows.push(
+      ['  fetch (wall, overlapped)', `${fmt(t.fetchSeconds, 2)} s`],
+      ['  waiting for bytes', `${fmt(t.waitSeconds, 2)} s`],
+      ['  decode', `${fmt(t.decodeSeconds, 2)} s`],
+      ['  shards + statistics', `${fmt(t.shardSeconds, 2)} s`],
+      ['  waiting for writes', `${fmt(t.storeSeconds, 2)} s`],
+      ['  checksum + commit', `${fmt(t.commitSeconds, 2)} s`],
+    );
+  }
+  rows.push([
+    'loader',
+    `${fmt(r.loaderImagesPerSec)} images/s (shuffled, batch ${r.loader.batchSize})`,
+  ]);
+  r.loader.epochs.forEach((e, i) =>
+    rows.push([
+      `  epoch ${i}`,
+      `${fmt(e.imagesPerSec)} images/s, ${fmt(e.seconds, 2)} s, first batch ${fmt(e.firstBatchMs)} ms`,
+    ]),
+  );
+  rows.push(['loader peak shard bytes held', `${fmt(r.loader.peakHeldBytes / MB, 1)} MiB`]);
+  if (r.jsHeapBytes.peakDuringLoader !== null) {
+    rows.push(['JS heap peak during loader', `${fmt(r.jsHeapBytes.peakDuringLoader / MB, 1)} MiB`]);
+  }
+  rows.push(['mean (R, G, B)', r.mean.map((v) => fmt(v, 2)).join(', ')]);
+  rows.push(['std (R, G, B)', r.std.map((v) => fmt(v, 2)).join(', ')]);
+  const width = Math.max(...rows.map(([k]) => k.length));
+  return rows.map(([k, v]) => `${k.padEnd(width)}  ${v}`).join('\n');
+}
+
+async function main(): Promise<void> {
+  ensureData();
+  if (!flag('no-build')) {
+    log('Building (vite build)…');
+    const built = spawnSync('npx', ['vite', 'build', '--outDir', dist, '--emptyOutDir'], {
+      stdio: json ? 'ignore' : 'inherit',
+    });
+    if (built.status !== 0) throw new Error('vite build failed');
+  }
+  const server = spawn(
+    'npx',
+    [
+      'vite',
+      'preview',
+      '--outDir',
+      dist,
+      '--port',
+      String(port),
+      '--strictPort',
+      '--host',
+      '127.0.0.1',
+    ],
+    { stdio: 'ignore', detached: true },
+  );
+  const stop = () => {
+    try {
+      if (server.pid) process.kill(-server.pid);
+    } catch {
+      // Already gone.
+    }
+  };
+  process.on('exit', stop);
+  // A fresh profile each run (launch() uses a temporary one): nothing stored before.
+  const browser = await chromium.launch({
+    executablePath: chromiumPath(),
+    args: BASE_CHROMIUM_ARGS,
+  });
+  try {
+    const page = await browser.newPage();
+    const url = `http://127.0.0.1:${port}/bench-data.html?${query}`;
+    for (let i = 0; ; i++) {
+      try {
+        const response = await page.goto(url);
+        if (response?.ok()) break;
+        throw new Error(`${url} answered ${response?.status()}`);
+      } catch (e) {
+        if (i > 60) throw e;
+        await new Promise((r) => setTimeout(r, 300));
+      }
+    }
+    let last = '';
+    for (;;) {
+      const state = await page.evaluate(() => {
+        const w = window as unknown as { __benchResult?: unknown; __benchError?: string };
+        return {
+          result: w.__benchResult,
+          error: w.__benchError,
+          status: document.getElementById('status')?.textContent ?? '',
+        };
+      });
+      if (state.error) throw new Error(state.error);
+      if (state.result) {
+        const report = state.result as DataBenchReport;
+        const browserVersion = `Chromium ${browser.version()}`;
+        if (json) {
+          process.stdout.write(`${JSON.stringify({ ...report, browser: browserVersion })}\n`);
+        } else {
+          process.stdout.write(`${table(report, browserVersion)}\n`);
+        }
+        return;
+      }
+      if (state.status !== last) log(state.status);
+      last = state.status;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  } finally {
+    await browser.close();
+    stop();
+  }
+}
+
+main().catch((e: unknown) => {
+  console.error(e instanceof Error ? e.message : e);
+  process.exit(1);
+});

@@ -1,0 +1,49 @@
+/** What the dataset benchmark page (bench-data.html) reports to `npm run bench:data`. */
+import type { ImportTimings } from '../data/importer';
+
+export interface LoaderEpoch {
+  images: number;
+  batches: number;
+  seconds: number;
+  imagesPerSec: number;
+  /** From opening the epoch to its first batch (the first window's read). */
+  firstBatchMs: number;
+}
+
+export interface DataBenchReport {
+  /** From sending the import to the app's import worker to its reply: fetched, parsed,
+   * statistics computed, stored and committed. */
+  importSeconds: number;
+  /** Shuffled training batches served per second by the loader, over all epochs run. */
+  loaderImagesPerSec: number;
+  images: number;
+  trainImages: number;
+  testImages: number;
+  shards: number;
+  /** The six .bin files as served. */
+  sourceBytes: number;
+  /** Pixels and labels stored (the manifest's bytes). */
+  storedBytes: number;
+  /** navigator.storage.estimate().usage with the data set stored. */
+  storageUsageBytes: number | null;
+  /** The import worker's own count, from command to commit. */
+  importWorkerSeconds: number;
+  /** Where the import's time went (the last progress event's timings). */
+  importTimings: ImportTimings | null;
+  mean: [number, number, number];
+  std: [number, number, number];
+  checksum: string;
+  loader: {
+    batchSize: number;
+    prefetch: number;
+    epochs: LoaderEpoch[];
+    shardsRead: number;
+    bytesRead: number;
+    /** The most shard bytes the loader held at once: its memory bound. */
+    peakHeldBytes: number;
+  };
+  /** Chromium's usedJSHeapSize (null where the browser has no performance.memory). */
+  jsHeapBytes: { beforeImport: number | null; peakDuringLoader: number | null };
+  userAgent: string;
+  hardwareConcurrency: number;
+}
