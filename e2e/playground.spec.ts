@@ -402,6 +402,5 @@ test('after the first visit a service worker controls the page, app, worker and 
   expect(cached.some((u) => u.includes('sample/cifar-10-sample/sample_data_batch.bin.gz'))).toBe(
     true,
   );
-  // (Playwright's offline emulation also blocks a service worker's navigations in Chromium,
-  // so the offline reload itself is not replayed here.)
+  // The reload with the network cut off, and a run trained offline: e2e/offline.spec.ts.
 });

@@ -1,0 +1,121 @@
+/**
+ * Offline after the first visit (a classroom with poor Wi-Fi still trains). The app is served
+ * here by its own small static server over ./dist, so that cutting the network is real: the
+ * server is closed and every request to it is refused, as when the Wi-Fi drops. (Playwright's
+ * offline emulation also blocks the service worker's own responses in Chromium.)
+ */
+import { createReadStream, existsSync, statSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { extname, join, normalize, resolve } from 'node:path';
+import { expect, test } from '@playwright/test';
+import { PlaygroundPage } from './playgroundPage';
+import { waitForSample } from './playgroundSample';
+
+const DIST = resolve('dist');
+const TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript',
+  '.css': 'text/css',
+  '.svg': 'image/svg+xml',
+  '.json': 'application/json',
+  '.webmanifest': 'application/manifest+json',
+  '.wasm': 'application/wasm',
+  '.txt': 'text/plain',
+  '.gz': 'application/gzip',
+  '.png': 'image/png',
+};
+
+/** A static server over ./dist on a free port (the preview server cannot be stopped). */
+function serveDist(): Promise<{ server: Server; origin: string }> {
+  const server = createServer((req, res) => {
+    const path = decodeURIComponent((req.url ?? '/').split('?')[0]!.split('#')[0]!);
+    let file = normalize(join(DIST, path === '/' ? 'index.html' : path));
+    if (!file.startsWith(DIST)) file = join(DIST, 'index.html');
+    if (!existsSync(file) || statSync(file).isDirectory()) {
+      res.writeHead(404).end();
+      return;
+    }
+    res.writeHead(200, {
+      'Content-Type': TYPES[extname(file)] ?? 'application/octet-stream',
+      'Content-Length': String(statSync(file).size),
+      'Cache-Control': 'no-cache',
+    });
+    createReadStream(file).pipe(res);
+  });
+  return new Promise((ok) =>
+    server.listen(0, '127.0.0.1', () =>
+      ok({ server, origin: `http://127.0.0.1:${(server.address() as AddressInfo).port}` }),
+    ),
+  );
+}
+
+test('the page reloaded with the network cut off still opens and trains (offline after the first visit)', async ({
+  page,
+}, info) => {
+  test.setTimeout(240_000);
+  test.skip(!existsSync(join(DIST, 'sw.js')), 'needs a production build with its service worker');
+  const { server, origin } = await serveDist();
+  let serverOpen = true;
+  try {
+    // First visit: the service worker installs (precaching the app, its workers and the
+    // shipped sample) and the app installs the sample into IndexedDB by itself.
+    const app = new PlaygroundPage(page, info);
+    await page.goto(`${origin}/`);
+    await expect(page.getByRole('status', { name: 'Training backend' })).toHaveText(
+      /WebGPU|WebGL|CPU/,
+      { timeout: 60_000 },
+    );
+    await page.waitForFunction(
+      async () => {
+        const reg = await navigator.serviceWorker?.getRegistration();
+        return (
+          !!reg?.active && reg.active.state === 'activated' && !!navigator.serviceWorker.controller
+        );
+      },
+      null,
+      { timeout: 60_000, polling: 500 },
+    );
+    await waitForSample(page, 'CIFAR-10 sample');
+
+    // The network is cut off: the server stops and refuses every connection.
+    server.closeAllConnections();
+    await new Promise<void>((ok) => server.close(() => ok()));
+    serverOpen = false;
+    const refused = await page.evaluate(
+      async (url) =>
+        fetch(url, { cache: 'no-store' }).then(
+          () => false,
+          () => true,
+        ),
+      `${origin}/no-such-file-${Date.now()}`,
+    );
+    expect(refused, 'the network is really cut off').toBe(true);
+
+    await page.reload();
+    await expect(page.getByRole('status', { name: 'Training backend' })).toHaveText(
+      /WebGPU|WebGL|CPU/,
+      { timeout: 60_000 },
+    );
+    // The page opens and shows the network.
+    await expect(app.params).toHaveText('349,402');
+    await expect(app.graph).toBeVisible();
+    await app.shot('offline-reloaded');
+
+    // A tiny run trains a few steps offline, on the sample stored on the first visit.
+    await app.preset.selectOption({ label: 'Tiny classroom DMRNet (trains in seconds)' });
+    await app.tinyHyperparameters(2, 0);
+    const training = page.locator('.training-panel');
+    await training.getByLabel('Dataset').fill('CIFAR-10 sample');
+    await training.getByRole('button', { name: 'Start run' }).click();
+    const row = page.getByTestId('run-row').first();
+    await expect(row).toHaveAttribute('data-status', 'finished', { timeout: 150_000 });
+    await expect(row.getByTestId('run-best-error')).toHaveText(/^\d+\.\d\d%$/);
+    await app.shot('offline-trained', page.locator('main'));
+  } finally {
+    if (serverOpen) {
+      server.closeAllConnections();
+      server.close();
+    }
+  }
+});
