@@ -12,6 +12,7 @@ import {
 import { ChartFrame } from './ChartFrame';
 import { seriesToCsv, type XYSeries } from './csv';
 import { formatNumber } from './palette';
+import { thinned } from './thinned';
 
 export interface XYChartProps {
   title: string;
@@ -81,7 +82,7 @@ export const XYChart = memo(function XYChart({
             {drawn.map((s) => (
               <Line
                 key={s.id}
-                data={log ? s.points.filter((p) => p.y > 0) : [...s.points]}
+                data={thinned(log ? s.points.filter((p) => p.y > 0) : s.points)}
                 dataKey="y"
                 name={s.label}
                 stroke={s.color}

@@ -1,11 +1,20 @@
-import { useDeferredValue, useMemo, useState } from 'react';
+import { useMemo, useState } from 'react';
 import { useAppStore } from '../../state/store';
 import type { BlockKind } from '../../model/spec';
-import { XYChart } from '../charts/XYChart';
+import { XYChart, type XYChartProps } from '../charts/XYChart';
+import type { XYSeries } from '../charts/csv';
+import { useThrottledValue } from '../charts/useThrottledValue';
+import type { TrainingRunView } from '../../state/trainingSlice';
 import { ErrorVsPathChart, type ErrorVsPathPoint } from '../charts/ErrorVsPathChart';
 import { seriesColor } from '../charts/palette';
 import { analysisOf } from '../network/useAnalysis';
-import { bestTestError, distinctNames, testSeries, trainSeries } from './runSeries';
+import {
+  bestTestError,
+  distinctNames,
+  testSeries,
+  trainSeries,
+  type RunForCharts,
+} from './runSeries';
 
 const FAMILY: Record<BlockKind, string> = {
   residual: 'ResNet-like',
@@ -14,15 +23,73 @@ const FAMILY: Record<BlockKind, string> = {
   identity: 'Identity streams',
 };
 
+/** How often a live chart redraws while runs train, and how far apart the charts redraw. */
+const REDRAW_MS = 1000;
+const STAGGER_MS = 120;
+
+type Shown = readonly (RunForCharts & { spec: RunConfigSpec })[];
+type RunConfigSpec = TrainingRunView['config']['spec'];
+
+const lossSeries = (r: Shown) => trainSeries(r, 'loss');
+const errorSeries = (r: Shown) => [
+  ...trainSeries(r, 'error', ' · train'),
+  ...testSeries(r, 'error', ' · test').map((t) => ({ ...t, dashed: true })),
+];
+const lrSeries = (r: Shown) => trainSeries(r, 'lr');
+const speedSeries = (r: Shown) => trainSeries(r, 'imagesPerSecond');
+
+/**
+ * One live line chart: it reads the runs at most once per REDRAW_MS, `slot` x STAGGER_MS after
+ * the others, so each chart's recharts render is a main-thread task of its own.
+ */
+function LiveXYChart({
+  runs,
+  slot,
+  toSeries,
+  ...props
+}: Omit<XYChartProps, 'series'> & {
+  runs: Shown;
+  slot: number;
+  toSeries: (runs: Shown) => XYSeries[];
+}) {
+  const shown = useThrottledValue(runs, REDRAW_MS, slot * STAGGER_MS);
+  const series = useMemo(() => toSeries(shown), [shown, toSeries]);
+  return <XYChart {...props} series={series} />;
+}
+
+function LiveErrorVsPath({ runs, slot }: { runs: Shown; slot: number }) {
+  const shown = useThrottledValue(runs, REDRAW_MS, slot * STAGGER_MS);
+  const { points, colors } = useMemo(() => {
+    const colors: Record<string, string> = {};
+    const points: ErrorVsPathPoint[] = shown.flatMap((r) => {
+      const best = bestTestError(r.history);
+      if (best === null) return [];
+      const kind = r.spec.stages[0]?.blocks[0]?.kind;
+      const label = kind ? FAMILY[kind] : 'network';
+      colors[label] ??= seriesColor(Object.keys(colors).length);
+      return [
+        {
+          run: r.name,
+          family: label,
+          meanPathLength: analysisOf(r.spec).paths.withoutProjections.mean,
+          testError: best,
+        },
+      ];
+    });
+    return { points, colors };
+  }, [shown]);
+  return <ErrorVsPathChart points={points} colors={colors} />;
+}
+
 /**
  * Live charts of the runs, overlaid for comparison (Figure 7): loss, train and test error,
  * learning rate, images/s; and best test error against average path length (Figure 6).
+ * Metrics reach the store as the worker reports them; the charts redraw from it at most once
+ * a second each, in separate tasks (see LiveXYChart), so the page stays responsive.
  */
 export function TrainingCharts() {
-  // Deferred: React renders the charts in interruptible slices after each metrics event, so
-  // the main thread never blocks on recharts while a run trains.
-  const order = useDeferredValue(useAppStore((s) => s.training.order));
-  const runs = useDeferredValue(useAppStore((s) => s.training.runs));
+  const order = useAppStore((s) => s.training.order);
+  const runs = useAppStore((s) => s.training.runs);
   const [hidden, setHidden] = useState<string[]>([]);
   const all = useMemo(
     () =>
@@ -34,27 +101,7 @@ export function TrainingCharts() {
       ),
     [order, runs],
   );
-  const shown = all.filter((r) => !hidden.includes(r.id));
-  const errorSeries = [
-    ...trainSeries(shown, 'error', ' · train'),
-    ...testSeries(shown, 'error', ' · test').map((t) => ({ ...t, dashed: true })),
-  ];
-  const families: Record<string, string> = {};
-  const scatter: ErrorVsPathPoint[] = shown.flatMap((r) => {
-    const best = bestTestError(r.history);
-    if (best === null) return [];
-    const kind = r.spec.stages[0]?.blocks[0]?.kind;
-    const label = kind ? FAMILY[kind] : 'network';
-    families[label] ??= seriesColor(Object.keys(families).length);
-    return [
-      {
-        run: r.name,
-        family: label,
-        meanPathLength: analysisOf(r.spec).paths.withoutProjections.mean,
-        testError: best,
-      },
-    ];
-  });
+  const shown = useMemo(() => all.filter((r) => !hidden.includes(r.id)), [all, hidden]);
   const waiting = 'Start a run: its numbers appear here as it trains.';
   return (
     <div className="training-charts">
@@ -77,40 +124,48 @@ export function TrainingCharts() {
         </fieldset>
       )}
       <div className="chart-grid">
-        <XYChart
+        <LiveXYChart
+          runs={shown}
+          slot={0}
+          toSeries={lossSeries}
           title="Training loss"
           xLabel="epoch"
           yLabel="loss"
-          series={trainSeries(shown, 'loss')}
           emptyText={waiting}
           testId="chart-loss"
         />
-        <XYChart
+        <LiveXYChart
+          runs={shown}
+          slot={1}
+          toSeries={errorSeries}
           title="Train and test error"
           xLabel="epoch"
           yLabel="error"
           percent
-          series={errorSeries}
           emptyText={waiting}
           testId="chart-error"
         />
-        <XYChart
+        <LiveXYChart
+          runs={shown}
+          slot={2}
+          toSeries={lrSeries}
           title="Learning rate"
           xLabel="epoch"
           yLabel="lr"
-          series={trainSeries(shown, 'lr')}
           emptyText={waiting}
           testId="chart-lr"
         />
-        <XYChart
+        <LiveXYChart
+          runs={shown}
+          slot={3}
+          toSeries={speedSeries}
           title="Images per second"
           xLabel="epoch"
           yLabel="images/s"
-          series={trainSeries(shown, 'imagesPerSecond')}
           emptyText={waiting}
           testId="chart-speed"
         />
-        <ErrorVsPathChart points={scatter} colors={families} />
+        <LiveErrorVsPath runs={shown} slot={4} />
       </div>
     </div>
   );

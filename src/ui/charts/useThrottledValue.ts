@@ -1,0 +1,33 @@
+import { startTransition, useEffect, useRef, useState } from 'react';
+
+/**
+ * A value that follows `value` at most once per `intervalMs`, `offsetMs` later, in a timer task
+ * of its own and as a transition. A live chart that reads it re-renders outside the worker's
+ * message task, and charts given different offsets re-render in separate tasks, so metrics
+ * arriving while a run trains never make one long main-thread task of all the charts.
+ */
+export function useThrottledValue<T>(value: T, intervalMs: number, offsetMs = 0): T {
+  const [shown, setShown] = useState(value);
+  const latest = useRef(value);
+  const timer = useRef<number | null>(null);
+  const last = useRef(-Infinity);
+  useEffect(() => {
+    latest.current = value;
+  }, [value]);
+  useEffect(() => {
+    if (Object.is(value, shown) || timer.current !== null) return;
+    const wait = Math.max(0, last.current + intervalMs - performance.now()) + offsetMs;
+    timer.current = window.setTimeout(() => {
+      timer.current = null;
+      last.current = performance.now();
+      startTransition(() => setShown(latest.current));
+    }, wait);
+  }, [value, shown, intervalMs, offsetMs]);
+  useEffect(
+    () => () => {
+      if (timer.current !== null) window.clearTimeout(timer.current);
+    },
+    [],
+  );
+  return shown;
+}
