@@ -20,7 +20,9 @@ function serveCifar10Data(): Plugin {
     if (!file || !existsSync(file)) return next();
     res.setHeader('Content-Type', 'application/octet-stream');
     res.setHeader('Content-Length', String(statSync(file).size));
-    createReadStream(file).pipe(res);
+    // 1 MiB reads: with the default 64 KiB, serving the 176 MiB took node about 1 s of CPU
+    // (a 30 MB file in 0.14-0.3 s against 0.04-0.05 s), most of a full import's time.
+    createReadStream(file, { highWaterMark: 1 << 20 }).pipe(res);
   };
   return {
     name: 'serve-cifar10-data',

@@ -286,9 +286,9 @@ class ShardWriter {
       const labels = images.labels.subarray(from, from + take);
       const coarse = images.coarseLabels?.subarray(from, from + take);
       if (this.filled === 0 && take === SHARD_SIZE) {
-        // A whole shard in one piece: one copy (its own buffer: IndexedDB clones a view's
-        // whole ArrayBuffer).
-        await this.store(SHARD_SIZE, slice.slice(), labels.slice(), coarse?.slice());
+        // A whole shard in one piece: stored straight from the decoded images (which nothing
+        // writes to again); putShard copies the view's bytes, and only them, into a Blob.
+        await this.store(SHARD_SIZE, slice, labels.slice(), coarse?.slice());
       } else {
         this.pixels ??= new Uint8Array(SHARD_SIZE * IMAGE_BYTES);
         this.pixels.set(slice, this.filled * IMAGE_BYTES);
@@ -318,7 +318,7 @@ class ShardWriter {
 
   private async store(
     n: number,
-    pixels: Uint8Array<ArrayBuffer>,
+    pixels: Uint8Array,
     labels: Uint8Array<ArrayBuffer>,
     coarseLabels: Uint8Array | undefined,
   ): Promise<void> {
@@ -334,7 +334,7 @@ class ShardWriter {
     this.shardSizes.push(n);
     this.count += n;
     // Hashed where they lie (no concatenation): the checksum is over both digests.
-    this.digests.push(crypto.subtle.digest('SHA-256', pixels), crypto.subtle.digest('SHA-256', labels));
+    this.digests.push(crypto.subtle.digest('SHA-256', pixels as Uint8Array<ArrayBuffer>), crypto.subtle.digest('SHA-256', labels));
     await this.writes.push(shard);
   }
 }
