@@ -30,6 +30,7 @@ import {
 import type { DataInfo, DataSource, TrainerBatch } from './data';
 import { createRng, mixSeed } from './rng';
 import { learningRateAt, type LrOverride } from './schedule';
+import { disposeFusedTrainer, fusedTrainStep } from './fused/step';
 import { createOptimizerSlots, evalBatch, trainStep, type OptimizerSlots } from './step';
 
 /** Steps between two asynchronous reads of the running loss (one train point each). */
@@ -222,6 +223,7 @@ export class TrainingRun {
     this.loaded = null;
     void l.batches?.iterator.return(undefined).catch(() => undefined);
     for (const dispose of [
+      () => disposeFusedTrainer(l.slots),
       () => l.net.dispose(),
       () => l.slots.dispose(),
       () => tf.dispose([l.lossSum, l.correctSum]),
@@ -285,7 +287,10 @@ export class TrainingRun {
     const x = augmentAndNormalize(raw, augment, info.mean, info.std);
     let out: { loss: tf.Scalar; correct: tf.Scalar } | null = null;
     try {
-      out = trainStep(net, slots, x, labels, lr, this.config.sgd);
+      // On WebGPU the fused step (src/train/fused: one dispatch per BN [+ add] [+ ReLU] each
+      // way, one for the whole optimizer); elsewhere, and as its reference, the tfjs step.
+      const step = tf.getBackend() === 'webgpu' ? fusedTrainStep : trainStep;
+      out = step(net, slots, x, labels, lr, this.config.sgd);
       const o = out;
       const prevLoss = l.lossSum;
       const prevCorrect = l.correctSum;

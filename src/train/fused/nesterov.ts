@@ -12,7 +12,15 @@
  *                                              w = w - lr * v                    (plain)
  */
 import type * as tf from '@tensorflow/tfjs';
-import { bufferOf, copies, deviceOf, dispatch, gridFor, markInFlight } from './runtime';
+import {
+  bufferOf,
+  copies,
+  deviceOf,
+  dispatch,
+  gridFor,
+  markInFlight,
+  submitPending,
+} from './runtime';
 
 const NESTEROV_WGSL = /* wgsl */ `
 struct U { n: u32, lr: f32, momentum: f32, nesterov: u32 }
@@ -134,6 +142,7 @@ export class FusedNesterov {
   }
 
   dispose(): void {
+    submitPending();
     this.flatWeights.destroy();
     this.flatGrads.destroy();
     this.flatMomentum.destroy();

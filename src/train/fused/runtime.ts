@@ -25,7 +25,9 @@ interface BackendInternals {
   computePassEncoder: GPUComputePassEncoder | null;
   commandQueueOwnedIds: WeakSet<DataId>;
   dispatchCountInPass: number;
-  tensorMap: { get(dataId: DataId): { resource: GPUBuffer | GPUTexture | null } };
+  tensorMap: {
+    get(dataId: DataId): { resource: GPUBuffer | GPUTexture | null; values: unknown };
+  };
   uploadToGPU(dataId: DataId): void;
   makeUniforms(uniforms: UniformEntry[]): GPUBufferBinding;
   ensureCommandEncoderReady(): void;
@@ -69,12 +71,22 @@ function pipelineFor(device: GPUDevice, code: string): GPUComputePipeline {
   return pipeline;
 }
 
-/** The GPU buffer behind a tensor (uploading it first if its values are still on the CPU). */
+/**
+ * The GPU buffer behind a tensor (uploading it first if its values are still on the CPU).
+ *
+ * It also drops the backend's CPU copy of the values: tfjs's `read` (e.g. a checkpoint's
+ * `variable.data()`) caches what it downloaded and returns that cache from then on, but our
+ * kernels write weights, momentum and BN running averages in place, behind tfjs's back. A
+ * stale cache made the second checkpoint of a fused run save the first one's weights (the
+ * exact-resume e2e failed). The buffer is the truth; the next read downloads it again.
+ */
 export function bufferOf(t: tf.TensorInfo): GPUBuffer {
   const be = internals();
   be.uploadToGPU(t.dataId);
-  const resource = be.tensorMap.get(t.dataId).resource;
+  const data = be.tensorMap.get(t.dataId);
+  const resource = data.resource;
   if (!(resource instanceof GPUBuffer)) throw new Error('fused kernels need buffer-backed tensors');
+  data.values = null;
   return resource;
 }
 
@@ -156,6 +168,17 @@ export function copies(
 export function markInFlight(tensors: tf.TensorInfo[]): void {
   const be = internals();
   for (const t of tensors) be.commandQueueOwnedIds.add(t.dataId);
+}
+
+/**
+ * Submits what tfjs has recorded so far: buffers of our own may be destroyed after this
+ * (a submit that references a destroyed buffer would fail as a whole).
+ */
+export function submitPending(): void {
+  const be = internals();
+  if (!be.commandEncoder) return;
+  be.endComputePassEncoder();
+  be.submitQueue();
 }
 
 export function deviceOf(): GPUDevice {

@@ -142,3 +142,11 @@ export function fusedTrainStep(
   }
   return entry.trainer.step(x, labels, lr);
 }
+
+/** Releases the fused trainer made for `slots` (its flat buffers), if any. */
+export function disposeFusedTrainer(slots: OptimizerSlots): void {
+  const entry = trainers.get(slots);
+  if (!entry) return;
+  trainers.delete(slots);
+  entry.trainer.dispose();
+}
