@@ -286,9 +286,9 @@ class ShardWriter {
       const labels = images.labels.subarray(from, from + take);
       const coarse = images.coarseLabels?.subarray(from, from + take);
       if (this.filled === 0 && take === SHARD_SIZE) {
-        // A whole shard in one piece: stored straight from the decoded images (which nothing
-        // writes to again); putShard copies the view's bytes, and only them, into a Blob.
-        await this.store(SHARD_SIZE, slice, labels.slice(), coarse?.slice());
+        // A whole shard in one piece: one copy (its own buffer: IndexedDB clones a view's
+        // whole ArrayBuffer).
+        await this.store(SHARD_SIZE, slice.slice(), labels.slice(), coarse?.slice());
       } else {
         this.pixels ??= new Uint8Array(SHARD_SIZE * IMAGE_BYTES);
         this.pixels.set(slice, this.filled * IMAGE_BYTES);
