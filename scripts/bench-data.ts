@@ -46,6 +46,10 @@ const log = (m: string) => (json ? process.stderr : process.stdout).write(`${m}\
 const port = option('port', 4181);
 const distIndex = args.indexOf('--dist');
 const dist = distIndex >= 0 ? (args[distIndex + 1] ?? '') : 'dist';
+if (!dist || dist.startsWith('--')) {
+  console.error('--dist needs a folder (got nothing)');
+  process.exit(2);
+}
 const query = new URLSearchParams({
   batch: String(option('batch', 128)),
   epochs: String(option('epochs', 2)),
