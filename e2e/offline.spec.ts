@@ -4,9 +4,10 @@
  * server is closed and every request to it is refused, as when the Wi-Fi drops. (Playwright's
  * offline emulation also blocks the service worker's own responses in Chromium.)
  */
-import { createReadStream, existsSync, statSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
+import { cpSync, createReadStream, existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { createServer, get, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
 import { extname, join, normalize, resolve } from 'node:path';
 import { expect, test } from '@playwright/test';
 import { PlaygroundPage } from './playgroundPage';
@@ -26,12 +27,15 @@ const TYPES: Record<string, string> = {
   '.png': 'image/png',
 };
 
-/** A static server over ./dist on a free port (the preview server cannot be stopped). */
-function serveDist(): Promise<{ server: Server; origin: string }> {
+/**
+ * A static server on a free port over a copy of ./dist (the preview server cannot be stopped;
+ * the copy keeps a concurrent `vite build` from changing the files under the test).
+ */
+function serveDist(root: string): Promise<{ server: Server; origin: string }> {
   const server = createServer((req, res) => {
     const path = decodeURIComponent((req.url ?? '/').split('?')[0]!.split('#')[0]!);
-    let file = normalize(join(DIST, path === '/' ? 'index.html' : path));
-    if (!file.startsWith(DIST)) file = join(DIST, 'index.html');
+    let file = normalize(join(root, path === '/' ? 'index.html' : path));
+    if (!file.startsWith(root)) file = join(root, 'index.html');
     if (!existsSync(file) || statSync(file).isDirectory()) {
       res.writeHead(404).end();
       return;
@@ -55,7 +59,9 @@ test('the page reloaded with the network cut off still opens and trains (offline
 }, info) => {
   test.setTimeout(240_000);
   test.skip(!existsSync(join(DIST, 'sw.js')), 'needs a production build with its service worker');
-  const { server, origin } = await serveDist();
+  const root = mkdtempSync(join(tmpdir(), 'dmrnet-offline-'));
+  cpSync(DIST, root, { recursive: true });
+  const { server, origin } = await serveDist(root);
   let serverOpen = true;
   try {
     // First visit: the service worker installs (precaching the app, its workers and the
@@ -66,32 +72,31 @@ test('the page reloaded with the network cut off still opens and trains (offline
       /WebGPU|WebGL|CPU/,
       { timeout: 60_000 },
     );
-    await page.waitForFunction(
-      async () => {
-        const reg = await navigator.serviceWorker?.getRegistration();
-        return (
-          !!reg?.active && reg.active.state === 'activated' && !!navigator.serviceWorker.controller
-        );
-      },
-      null,
-      { timeout: 60_000, polling: 500 },
-    );
     await waitForSample(page, 'CIFAR-10 sample');
+    await expect
+      .poll(
+        () =>
+          page.evaluate(async () => {
+            const reg = await navigator.serviceWorker.getRegistration();
+            const controller = navigator.serviceWorker.controller;
+            return reg?.active?.state === 'activated' && controller?.state === 'activated';
+          }),
+        { message: 'the service worker installed and controls the page', timeout: 90_000 },
+      )
+      .toBe(true);
 
     // The network is cut off: the server stops and refuses every connection.
     server.closeAllConnections();
     await new Promise<void>((ok) => server.close(() => ok()));
     serverOpen = false;
-    const refused = await page.evaluate(
-      async (url) =>
-        fetch(url, { cache: 'no-store' }).then(
-          () => false,
-          () => true,
-        ),
-      `${origin}/no-such-file-${Date.now()}`,
+    const refused = await new Promise<boolean>((ok) =>
+      get(`${origin}/index.html`, () => ok(false)).on('error', () => ok(true)),
     );
     expect(refused, 'the network is really cut off').toBe(true);
 
+    // The service worker still controls the page; reloaded with the network gone, it answers
+    // the navigation and every file from its precache.
+    expect(await page.evaluate(() => navigator.serviceWorker.controller?.state)).toBe('activated');
     await page.reload();
     await expect(page.getByRole('status', { name: 'Training backend' })).toHaveText(
       /WebGPU|WebGL|CPU/,
@@ -117,5 +122,6 @@ test('the page reloaded with the network cut off still opens and trains (offline
       server.closeAllConnections();
       server.close();
     }
+    rmSync(root, { recursive: true, force: true });
   }
 });
