@@ -390,14 +390,17 @@ test('after the first visit a service worker controls the page, app, worker and 
 }, info) => {
   const app = new PlaygroundPage(page, info);
   await app.open();
-  await page.waitForFunction(
-    async () => {
-      const reg = await navigator.serviceWorker?.getRegistration();
-      return !!reg?.active;
-    },
-    null,
-    { timeout: 60_000 },
-  );
+  // Polled from here: an async predicate in page.waitForFunction would pass at once (a promise).
+  await expect
+    .poll(
+      () =>
+        page.evaluate(async () => {
+          const reg = await navigator.serviceWorker?.getRegistration();
+          return reg?.active?.state === 'activated' && !!navigator.serviceWorker.controller;
+        }),
+      { message: 'the service worker installed and controls the page', timeout: 90_000 },
+    )
+    .toBe(true);
   const cached = await page.evaluate(async () => {
     const names = await caches.keys();
     const urls: string[] = [];
