@@ -10,13 +10,18 @@
  * stderr). --keep leaves the imported data set in the browser profile (a fresh one each run).
  * --dist builds into and serves another folder than dist/ (so it cannot race another build).
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium } from '@playwright/test';
-import { BASE_CHROMIUM_ARGS, chromiumPath } from '../playwright.config';
 import type { DataBenchReport } from '../src/bench/dataBenchReport';
 import { CIFAR10_BIN_FILES, LOCAL_CIFAR10_PATH } from '../src/data/sources';
+import {
+  benchPageResult,
+  buildApp,
+  launchChromium,
+  positiveIntOption,
+  startPreview,
+} from './appInBrowser';
 
 const args = process.argv.slice(2);
 const VALUED = ['--batch', '--epochs', '--port', '--dist'];
@@ -31,15 +36,7 @@ for (let i = 0; i < args.length; i++) {
   if (VALUED.includes(args[i]!)) i++;
 }
 const flag = (name: string) => args.includes(`--${name}`);
-function option(name: string, fallback: number): number {
-  const i = args.indexOf(`--${name}`);
-  const v = i >= 0 ? Number(args[i + 1]) : NaN;
-  if (i >= 0 && !(Number.isInteger(v) && v > 0)) {
-    console.error(`--${name} needs a positive whole number (got ${args[i + 1] ?? 'nothing'})`);
-    process.exit(2);
-  }
-  return i >= 0 ? v : fallback;
-}
+const option = (name: string, fallback: number) => positiveIntOption(args, name, fallback);
 
 const json = flag('json');
 const log = (m: string) => (json ? process.stderr : process.stdout).write(`${m}\n`);
@@ -115,77 +112,19 @@ async function main(): Promise<void> {
   ensureData();
   if (!flag('no-build')) {
     log('Building (vite build)…');
-    const built = spawnSync('npx', ['vite', 'build', '--outDir', dist, '--emptyOutDir'], {
-      stdio: json ? 'ignore' : 'inherit',
-    });
-    if (built.status !== 0) throw new Error('vite build failed');
+    buildApp(json, dist);
   }
-  const server = spawn(
-    'npx',
-    [
-      'vite',
-      'preview',
-      '--outDir',
-      dist,
-      '--port',
-      String(port),
-      '--strictPort',
-      '--host',
-      '127.0.0.1',
-    ],
-    { stdio: 'ignore', detached: true },
-  );
-  const stop = () => {
-    try {
-      if (server.pid) process.kill(-server.pid);
-    } catch {
-      // Already gone.
-    }
-  };
-  process.on('exit', stop);
+  const stop = await startPreview(port, dist);
   // A fresh profile each run (launch() uses a temporary one): nothing stored before.
-  const browser = await chromium.launch({
-    executablePath: chromiumPath(),
-    args: BASE_CHROMIUM_ARGS,
-  });
+  const browser = await launchChromium(false);
   try {
     const page = await browser.newPage();
     const url = `http://127.0.0.1:${port}/bench-data.html?${query}`;
-    for (let i = 0; ; i++) {
-      try {
-        const response = await page.goto(url);
-        if (response?.ok()) break;
-        throw new Error(`${url} answered ${response?.status()}`);
-      } catch (e) {
-        if (i > 60) throw e;
-        await new Promise((r) => setTimeout(r, 300));
-      }
-    }
-    let last = '';
-    for (;;) {
-      const state = await page.evaluate(() => {
-        const w = window as unknown as { __benchResult?: unknown; __benchError?: string };
-        return {
-          result: w.__benchResult,
-          error: w.__benchError,
-          status: document.getElementById('status')?.textContent ?? '',
-        };
-      });
-      if (state.error) throw new Error(state.error);
-      if (state.result) {
-        const report = state.result as DataBenchReport;
-        const browserVersion = `Chromium ${browser.version()}`;
-        if (json) {
-          process.stdout.write(`${JSON.stringify({ ...report, browser: browserVersion })}\n`);
-        } else {
-          process.stdout.write(`${table(report, browserVersion)}\n`);
-        }
-        return;
-      }
-      if (state.status !== last) log(state.status);
-      last = state.status;
-      await new Promise((r) => setTimeout(r, 200));
-    }
+    const report = (await benchPageResult(page, url, log, 200)) as DataBenchReport;
+    const browserVersion = `Chromium ${browser.version()}`;
+    process.stdout.write(
+      `${json ? JSON.stringify({ ...report, browser: browserVersion }) : table(report, browserVersion)}\n`,
+    );
   } finally {
     await browser.close();
     stop();

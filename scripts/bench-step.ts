@@ -6,21 +6,17 @@
  * and prints the fused step's numbers against the tfjs-layers baseline measured in the same
  * run. With --json, only the JSON object goes to stdout.
  */
-import { spawn, spawnSync } from 'node:child_process';
-import { chromium } from '@playwright/test';
-import { BASE_CHROMIUM_ARGS, WEBGPU_ARGS, chromiumPath } from '../playwright.config';
+import {
+  benchPageResult,
+  buildApp,
+  launchChromium,
+  positiveIntOption,
+  startPreview,
+} from './appInBrowser';
 
 const args = process.argv.slice(2);
 const flag = (name: string) => args.includes(`--${name}`);
-function option(name: string, fallback: number): number {
-  const i = args.indexOf(`--${name}`);
-  const v = i >= 0 ? Number(args[i + 1]) : NaN;
-  if (i >= 0 && !(Number.isInteger(v) && v > 0)) {
-    console.error(`--${name} needs a positive whole number (got ${args[i + 1] ?? 'nothing'})`);
-    process.exit(2);
-  }
-  return i >= 0 ? v : fallback;
-}
+const option = (name: string, fallback: number) => positiveIntOption(args, name, fallback);
 
 const json = flag('json');
 const log = (m: string) => (json ? process.stderr : process.stdout).write(`${m}\n`);
@@ -37,57 +33,15 @@ if (flag('tiny-only')) query.set('tinyOnly', '1');
 async function main(): Promise<void> {
   if (!flag('no-build')) {
     log('Building (vite build)…');
-    const built = spawnSync('npx', ['vite', 'build'], { stdio: json ? 'ignore' : 'inherit' });
-    if (built.status !== 0) throw new Error('vite build failed');
+    buildApp(json);
   }
-  const server = spawn(
-    'npx',
-    ['vite', 'preview', '--port', String(port), '--strictPort', '--host', '127.0.0.1'],
-    { stdio: 'ignore', detached: true },
-  );
-  const stop = () => {
-    try {
-      if (server.pid) process.kill(-server.pid);
-    } catch {
-      // Already gone.
-    }
-  };
-  process.on('exit', stop);
-  const browser = await chromium.launch({
-    executablePath: chromiumPath(),
-    args: [...BASE_CHROMIUM_ARGS, ...WEBGPU_ARGS],
-  });
+  const stop = await startPreview(port);
+  const browser = await launchChromium(true);
   try {
     const page = await browser.newPage();
     const url = `http://127.0.0.1:${port}/bench.html?${query}`;
-    for (let i = 0; ; i++) {
-      try {
-        await page.goto(url);
-        break;
-      } catch (e) {
-        if (i > 50) throw e;
-        await new Promise((r) => setTimeout(r, 300));
-      }
-    }
-    let last = '';
-    for (;;) {
-      const state = await page.evaluate(() => {
-        const w = window as unknown as { __benchResult?: unknown; __benchError?: string };
-        return {
-          result: w.__benchResult,
-          error: w.__benchError,
-          status: document.getElementById('status')?.textContent ?? '',
-        };
-      });
-      if (state.error) throw new Error(state.error);
-      if (state.result) {
-        process.stdout.write(`${JSON.stringify(state.result, null, json ? undefined : 2)}\n`);
-        return;
-      }
-      if (state.status !== last) log(state.status);
-      last = state.status;
-      await new Promise((r) => setTimeout(r, 1000));
-    }
+    const result = await benchPageResult(page, url, log, 1000);
+    process.stdout.write(`${JSON.stringify(result, null, json ? undefined : 2)}\n`);
   } finally {
     await browser.close();
     stop();

@@ -21,14 +21,13 @@
  * nothing overfits, and random crops and flips only slow the first epoch down (--augment
  * restores the paper's pad-4 crop and flip).
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { chromium, type Page } from '@playwright/test';
+import type { Page } from '@playwright/test';
 import { SAMPLE_DATASET_NAME } from '../src/data/sources';
 import { tinyClassroom } from '../src/model/presets';
 import type { RunHistory } from '../src/protocol';
 import { encodeShareHash } from '../src/state/urlState';
 import { DEFAULT_HYPERPARAMETERS } from '../src/ui/hyper/hyperparameters';
+import { buildApp, launchChromium, startPreview } from './appInBrowser';
 
 interface Options {
   json: boolean;
@@ -103,43 +102,6 @@ function parseArgs(argv: string[]): Options {
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
-function chromiumPath(): string {
-  const path = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-  if (!existsSync(path)) {
-    throw new Error(`No Chromium at ${path}: run scripts/ensure-chromium.sh or set CHROMIUM_PATH`);
-  }
-  return path;
-}
-
-async function serve(port: number): Promise<ChildProcess> {
-  // Vite's own entry under this Node (not npx), so that kill() stops the server itself.
-  const server = spawn(
-    process.execPath,
-    [
-      'node_modules/vite/bin/vite.js',
-      'preview',
-      '--port',
-      String(port),
-      '--strictPort',
-      '--host',
-      '127.0.0.1',
-    ],
-    { stdio: ['ignore', 'ignore', 'ignore'] },
-  );
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    try {
-      const response = await fetch(`http://127.0.0.1:${port}/`);
-      if (response.ok) return server;
-    } catch {
-      // not up yet
-    }
-    if (server.exitCode !== null) throw new Error(`vite preview exited (is port ${port} taken?)`);
-    if (Date.now() > deadline) throw new Error('vite preview did not start in 60 s');
-    await new Promise((r) => setTimeout(r, 300));
-  }
-}
-
 /** The app installs the shipped sample on first open: its dataset panel lists it then. */
 async function waitForSample(page: Page, name: string): Promise<void> {
   await page
@@ -177,22 +139,10 @@ async function main(): Promise<void> {
   const options = parseArgs(process.argv.slice(2));
   if (options.build) {
     log('Building the app (vite build)…');
-    const built = spawnSync('npx', ['vite', 'build'], { stdio: ['ignore', 'ignore', 'inherit'] });
-    if (built.status !== 0) throw new Error('vite build failed');
+    buildApp(true);
   }
-  const server = await serve(options.port);
-  const browser = await chromium.launch({
-    executablePath: chromiumPath(),
-    args: [
-      '--no-sandbox',
-      '--enable-unsafe-webgpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--no-first-run',
-      '--disable-sync',
-      '--disable-quic',
-    ],
-  });
+  const stop = await startPreview(options.port);
+  const browser = await launchChromium(true);
   try {
     const page = await browser.newPage();
     // tsx compiles with esbuild's keepNames: functions sent to page.evaluate call __name.
@@ -278,7 +228,7 @@ async function main(): Promise<void> {
     else log(JSON.stringify(result, null, 2));
   } finally {
     await browser.close();
-    server.kill();
+    stop();
   }
 }
 

@@ -1,0 +1,107 @@
+/**
+ * What the browser scripts (bench, bench:data, train:sample) share: build the app, serve the
+ * build with `vite preview`, open it in headless Chromium with the e2e tests' flags, and read
+ * the result a bench page leaves on `window`.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { chromium, type Browser, type Page } from '@playwright/test';
+import { BASE_CHROMIUM_ARGS, WEBGPU_ARGS, chromiumPath } from '../playwright.config';
+
+/** `vite build` (into `outDir`, or dist/); its output only when not `quiet`. */
+export function buildApp(quiet: boolean, outDir?: string): void {
+  const args = ['vite', 'build', ...(outDir ? ['--outDir', outDir, '--emptyOutDir'] : [])];
+  const built = spawnSync('npx', args, {
+    stdio: ['ignore', quiet ? 'ignore' : 'inherit', 'inherit'],
+  });
+  if (built.status !== 0) throw new Error('vite build failed');
+}
+
+/**
+ * Serves the build on 127.0.0.1:`port` and resolves once it answers; the function it returns
+ * stops the server (also called when the process exits).
+ */
+export async function startPreview(port: number, outDir?: string): Promise<() => void> {
+  // Vite's own entry under this Node (not npx), so that kill() stops the server itself.
+  const server = spawn(
+    process.execPath,
+    [
+      'node_modules/vite/bin/vite.js',
+      'preview',
+      ...(outDir ? ['--outDir', outDir] : []),
+      '--port',
+      String(port),
+      '--strictPort',
+      '--host',
+      '127.0.0.1',
+    ],
+    { stdio: 'ignore' },
+  );
+  const stop = () => {
+    if (server.exitCode === null) server.kill();
+  };
+  process.on('exit', stop);
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    try {
+      if ((await fetch(`http://127.0.0.1:${port}/`)).ok) return stop;
+    } catch {
+      // not up yet
+    }
+    if (server.exitCode !== null) throw new Error(`vite preview exited (is port ${port} taken?)`);
+    if (Date.now() > deadline) {
+      stop();
+      throw new Error('vite preview did not start in 60 s');
+    }
+    await new Promise((r) => setTimeout(r, 300));
+  }
+}
+
+/** Headless Chromium (Debian's, or CHROMIUM_PATH) with WebGPU on when asked. */
+export function launchChromium(webgpu: boolean): Promise<Browser> {
+  return chromium.launch({
+    executablePath: chromiumPath(),
+    args: webgpu ? [...BASE_CHROMIUM_ARGS, ...WEBGPU_ARGS] : BASE_CHROMIUM_ARGS,
+  });
+}
+
+/**
+ * Opens a bench page and waits for what it leaves in `window.__benchResult` (or throws its
+ * `window.__benchError`), logging the page's #status line as it changes.
+ */
+export async function benchPageResult(
+  page: Page,
+  url: string,
+  log: (line: string) => void,
+  pollMs: number,
+): Promise<unknown> {
+  const response = await page.goto(url);
+  if (!response?.ok()) throw new Error(`${url} answered ${response?.status()}`);
+  let last = '';
+  for (;;) {
+    const state = await page.evaluate(() => {
+      const w = window as unknown as { __benchResult?: unknown; __benchError?: string };
+      return {
+        result: w.__benchResult,
+        error: w.__benchError,
+        status: document.getElementById('status')?.textContent ?? '',
+      };
+    });
+    if (state.error) throw new Error(state.error);
+    if (state.result) return state.result;
+    if (state.status !== last) log(state.status);
+    last = state.status;
+    await new Promise((r) => setTimeout(r, pollMs));
+  }
+}
+
+/** `--name N` from `args` as a positive whole number; exits with a message when it is not. */
+export function positiveIntOption(args: string[], name: string, fallback: number): number {
+  const i = args.indexOf(`--${name}`);
+  if (i < 0) return fallback;
+  const v = Number(args[i + 1]);
+  if (!(Number.isInteger(v) && v > 0)) {
+    console.error(`--${name} needs a positive whole number (got ${args[i + 1] ?? 'nothing'})`);
+    process.exit(2);
+  }
+  return v;
+}
