@@ -110,6 +110,11 @@ class Distributed:
 
     def close(self):
         if self.enabled:
+            # All ranks leave together: rank 0 is still writing files when the others get
+            # here, and a gloo peer that tears down early can leave the rest hanging at exit
+            # (seen with torch 1.13 on CPU: the run finished, then torchrun never returned;
+            # pytorch/pytorch#75097, a barrier first is the known remedy).
+            dist.barrier()
             dist.destroy_process_group()
 
 
