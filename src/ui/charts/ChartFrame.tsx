@@ -1,4 +1,4 @@
-import { useId, useRef, useState, type ReactNode } from 'react';
+import { useId, useMemo, useRef, useState, type CSSProperties, type ReactNode } from 'react';
 import { chartPngBlob, chartSvgText, downloadBlob } from './exportChart';
 import { fileNameFor } from './csv';
 
@@ -12,8 +12,27 @@ export interface ChartFrameProps {
   logToggle?: boolean;
   children: (opts: { log: boolean }) => ReactNode;
   testId?: string;
+  /** Nothing to draw yet: this sentence is shown over the (empty) chart. */
   empty?: string | null;
+  /**
+   * False: the chart is not mounted yet (live charts mount one by one after the page opens);
+   * the frame keeps its place, `height` pixels, and shows `empty` or a short note.
+   */
+  draw?: boolean;
+  height?: number;
 }
+
+/** The sentence over an empty chart, centred on it (the chart stays mounted underneath). */
+const OVERLAY: CSSProperties = {
+  position: 'absolute',
+  inset: 0,
+  margin: 0,
+  display: 'flex',
+  alignItems: 'center',
+  justifyContent: 'center',
+  background: 'rgba(255, 255, 255, 0.9)',
+};
+const BODY: CSSProperties = { position: 'relative' };
 
 /** A titled chart with a log-scale toggle and PNG, SVG and CSV export. */
 export function ChartFrame({
@@ -24,6 +43,8 @@ export function ChartFrame({
   children,
   testId,
   empty,
+  draw = true,
+  height,
 }: ChartFrameProps) {
   const [log, setLog] = useState(false);
   const [status, setStatus] = useState('');
@@ -31,14 +52,17 @@ export function ChartFrame({
   const headingId = useId();
   const logId = useId();
 
+  const body = useMemo(() => (height ? { ...BODY, minHeight: height } : BODY), [height]);
+  const drawn = draw && !empty;
+
   const saveSvg = () => {
-    const text = ref.current && chartSvgText(ref.current);
+    const text = drawn && ref.current && chartSvgText(ref.current);
     if (!text) return setStatus('Nothing drawn yet to export.');
     downloadBlob(new Blob([text], { type: 'image/svg+xml' }), fileNameFor(title, 'svg'));
     setStatus('Saved as SVG.');
   };
   const savePng = async () => {
-    const blob = ref.current && (await chartPngBlob(ref.current));
+    const blob = drawn && ref.current && (await chartPngBlob(ref.current));
     if (!blob) return setStatus('Nothing drawn yet to export.');
     downloadBlob(blob, fileNameFor(title, 'png'));
     setStatus('Saved as PNG.');
@@ -91,8 +115,19 @@ export function ChartFrame({
         </div>
       </div>
       {caption && <figcaption className="chart-caption">{caption}</figcaption>}
-      <div ref={ref} className="chart-body">
-        {empty ? <p className="chart-empty">{empty}</p> : children({ log })}
+      <div ref={ref} className="chart-body" style={body}>
+        {draw ? (
+          <>
+            {children({ log })}
+            {empty && (
+              <p className="chart-empty" style={OVERLAY}>
+                {empty}
+              </p>
+            )}
+          </>
+        ) : (
+          <p className="chart-empty">{empty ?? 'Preparing the chart…'}</p>
+        )}
       </div>
       <p className="sr-only" role="status">
         {status}

@@ -1,4 +1,4 @@
-import { memo } from 'react';
+import { memo, useCallback, useMemo } from 'react';
 import {
   CartesianGrid,
   Legend,
@@ -12,7 +12,7 @@ import {
 import { ChartFrame } from './ChartFrame';
 import { seriesToCsv, type XYSeries } from './csv';
 import { formatNumber } from './palette';
-import { thinned } from './thinned';
+import { drawnPoints } from './thinned';
 
 export interface XYChartProps {
   title: string;
@@ -20,12 +20,22 @@ export interface XYChartProps {
   xLabel: string;
   yLabel: string;
   series: readonly XYSeries[];
-  /** Shown instead of the chart while there is nothing to draw. */
+  /** Shown over the chart while there is nothing to draw. */
   emptyText: string;
   testId?: string;
   percent?: boolean;
   height?: number;
+  /** False until the chart may mount (see ChartFrame's `draw`). */
+  draw?: boolean;
 }
+
+// Props that never change are made once: recharts copies each chart, axis and legend prop into
+// its own store when the prop is a new object, and every such copy recomputes the chart.
+const MARGIN = { top: 8, right: 16, bottom: 18, left: 8 };
+const X_DOMAIN = ['dataMin', 'dataMax'] as const;
+const Y_DOMAIN_LINEAR = [0, 'auto'] as const;
+const Y_DOMAIN_LOG = ['auto', 'auto'] as const;
+const LEGEND_STYLE = { paddingBottom: 6 };
 
 /** Lines over a numeric x axis, one per series (runs overlaid, as the paper's Figure 7). */
 export const XYChart = memo(function XYChart({
@@ -38,51 +48,65 @@ export const XYChart = memo(function XYChart({
   testId,
   percent,
   height = 220,
+  draw = true,
 }: XYChartProps) {
-  const drawn = series.filter((s) => s.points.length > 0);
-  const fmt = (v: number) => (percent ? `${formatNumber(v * 100)}%` : formatNumber(v));
+  const drawn = useMemo(() => series.filter((s) => s.points.length > 0), [series]);
+  const fmt = useCallback(
+    (v: number) => (percent ? `${formatNumber(v * 100)}%` : formatNumber(v)),
+    [percent],
+  );
+  const tooltipValue = useCallback(
+    (v: unknown) => (typeof v === 'number' ? fmt(v) : String(v)),
+    [fmt],
+  );
+  const tooltipLabel = useCallback(
+    (x: unknown) => `${xLabel} ${typeof x === 'number' ? formatNumber(x) : String(x)}`,
+    [xLabel],
+  );
+  const xAxisLabel = useMemo(
+    () => ({ value: xLabel, position: 'insideBottom' as const, offset: -10, fill: '#444' }),
+    [xLabel],
+  );
+  const csv = useCallback(() => seriesToCsv(xLabel, yLabel, series), [xLabel, yLabel, series]);
   return (
     <ChartFrame
       title={title}
       caption={caption}
-      csv={() => seriesToCsv(xLabel, yLabel, series)}
+      csv={csv}
       logToggle
       testId={testId}
       empty={drawn.length === 0 ? emptyText : null}
+      draw={draw}
+      height={height}
     >
       {({ log }) => (
         <ResponsiveContainer width="100%" height={height}>
-          <LineChart margin={{ top: 8, right: 16, bottom: 18, left: 8 }}>
+          <LineChart margin={MARGIN}>
             <CartesianGrid stroke="#e3e3de" />
             <XAxis
               type="number"
               dataKey="x"
-              domain={['dataMin', 'dataMax']}
+              domain={X_DOMAIN}
               tickFormatter={formatNumber}
-              label={{ value: xLabel, position: 'insideBottom', offset: -10, fill: '#444' }}
+              label={xAxisLabel}
               stroke="#555"
               allowDuplicatedCategory={false}
             />
             <YAxis
               type="number"
               scale={log ? 'log' : 'linear'}
-              domain={log ? ['auto', 'auto'] : [0, 'auto']}
+              domain={log ? Y_DOMAIN_LOG : Y_DOMAIN_LINEAR}
               tickFormatter={fmt}
               width={58}
               stroke="#555"
               allowDataOverflow={false}
             />
-            <Tooltip
-              formatter={(v) => (typeof v === 'number' ? fmt(v) : String(v))}
-              labelFormatter={(x) =>
-                `${xLabel} ${typeof x === 'number' ? formatNumber(x) : String(x)}`
-              }
-            />
-            <Legend verticalAlign="top" wrapperStyle={{ paddingBottom: 6 }} />
+            <Tooltip formatter={tooltipValue} labelFormatter={tooltipLabel} />
+            <Legend verticalAlign="top" wrapperStyle={LEGEND_STYLE} />
             {drawn.map((s) => (
               <Line
                 key={s.id}
-                data={thinned(log ? s.points.filter((p) => p.y > 0) : s.points)}
+                data={drawnPoints(s.points, log)}
                 dataKey="y"
                 name={s.label}
                 stroke={s.color}

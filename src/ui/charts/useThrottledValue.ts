@@ -5,8 +5,10 @@ import { startTransition, useEffect, useRef, useState } from 'react';
  * of its own and as a transition. A live chart that reads it re-renders outside the worker's
  * message task, and charts given different offsets re-render in separate tasks, so metrics
  * arriving while a run trains never make one long main-thread task of all the charts.
+ * While `active` is false (the chart is off screen) it does not follow at all; it catches up,
+ * `offsetMs` later, once `active` turns true again.
  */
-export function useThrottledValue<T>(value: T, intervalMs: number, offsetMs = 0): T {
+export function useThrottledValue<T>(value: T, intervalMs: number, offsetMs = 0, active = true): T {
   const [shown, setShown] = useState(value);
   const latest = useRef(value);
   const timer = useRef<number | null>(null);
@@ -15,6 +17,11 @@ export function useThrottledValue<T>(value: T, intervalMs: number, offsetMs = 0)
     latest.current = value;
   }, [value]);
   useEffect(() => {
+    if (!active) {
+      if (timer.current !== null) window.clearTimeout(timer.current);
+      timer.current = null;
+      return;
+    }
     if (Object.is(value, shown) || timer.current !== null) return;
     const wait = Math.max(0, last.current + intervalMs - performance.now()) + offsetMs;
     timer.current = window.setTimeout(() => {
@@ -22,7 +29,7 @@ export function useThrottledValue<T>(value: T, intervalMs: number, offsetMs = 0)
       last.current = performance.now();
       startTransition(() => setShown(latest.current));
     }, wait);
-  }, [value, shown, intervalMs, offsetMs]);
+  }, [value, shown, intervalMs, offsetMs, active]);
   useEffect(
     () => () => {
       if (timer.current !== null) window.clearTimeout(timer.current);

@@ -1,9 +1,10 @@
-import { useMemo, useState } from 'react';
+import { useMemo, useRef, useState } from 'react';
 import { useAppStore } from '../../state/store';
 import type { BlockKind } from '../../model/spec';
 import { XYChart, type XYChartProps } from '../charts/XYChart';
 import type { XYSeries } from '../charts/csv';
 import { useThrottledValue } from '../charts/useThrottledValue';
+import { useMountedAfter, useOnScreen } from '../charts/useLiveChart';
 import type { TrainingRunView } from '../../state/trainingSlice';
 import { ErrorVsPathChart, type ErrorVsPathPoint } from '../charts/ErrorVsPathChart';
 import { seriesColor } from '../charts/palette';
@@ -26,6 +27,23 @@ const FAMILY: Record<BlockKind, string> = {
 /** How often a live chart redraws while runs train, and how far apart the charts redraw. */
 const REDRAW_MS = 1000;
 const STAGGER_MS = 120;
+/** The charts mount, empty, one by one this long after the page opens (before any run). */
+const MOUNT_MS = 300;
+const MOUNT_STAGGER_MS = 200;
+
+/**
+ * What a live chart draws and when: the runs as of its last redraw (at most once per
+ * REDRAW_MS, `slot` x STAGGER_MS after the others, and only while it is on screen), and
+ * whether its recharts chart is mounted yet. `ref` goes on the element watched for being on
+ * screen.
+ */
+function useLiveRuns(runs: Shown, slot: number) {
+  const ref = useRef<HTMLDivElement>(null);
+  const onScreen = useOnScreen(ref);
+  const shown = useThrottledValue(runs, REDRAW_MS, slot * STAGGER_MS, onScreen);
+  const draw = useMountedAfter(MOUNT_MS + slot * MOUNT_STAGGER_MS);
+  return { ref, shown, draw };
+}
 
 type Shown = readonly (RunForCharts & { spec: RunConfigSpec })[];
 type RunConfigSpec = TrainingRunView['config']['spec'];
@@ -39,8 +57,8 @@ const lrSeries = (r: Shown) => trainSeries(r, 'lr');
 const speedSeries = (r: Shown) => trainSeries(r, 'imagesPerSecond');
 
 /**
- * One live line chart: it reads the runs at most once per REDRAW_MS, `slot` x STAGGER_MS after
- * the others, so each chart's recharts render is a main-thread task of its own.
+ * One live line chart: it reads the runs through useLiveRuns, so each chart's recharts render
+ * is a main-thread task of its own and charts off screen do not redraw.
  */
 function LiveXYChart({
   runs,
@@ -52,13 +70,17 @@ function LiveXYChart({
   slot: number;
   toSeries: (runs: Shown) => XYSeries[];
 }) {
-  const shown = useThrottledValue(runs, REDRAW_MS, slot * STAGGER_MS);
+  const { ref, shown, draw } = useLiveRuns(runs, slot);
   const series = useMemo(() => toSeries(shown), [shown, toSeries]);
-  return <XYChart {...props} series={series} />;
+  return (
+    <div ref={ref} className="live-chart">
+      <XYChart {...props} series={series} draw={draw} />
+    </div>
+  );
 }
 
 function LiveErrorVsPath({ runs, slot }: { runs: Shown; slot: number }) {
-  const shown = useThrottledValue(runs, REDRAW_MS, slot * STAGGER_MS);
+  const { ref, shown, draw } = useLiveRuns(runs, slot);
   const { points, colors } = useMemo(() => {
     const colors: Record<string, string> = {};
     const points: ErrorVsPathPoint[] = shown.flatMap((r) => {
@@ -78,14 +100,19 @@ function LiveErrorVsPath({ runs, slot }: { runs: Shown; slot: number }) {
     });
     return { points, colors };
   }, [shown]);
-  return <ErrorVsPathChart points={points} colors={colors} />;
+  return (
+    <div ref={ref} className="live-chart">
+      <ErrorVsPathChart points={points} colors={colors} draw={draw} />
+    </div>
+  );
 }
 
 /**
  * Live charts of the runs, overlaid for comparison (Figure 7): loss, train and test error,
  * learning rate, images/s; and best test error against average path length (Figure 6).
  * Metrics reach the store as the worker reports them; the charts redraw from it at most once
- * a second each, in separate tasks (see LiveXYChart), so the page stays responsive.
+ * a second each, in separate tasks, and only while on screen (see useLiveRuns), so the page
+ * stays responsive.
  */
 export function TrainingCharts() {
   const order = useAppStore((s) => s.training.order);

@@ -21,6 +21,16 @@ describe('run series', () => {
     ]);
     expect(testSeries(runs, 'error', ' · test')[0]!.label).toBe('DMRNet · test');
   });
+  it('keeps the same points array while a history array is the same', () => {
+    const runs = [{ id: 'a', name: 'DMRNet', history }];
+    expect(trainSeries(runs, 'loss')[0]!.points).toBe(trainSeries(runs, 'loss')[0]!.points);
+    expect(testSeries(runs, 'error')[0]!.points).toBe(testSeries(runs, 'error')[0]!.points);
+    expect(trainSeries(runs, 'lr')[0]!.points).not.toBe(trainSeries(runs, 'loss')[0]!.points);
+    const grown = { ...history, train: [...history.train, { ...history.train[1]!, step: 3 }] };
+    const next = trainSeries([{ id: 'a', name: 'DMRNet', history: grown }], 'loss')[0]!.points;
+    expect(next).toHaveLength(3);
+    expect(next).not.toBe(trainSeries(runs, 'loss')[0]!.points);
+  });
   it('finds the best test error', () => {
     expect(bestTestError(history)).toBe(0.7);
     expect(bestTestError({ train: [], test: [] })).toBeNull();

@@ -11,6 +11,31 @@ export interface RunForCharts {
 
 export type TrainMetric = 'loss' | 'error' | 'lr' | 'imagesPerSecond';
 
+type XYPoint = XYSeries['points'][number];
+const pointsCache = new WeakMap<readonly object[], Map<string, XYPoint[]>>();
+
+/**
+ * A metric of a history as chart points; the same array while the history array is the same.
+ * The store replaces a run's history arrays only when points arrive, so a chart redrawn for one
+ * run's new points hands the unchanged runs' lines their old arrays (and recharts skips them).
+ */
+function pointsOf<P extends { epoch: number }>(
+  history: readonly P[],
+  metric: keyof P & string,
+): XYPoint[] {
+  let byMetric = pointsCache.get(history);
+  if (!byMetric) {
+    byMetric = new Map();
+    pointsCache.set(history, byMetric);
+  }
+  let points = byMetric.get(metric);
+  if (!points) {
+    points = history.map((p) => ({ x: p.epoch, y: p[metric] as number }));
+    byMetric.set(metric, points);
+  }
+  return points;
+}
+
 export function trainSeries(
   runs: readonly RunForCharts[],
   metric: TrainMetric,
@@ -20,7 +45,7 @@ export function trainSeries(
     id: `${r.id}-train-${metric}`,
     label: `${r.name}${suffix}`,
     color: seriesColor(i),
-    points: r.history.train.map((p: TrainPoint) => ({ x: p.epoch, y: p[metric] })),
+    points: pointsOf<TrainPoint>(r.history.train, metric),
   }));
 }
 
@@ -33,7 +58,7 @@ export function testSeries(
     id: `${r.id}-test-${metric}`,
     label: `${r.name}${suffix}`,
     color: seriesColor(i),
-    points: r.history.test.map((p: TestPoint) => ({ x: p.epoch, y: p[metric] })),
+    points: pointsOf<TestPoint>(r.history.test, metric),
   }));
 }
 
