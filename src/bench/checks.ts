@@ -9,6 +9,7 @@ import type { NamedVariable } from '../model/network';
 import { drawAugmentation, type AugmentParams } from '../train/augment';
 import { augmentFused, augmentReference, packPixels } from '../train/fused/augment';
 import { bnAddReluFused, bnAddReluReference } from '../train/fused/bnAddRelu';
+import { conv2dFused } from '../train/fused/conv';
 import { FusedNesterov } from '../train/fused/nesterov';
 import { createReferenceTrainer } from '../train/fused/reference';
 import { createFusedTrainer, type FusedTrainer } from '../train/fused/step';
@@ -119,6 +120,49 @@ async function checkBnAddRelu(residual: boolean, relu: boolean): Promise<KernelD
     fused,
     ref,
   );
+}
+
+/**
+ * Our convolution against tfjs's conv2d: output, input gradient and filter gradient, for a
+ * 3x3 pad 1 conv, a strided one, a strided 1x1 projection and odd channel counts (the stem's
+ * 3 input channels; 6 output channels, which no 4- or 8-wide tile divides).
+ */
+async function checkConv(
+  x: [number, number, number, number],
+  k: number,
+  co: number,
+  stride: number,
+): Promise<KernelDiff[]> {
+  const pad = k === 3 ? 1 : 0;
+  const fshape: [number, number, number, number] = [k, k, x[3], co];
+  const xs = randomArray(
+    x.reduce((a, b) => a * b),
+    11,
+    2,
+  );
+  const fs = randomArray(
+    fshape.reduce((a, b) => a * b),
+    12,
+  );
+  const run = async (fused: boolean): Promise<Arrays> => {
+    const xt = tf.tensor4d(xs, x);
+    const ft = tf.tensor4d(fs, fshape);
+    const conv = (xi: tf.Tensor, fi: tf.Tensor) =>
+      fused
+        ? conv2dFused(xi as tf.Tensor4D, fi as tf.Tensor4D, stride, pad)
+        : tf.conv2d(xi as tf.Tensor4D, fi as tf.Tensor4D, stride, pad);
+    const y = conv(xt, ft);
+    const dy = tf.tensor4d(randomArray(y.size, 13), y.shape);
+    const { value, grads } = tf.valueAndGrads((xi: tf.Tensor, fi: tf.Tensor) =>
+      tf.sum(tf.mul(conv(xi, fi), dy)),
+    )([xt, ft]);
+    const arrays = await read({ y, dx: grads[0]!, dw: grads[1]! });
+    tf.dispose([value, xt, ft, dy]);
+    return arrays;
+  };
+  const ref = await onBackend('cpu', () => run(false));
+  const fused = await onBackend('webgpu', () => run(true));
+  return compare(`conv(${x.join('x')},k${k},co${co},s${stride})`, fused, ref);
 }
 
 /** Three Nesterov steps with weight decay on four weights, against step.ts's update. */
@@ -276,6 +320,17 @@ export async function runChecks(
       progress(`bn residual=${residual} relu=${relu}`);
       diffs.push(...(await checkBnAddRelu(residual, relu)));
     }
+  }
+  for (const [x, k, co, stride] of [
+    [[2, 9, 9, 3], 3, 4, 1],
+    [[1, 4, 4, 4], 3, 4, 1],
+    [[2, 9, 9, 8], 3, 16, 2],
+    [[3, 8, 8, 4], 1, 8, 2],
+    [[2, 7, 7, 6], 3, 6, 1],
+    [[4, 32, 32, 8], 3, 8, 1],
+  ] as const) {
+    progress(`conv ${x.join('x')} k${k} co${co} s${stride}`);
+    diffs.push(...(await checkConv([...x], k, co, stride)));
   }
   progress('loss curves');
   const curves = await lossCurves(steps, progress);

@@ -4,6 +4,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { bnAddReluFused, bnAddReluReference } from '../train/fused/bnAddRelu';
+import { conv2dFused } from '../train/fused/conv';
 
 async function time(label: string, reps: number, f: () => tf.Tensor): Promise<string> {
   const warm = f();
@@ -28,9 +29,6 @@ export async function runProfile(): Promise<string[]> {
   const reps = 10;
   lines.push(await time('conv pad 1', reps, () => tf.conv2d(x, w, 1, 1)));
   lines.push(await time('conv same', reps, () => tf.conv2d(x, w, 1, 'same')));
-  tf.env().set('WEBGPU_USE_NAIVE_CONV2D_DEBUG', true);
-  lines.push(await time('conv naive pad 1', reps, () => tf.conv2d(x, w, 1, 1)));
-  tf.env().set('WEBGPU_USE_NAIVE_CONV2D_DEBUG', false);
   lines.push(
     await time('conv dw', reps, () =>
       tf.grad((wi: tf.Tensor) => tf.conv2d(x, wi as tf.Tensor4D, 1, 1))(w, dy),
@@ -44,6 +42,20 @@ export async function runProfile(): Promise<string[]> {
   lines.push(
     await time('conv dx same', reps, () => tf.conv2dTranspose(dy, w, [8, 32, 32, 8], 1, 'same')),
   );
+  lines.push(await time('conv ours pad 1', reps, () => conv2dFused(x, w, 1, 1)));
+  const convGrads = (ours: boolean) => () =>
+    tf.tidy(() => {
+      const conv = (xi: tf.Tensor, wi: tf.Tensor) =>
+        ours
+          ? conv2dFused(xi as tf.Tensor4D, wi as tf.Tensor4D, 1, 1)
+          : tf.conv2d(xi as tf.Tensor4D, wi as tf.Tensor4D, 1, 1);
+      const [dx, dw] = tf.grads((xi: tf.Tensor, wi: tf.Tensor) => tf.sum(tf.mul(conv(xi, wi), dy)))(
+        [x, w],
+      );
+      return tf.add(tf.sum(dx!), tf.sum(dw!));
+    });
+  lines.push(await time('conv tfjs fwd+bwd', reps, convGrads(false)));
+  lines.push(await time('conv ours fwd+bwd', reps, convGrads(true)));
   lines.push(await time('add', reps, () => tf.add(x, r)));
   lines.push(
     await time('bn fused fwd', reps, () => bnAddReluFused(x, g, b, r, { relu: true, eps: 2e-5 })),

@@ -17,6 +17,20 @@ export type BnTail = (
 
 export type WeightLookup = (name: string) => tf.Tensor;
 
+/**
+ * conv(input, filter, stride, pad); `inputGrad` is false for the stems, whose input is the
+ * image: nothing needs its gradient.
+ */
+export type ConvOp = (
+  input: tf.Tensor4D,
+  filter: tf.Tensor4D,
+  stride: number,
+  pad: number,
+  inputGrad: boolean,
+) => tf.Tensor4D;
+
+const tfjsConv: ConvOp = (input, filter, stride, pad) => tf.conv2d(input, filter, stride, pad);
+
 function average(xs: tf.Tensor4D[]): tf.Tensor4D {
   return xs.length === 1 ? xs[0]! : (tf.addN(xs).mul(1 / xs.length) as tf.Tensor4D);
 }
@@ -27,9 +41,16 @@ export function forwardLogits(
   weight: WeightLookup,
   x: tf.Tensor4D,
   bnTail: BnTail,
+  convOp: ConvOp = tfjsConv,
 ): tf.Tensor2D {
   const conv = (input: tf.Tensor4D, l: ConvBnPlan): tf.Tensor4D =>
-    tf.conv2d(input, weight(`${l.conv}.weight`) as tf.Tensor4D, l.stride, l.kernel === 3 ? 1 : 0);
+    convOp(
+      input,
+      weight(`${l.conv}.weight`) as tf.Tensor4D,
+      l.stride,
+      l.kernel === 3 ? 1 : 0,
+      input !== x,
+    );
   const layer = (
     input: tf.Tensor4D,
     l: ConvBnPlan,

@@ -2,7 +2,8 @@
  * The fused training step: the same step as src/train/step.ts's `trainStep` (forward in
  * training mode, softmax cross-entropy, gradients, Nesterov SGD with weight decay, BN running
  * averages), with every BN [+ add] [+ ReLU] one dispatch each way, the running averages
- * updated inside the BN kernel, and the whole optimizer one dispatch.
+ * updated inside the BN kernel, the whole optimizer one dispatch, and the convolutions our
+ * own barrier-free kernels (./conv.ts).
  * WebGPU only: other backends keep `trainStep`.
  */
 import * as tf from '@tensorflow/tfjs';
@@ -17,6 +18,7 @@ import {
   type StepOutput,
 } from '../step';
 import { bnAddReluFused } from './bnAddRelu';
+import { conv2dFused } from './conv';
 import { forwardLogits, type WeightLookup } from './forward';
 import { FusedNesterov } from './nesterov';
 
@@ -83,7 +85,7 @@ export function createFusedTrainer(
     step(x, labels, lr) {
       let logitsKept: tf.Tensor2D | null = null;
       const { value, grads } = tf.variableGrads(() => {
-        const logits = forwardLogits(plan, weight, x, bnTail);
+        const logits = forwardLogits(plan, weight, x, bnTail, conv2dFused);
         logitsKept = tf.keep(logits);
         return crossEntropy(logits, labels);
       }, variables);

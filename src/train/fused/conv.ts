@@ -1,0 +1,315 @@
+/**
+ * Convolution (NHWC input, [k, k, in, out] filter, square stride and zero padding, no bias:
+ * the network's conv3x3 pad 1 and conv1x1 pad 0) as three WGSL kernels of our own: forward,
+ * input gradient and filter gradient.
+ *
+ * Why not tfjs's: its WebGPU convolutions are tiled matrix products that stage tiles in
+ * workgroup memory behind `workgroupBarrier()`. On a software adapter (SwiftShader, what a
+ * machine without a GPU runs) every barrier suspends and resumes each invocation, and
+ * `bench.html?profile=1` measured a 3x3 conv of [8, 32, 32, 8] at 220 ms there, against
+ * 0.5 ms for tfjs's own barrier-free debug kernel. These kernels use no barrier and no
+ * workgroup memory: each invocation owns a few outputs and loops over its receptive field,
+ * with every size baked into the shader so loops unroll. The filter gradient, a reduction
+ * over every output pixel, is two barrier-free passes: partial sums over chunks of pixels,
+ * then a sum of the chunks.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { dispatch, emptyTensor } from './runtime';
+
+const WG = 64;
+/** Invocations of the filter gradient's first pass we aim for (enough to fill the cores). */
+const DW_PARALLELISM = 8192;
+
+export interface ConvShape {
+  n: number;
+  h: number;
+  w: number;
+  ci: number;
+  co: number;
+  k: number;
+  stride: number;
+  pad: number;
+  oh: number;
+  ow: number;
+}
+
+export function convShape(
+  x: readonly number[],
+  filter: readonly number[],
+  stride: number,
+  pad: number,
+): ConvShape {
+  const [n, h, w, ci] = x as [number, number, number, number];
+  const [k, k2, fci, co] = filter as [number, number, number, number];
+  if (k !== k2) throw new Error(`square filters only, got ${k}x${k2}`);
+  if (fci !== ci) throw new Error(`filter takes ${fci} channels, input has ${ci}`);
+  // tfjs's rounding for a numeric pad: floor((in - k + 2 pad) / stride) + 1.
+  const oh = Math.floor((h - k + 2 * pad) / stride) + 1;
+  const ow = Math.floor((w - k + 2 * pad) / stride) + 1;
+  return { n, h, w, ci, co, k, stride, pad, oh, ow };
+}
+
+/** The largest of 8, 4, 2, 1 that divides `c`: channels one invocation owns. */
+function tileOf(c: number): number {
+  for (const t of [8, 4, 2]) if (c % t === 0) return t;
+  return 1;
+}
+
+const range = (n: number) => Array.from({ length: n }, (_, i) => i);
+
+function groupsFor(total: number): number {
+  return Math.max(1, Math.min(16384, Math.ceil(total / WG)));
+}
+
+const HEADER = /* wgsl */ `
+@compute @workgroup_size(${WG})
+fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let step = nwg.x * ${WG}u;`;
+
+/** y[n, oh, ow, co] = sum_{kh, kw, ci} x[n, oh*s + kh - p, ow*s + kw - p, ci] w[kh, kw, ci, co]. */
+function forwardCode(s: ConvShape): string {
+  const t = tileOf(s.co);
+  const groups = s.co / t;
+  const total = s.n * s.oh * s.ow * groups;
+  return /* wgsl */ `
+@group(0) @binding(0) var<storage, read> x: array<f32>;
+@group(0) @binding(1) var<storage, read> f: array<f32>;
+@group(0) @binding(2) var<storage, read_write> y: array<f32>;
+${HEADER}
+  for (var i = gid.x; i < ${total}u; i = i + step) {
+    let g = i % ${groups}u;
+    let pix = i / ${groups}u;
+    let ow = pix % ${s.ow}u;
+    let oh = (pix / ${s.ow}u) % ${s.oh}u;
+    let n = pix / ${s.ow * s.oh}u;
+    let co = g * ${t}u;
+    ${range(t)
+      .map((j) => `var a${j} = 0.0;`)
+      .join(' ')}
+    for (var kh = 0u; kh < ${s.k}u; kh = kh + 1u) {
+      let ih = i32(oh * ${s.stride}u + kh) - ${s.pad};
+      if (ih < 0 || ih >= ${s.h}) { continue; }
+      for (var kw = 0u; kw < ${s.k}u; kw = kw + 1u) {
+        let iw = i32(ow * ${s.stride}u + kw) - ${s.pad};
+        if (iw < 0 || iw >= ${s.w}) { continue; }
+        let xb = ((n * ${s.h}u + u32(ih)) * ${s.w}u + u32(iw)) * ${s.ci}u;
+        let fb = (kh * ${s.k}u + kw) * ${s.ci * s.co}u + co;
+        for (var c = 0u; c < ${s.ci}u; c = c + 1u) {
+          let xv = x[xb + c];
+          let fr = fb + c * ${s.co}u;
+          ${range(t)
+            .map((j) => `a${j} = a${j} + xv * f[fr + ${j}u];`)
+            .join(' ')}
+        }
+      }
+    }
+    let yb = pix * ${s.co}u + co;
+    ${range(t)
+      .map((j) => `y[yb + ${j}u] = a${j};`)
+      .join(' ')}
+  }
+}`;
+}
+
+/**
+ * dx[n, ih, iw, ci] = sum over the (kh, kw) that reach an output pixel (oh, ow), i.e.
+ * ih + p - kh = oh*s, of sum_co dy[n, oh, ow, co] w[kh, kw, ci, co].
+ */
+function inputGradCode(s: ConvShape): string {
+  const t = tileOf(s.ci);
+  const groups = s.ci / t;
+  const total = s.n * s.h * s.w * groups;
+  return /* wgsl */ `
+@group(0) @binding(0) var<storage, read> dy: array<f32>;
+@group(0) @binding(1) var<storage, read> f: array<f32>;
+@group(0) @binding(2) var<storage, read_write> dx: array<f32>;
+${HEADER}
+  for (var i = gid.x; i < ${total}u; i = i + step) {
+    let g = i % ${groups}u;
+    let pix = i / ${groups}u;
+    let iw = i32(pix % ${s.w}u);
+    let ih = i32((pix / ${s.w}u) % ${s.h}u);
+    let n = pix / ${s.w * s.h}u;
+    let ci = g * ${t}u;
+    ${range(t)
+      .map((j) => `var a${j} = 0.0;`)
+      .join(' ')}
+    for (var kh = 0; kh < ${s.k}; kh = kh + 1) {
+      let sh = ih + ${s.pad} - kh;
+      if (sh < 0 || sh % ${s.stride} != 0 || sh / ${s.stride} >= ${s.oh}) { continue; }
+      let oh = u32(sh / ${s.stride});
+      for (var kw = 0; kw < ${s.k}; kw = kw + 1) {
+        let sw = iw + ${s.pad} - kw;
+        if (sw < 0 || sw % ${s.stride} != 0 || sw / ${s.stride} >= ${s.ow}) { continue; }
+        let ow = u32(sw / ${s.stride});
+        let db = ((n * ${s.oh}u + oh) * ${s.ow}u + ow) * ${s.co}u;
+        let fb = u32(kh * ${s.k} + kw) * ${s.ci * s.co}u + ci * ${s.co}u;
+        for (var c = 0u; c < ${s.co}u; c = c + 1u) {
+          let d = dy[db + c];
+          ${range(t)
+            .map((j) => `a${j} = a${j} + d * f[fb + ${j * s.co}u + c];`)
+            .join(' ')}
+        }
+      }
+    }
+    let xb = pix * ${s.ci}u + ci;
+    ${range(t)
+      .map((j) => `dx[xb + ${j}u] = a${j};`)
+      .join(' ')}
+  }
+}`;
+}
+
+/** How the filter gradient splits its reduction over the m = n*oh*ow output pixels. */
+export function filterGradChunks(s: ConvShape): { chunks: number; chunkSize: number } {
+  const m = s.n * s.oh * s.ow;
+  const owners = (s.k * s.k * s.ci * s.co) / tileOf(s.co);
+  const wanted = Math.max(1, Math.min(Math.ceil(m / 16), Math.ceil(DW_PARALLELISM / owners)));
+  const chunkSize = Math.ceil(m / wanted);
+  return { chunks: Math.ceil(m / chunkSize), chunkSize };
+}
+
+/**
+ * Pass 1: partial[chunk, kh, kw, ci, co] = sum over the chunk's output pixels of
+ * x[n, oh*s + kh - p, ow*s + kw - p, ci] dy[n, oh, ow, co].
+ */
+function filterGradPartialCode(s: ConvShape, chunks: number, chunkSize: number): string {
+  const t = tileOf(s.co);
+  const groups = s.co / t;
+  const weights = s.k * s.k * s.ci * s.co;
+  const owners = weights / t;
+  const m = s.n * s.oh * s.ow;
+  return /* wgsl */ `
+@group(0) @binding(0) var<storage, read> x: array<f32>;
+@group(0) @binding(1) var<storage, read> dy: array<f32>;
+@group(0) @binding(2) var<storage, read_write> partial: array<f32>;
+${HEADER}
+  for (var i = gid.x; i < ${owners * chunks}u; i = i + step) {
+    let owner = i % ${owners}u;
+    let chunk = i / ${owners}u;
+    let co = (owner % ${groups}u) * ${t}u;
+    let ci = (owner / ${groups}u) % ${s.ci}u;
+    let kw = (owner / ${groups * s.ci}u) % ${s.k}u;
+    let kh = owner / ${groups * s.ci * s.k}u;
+    ${range(t)
+      .map((j) => `var a${j} = 0.0;`)
+      .join(' ')}
+    let end = min(${m}u, (chunk + 1u) * ${chunkSize}u);
+    for (var p = chunk * ${chunkSize}u; p < end; p = p + 1u) {
+      let ow = p % ${s.ow}u;
+      let oh = (p / ${s.ow}u) % ${s.oh}u;
+      let n = p / ${s.ow * s.oh}u;
+      let ih = i32(oh * ${s.stride}u + kh) - ${s.pad};
+      let iw = i32(ow * ${s.stride}u + kw) - ${s.pad};
+      if (ih < 0 || ih >= ${s.h} || iw < 0 || iw >= ${s.w}) { continue; }
+      let xv = x[((n * ${s.h}u + u32(ih)) * ${s.w}u + u32(iw)) * ${s.ci}u + ci];
+      let db = p * ${s.co}u + co;
+      ${range(t)
+        .map((j) => `a${j} = a${j} + xv * dy[db + ${j}u];`)
+        .join(' ')}
+    }
+    let o = chunk * ${weights}u + ((kh * ${s.k}u + kw) * ${s.ci}u + ci) * ${s.co}u + co;
+    ${range(t)
+      .map((j) => `partial[o + ${j}u] = a${j};`)
+      .join(' ')}
+  }
+}`;
+}
+
+/** Pass 2: dw[j] = sum over chunks of partial[chunk, j]. */
+function filterGradSumCode(weights: number, chunks: number): string {
+  return /* wgsl */ `
+@group(0) @binding(0) var<storage, read> partial: array<f32>;
+@group(0) @binding(1) var<storage, read_write> dw: array<f32>;
+${HEADER}
+  for (var j = gid.x; j < ${weights}u; j = j + step) {
+    var a = 0.0;
+    for (var c = 0u; c < ${chunks}u; c = c + 1u) { a = a + partial[c * ${weights}u + j]; }
+    dw[j] = a;
+  }
+}`;
+}
+
+function convForward(x: tf.TensorInfo, filter: tf.TensorInfo, s: ConvShape): tf.Tensor4D {
+  const y = emptyTensor<tf.Rank.R4>([s.n, s.oh, s.ow, s.co]);
+  const total = (s.n * s.oh * s.ow * s.co) / tileOf(s.co);
+  dispatch({
+    code: forwardCode(s),
+    bindings: [x, filter, y],
+    uniforms: [],
+    workgroups: [groupsFor(total)],
+  });
+  return y;
+}
+
+function convInputGrad(dy: tf.TensorInfo, filter: tf.TensorInfo, s: ConvShape): tf.Tensor4D {
+  const dx = emptyTensor<tf.Rank.R4>([s.n, s.h, s.w, s.ci]);
+  const total = (s.n * s.h * s.w * s.ci) / tileOf(s.ci);
+  dispatch({
+    code: inputGradCode(s),
+    bindings: [dy, filter, dx],
+    uniforms: [],
+    workgroups: [groupsFor(total)],
+  });
+  return dx;
+}
+
+function convFilterGrad(x: tf.TensorInfo, dy: tf.TensorInfo, s: ConvShape): tf.Tensor4D {
+  const weights = s.k * s.k * s.ci * s.co;
+  const { chunks, chunkSize } = filterGradChunks(s);
+  const dw = emptyTensor<tf.Rank.R4>([s.k, s.k, s.ci, s.co]);
+  if (chunks === 1) {
+    dispatch({
+      code: filterGradPartialCode(s, 1, chunkSize),
+      bindings: [x, dy, dw],
+      uniforms: [],
+      workgroups: [groupsFor(weights / tileOf(s.co))],
+    });
+    return dw;
+  }
+  const partial = emptyTensor<tf.Rank.R1>([chunks * weights]);
+  dispatch({
+    code: filterGradPartialCode(s, chunks, chunkSize),
+    bindings: [x, dy, partial],
+    uniforms: [],
+    workgroups: [groupsFor((chunks * weights) / tileOf(s.co))],
+  });
+  dispatch({
+    code: filterGradSumCode(weights, chunks),
+    bindings: [partial, dw],
+    uniforms: [],
+    workgroups: [groupsFor(weights)],
+  });
+  // Bound by the dispatch above, so its buffer is reused only after that command runs.
+  partial.dispose();
+  return dw;
+}
+
+/**
+ * conv2d(x, filter, stride, pad) as tfjs computes it, differentiable in both. With
+ * `inputGrad: false` (the stem, whose input is the image) the input's gradient is a zero
+ * tensor instead of a dispatch: nothing upstream needs it.
+ */
+export function conv2dFused(
+  x: tf.Tensor4D,
+  filter: tf.Tensor4D,
+  stride: number,
+  pad: number,
+  inputGrad = true,
+): tf.Tensor4D {
+  const s = convShape(x.shape, filter.shape, stride, pad);
+  const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const save = args[args.length - 1] as tf.GradSaveFunc;
+    const [xi, fi] = args as [tf.Tensor4D, tf.Tensor4D];
+    save([xi, fi]);
+    return {
+      value: convForward(xi, fi, s),
+      gradFunc: (dy: tf.Tensor4D, saved: tf.Tensor[]) => {
+        const [sx, sf] = saved as [tf.Tensor4D, tf.Tensor4D];
+        const dx = inputGrad ? convInputGrad(dy, sf, s) : tf.zerosLike(sx);
+        return [dx, convFilterGrad(sx, dy, s)];
+      },
+    };
+  });
+  return op(x, filter) as tf.Tensor4D;
+}
