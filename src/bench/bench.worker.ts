@@ -184,7 +184,7 @@ self.addEventListener('message', (event: MessageEvent<BenchRequest>) => {
     const l12 = fromPaper({ arch: 'dmrnet', L: 12 });
     const tiny = await benchNetwork(tinySpec, req.tinyBatch, req, 'tiny');
     const big = req.tinyOnly ? tiny : await benchNetwork(l12, req.l12Batch, req, 'L=12');
-    const report: Omit<BenchReport, 'mainThreadLongTasks'> = {
+    const report: Omit<BenchReport, 'mainThreadLongTasks' | 'mainThreadLongTasksMs'> = {
       backend: `${init.backend} (${init.adapter?.architecture || init.adapter?.vendor || 'unknown adapter'})`,
       tiny: tiny.times,
       l12: big.times,

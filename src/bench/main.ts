@@ -17,14 +17,32 @@ const mode = params.get('mode') === 'bench' ? 'bench' : 'check';
 const status = document.getElementById('status')!;
 const result = document.getElementById('result')!;
 
-let longTasks = 0;
+/** Main-thread tasks over 50 ms: [start, duration] in ms since the page's time origin. */
+const longTasks: [number, number][] = [];
+let observing = true;
 try {
   new PerformanceObserver((list) => {
-    longTasks += list.getEntries().filter((e) => e.duration > 50).length;
-  }).observe({ type: 'longtask', buffered: false });
+    for (const e of list.getEntries()) {
+      if (e.duration > 50) longTasks.push([e.startTime, e.duration]);
+    }
+  }).observe({ type: 'longtask', buffered: true });
 } catch {
   // No Long Tasks API in this browser: reported as -1 below.
-  longTasks = -1;
+  observing = false;
+}
+/** When the worker first reported progress: its set-up is over and it is training. */
+let trainingSince: number | null = null;
+
+/** Long tasks while the worker trained (the target is none); page load and set-up apart. */
+function longTaskSummary() {
+  if (!observing) return { mainThreadLongTasks: -1, mainThreadLongTasksMs: [] };
+  const since = trainingSince ?? Infinity;
+  const during = longTasks.filter(([start]) => start >= since);
+  return {
+    mainThreadLongTasks: during.length,
+    mainThreadLongTasksMs: during.map(([, d]) => Math.round(d)),
+    longTasksBeforeTraining: longTasks.length - during.length,
+  };
 }
 
 function num(name: string, fallback: number): number {
@@ -40,6 +58,7 @@ const worker =
 worker.addEventListener('message', (event: MessageEvent<WorkerReply>) => {
   const m = event.data;
   if (m.type === 'progress') {
+    trainingSince ??= performance.now();
     status.textContent = m.message;
     return;
   }
@@ -49,7 +68,7 @@ worker.addEventListener('message', (event: MessageEvent<WorkerReply>) => {
     window.__benchError = m.message;
     return;
   }
-  const report = m.type === 'bench' ? { ...m.report, mainThreadLongTasks: longTasks } : m.report;
+  const report = m.type === 'bench' ? { ...m.report, ...longTaskSummary() } : m.report;
   status.textContent = 'Done';
   result.textContent = JSON.stringify(report, null, 2);
   window.__benchResult = report;

@@ -33,7 +33,12 @@ export interface BenchReport {
   backend: string;
   tiny: StepTimes;
   l12: StepTimes;
+  /** Main-thread tasks over 50 ms while the worker trained (-1: no Long Tasks API). */
   mainThreadLongTasks: number;
+  /** Their durations, ms. */
+  mainThreadLongTasksMs: number[];
+  /** Those during page load and the worker's set-up, before training began. */
+  longTasksBeforeTraining?: number;
   firstStepMs: number;
   /** How it was measured (batch sizes, steps), so the numbers can be read. */
   setup: Record<string, number | string>;
@@ -41,7 +46,7 @@ export interface BenchReport {
 
 export type WorkerReply =
   | { type: 'check'; report: CheckReport }
-  | { type: 'bench'; report: Omit<BenchReport, 'mainThreadLongTasks'> }
+  | { type: 'bench'; report: Omit<BenchReport, 'mainThreadLongTasks' | 'mainThreadLongTasksMs'> }
   | { type: 'progress'; message: string }
   | { type: 'error'; message: string };
 
