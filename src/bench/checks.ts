@@ -12,7 +12,7 @@ import { bnAddReluFused, bnAddReluReference } from '../train/fused/bnAddRelu';
 import { conv2dFused } from '../train/fused/conv';
 import { FusedNesterov } from '../train/fused/nesterov';
 import { createReferenceTrainer } from '../train/fused/reference';
-import { createFusedTrainer, type FusedTrainer } from '../train/fused/step';
+import { createFusedTrainer, inferenceLogits, type FusedTrainer } from '../train/fused/step';
 import { createRng } from '../train/rng';
 import { applySgdUpdate, createOptimizerSlots, decays, type SgdConfig } from '../train/step';
 import type { CheckReport, KernelDiff } from './messages';
@@ -253,7 +253,7 @@ async function checkAugment(): Promise<KernelDiff[]> {
 async function lossCurves(
   steps: number,
   progress: (message: string) => void,
-): Promise<{ fused: number[]; reference: number[]; tensors: number[] }> {
+): Promise<{ fused: number[]; reference: number[]; tensors: number[]; evalDiffs: KernelDiff[] }> {
   // The classroom DMRNet at width 4 on 8x8 crops: every block kind of the step, at a size
   // SwiftShader trains in well under a second a step (CI budget).
   const spec = { ...tinyClassroom({ width: 4 }), input: { height: 8, width: 8, channels: 3 } };
@@ -295,14 +295,25 @@ async function lossCurves(
       tf.dispose([x, labels, out.loss, out.correct]);
       tensors.push(tf.memory().numTensors);
     }
+    // Inference mode after training (running averages moved): the test pass's logits.
+    const last = data(steps);
+    const evalX = augmentReference(last.pixels, shape, last.params, mean, std);
+    const logits = inferenceLogits(net, evalX, fused ? conv2dFused : undefined);
+    const evalLogits = (await logits.data()) as Float32Array;
+    tf.dispose([evalX, logits]);
     trainer.dispose();
     slots?.dispose();
     net.dispose();
-    return { losses, tensors };
+    return { losses, tensors, evalLogits };
   };
   const reference = await onBackend('cpu', () => run(false));
   const fused = await onBackend('webgpu', () => run(true));
-  return { fused: fused.losses, reference: reference.losses, tensors: fused.tensors };
+  return {
+    fused: fused.losses,
+    reference: reference.losses,
+    tensors: fused.tensors,
+    evalDiffs: compare('inference', { logits: fused.evalLogits }, { logits: reference.evalLogits }),
+  };
 }
 
 export async function runChecks(
@@ -334,6 +345,7 @@ export async function runChecks(
   }
   progress('loss curves');
   const curves = await lossCurves(steps, progress);
+  diffs.push(...curves.evalDiffs);
   return {
     backend: 'webgpu',
     diffs,

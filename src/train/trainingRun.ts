@@ -30,7 +30,7 @@ import {
 import type { DataInfo, DataSource, TrainerBatch } from './data';
 import { createRng, mixSeed } from './rng';
 import { learningRateAt, type LrOverride } from './schedule';
-import { disposeFusedTrainer, fusedTrainStep } from './fused/step';
+import { disposeFusedTrainer, fusedEvalBatch, fusedTrainStep } from './fused/step';
 import { createOptimizerSlots, evalBatch, trainStep, type OptimizerSlots } from './step';
 
 /** Steps between two asynchronous reads of the running loss (one train point each). */
@@ -419,7 +419,8 @@ export class TrainingRun {
         );
         const labels = tf.tensor1d(batch.labels.subarray(0, batch.size), 'int32');
         const x = augmentAndNormalize(raw, null, info.mean, info.std);
-        const out = evalBatch(net, x, labels);
+        // WebGPU: our convolutions (src/train/fused/conv.ts), as in the fused training step.
+        const out = (tf.getBackend() === 'webgpu' ? fusedEvalBatch : evalBatch)(net, x, labels);
         const nextLoss = lossSum.add(out.lossSum) as tf.Scalar;
         const nextCorrect = correctSum.add(out.correct) as tf.Scalar;
         tf.dispose([raw, labels, x, out.lossSum, out.correct, lossSum, correctSum]);

@@ -19,7 +19,7 @@ import {
 } from '../step';
 import { bnAddReluFused } from './bnAddRelu';
 import { conv2dFused } from './conv';
-import { forwardLogits, type WeightLookup } from './forward';
+import { forwardLogits, type ConvOp, type WeightLookup } from './forward';
 import { FusedNesterov } from './nesterov';
 
 /** Authors' code: BN eps 2e-5, moving-average momentum 0.9. */
@@ -109,6 +109,50 @@ export function createFusedTrainer(
       optimizer.dispose();
     },
   };
+}
+
+/**
+ * Inference-mode logits (BN on its running averages, as the builder's `apply(x, false)`),
+ * walked from the plan with `conv` for the convolutions (tfjs's by default).
+ */
+export function inferenceLogits(net: TrainableNetwork, x: tf.Tensor4D, conv?: ConvOp): tf.Tensor2D {
+  const weight = weightLookup(net);
+  return tf.tidy(() =>
+    forwardLogits(
+      planNetwork(net.spec),
+      weight,
+      x,
+      (h, bn, residual, relu) => {
+        let y = tf.batchNorm(
+          h,
+          weight(`${bn}.runningMean`) as tf.Tensor1D,
+          weight(`${bn}.runningVar`) as tf.Tensor1D,
+          weight(`${bn}.beta`) as tf.Tensor1D,
+          weight(`${bn}.gamma`) as tf.Tensor1D,
+          BN_EPS,
+        );
+        if (residual) y = tf.add(y, residual);
+        return relu ? tf.relu(y) : y;
+      },
+      conv,
+    ),
+  );
+}
+
+/**
+ * step.ts's `evalBatch` on WebGPU with our convolutions: tfjs's made a test pass cost as
+ * much as the training between two evaluations on SwiftShader.
+ */
+export function fusedEvalBatch(
+  net: TrainableNetwork,
+  x: tf.Tensor4D,
+  labels: tf.Tensor1D,
+): { lossSum: tf.Scalar; correct: tf.Scalar } {
+  return tf.tidy(() => {
+    const logits = inferenceLogits(net, x, conv2dFused);
+    const lossSum = crossEntropy(logits, labels).mul(labels.shape[0]) as tf.Scalar;
+    return { lossSum, correct: countCorrect(logits, labels) };
+  });
 }
 
 const trainers = new WeakMap<
