@@ -289,7 +289,10 @@ async function watchRunsTrain(page: Page, runs: number): Promise<{ from: number;
   return (await handle.jsonValue()) as { from: number; to: number };
 }
 
-/** The long tasks that started inside a span, printed as a count, the longest and the list. */
+/**
+ * The long tasks that started inside a span, printed as a count, the longest, the total blocking
+ * time and the list.
+ */
 async function longTasksIn(page: Page, span: { from: number; to: number }): Promise<string> {
   const all = await page.evaluate(() => [
     ...((window as unknown as LongTaskWindow).__longTasks ?? []),
@@ -298,9 +301,11 @@ async function longTasksIn(page: Page, span: { from: number; to: number }): Prom
     .filter((t) => t.start >= span.from && t.start <= span.to)
     .map((t) => Math.round(t.duration));
   const seconds = ((span.to - span.from) / 1000).toFixed(1);
+  // Total blocking time: the part of each long task over 50 ms, summed.
+  const blocking = inside.reduce((sum, d) => sum + d - 50, 0);
   return inside.length === 0
     ? `0 in ${seconds} s`
-    : `${inside.length} in ${seconds} s (longest ${Math.max(...inside)} ms; all: ${inside.join(', ')} ms)`;
+    : `${inside.length} in ${seconds} s (longest ${Math.max(...inside)} ms, blocking ${blocking} ms; all: ${inside.join(', ')} ms)`;
 }
 
 const SAMPLE = 'CIFAR-10 sample';

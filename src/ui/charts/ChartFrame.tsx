@@ -16,9 +16,14 @@ export interface ChartFrameProps {
   empty?: string | null;
   /**
    * False: the chart is not mounted yet (live charts mount one by one after the page opens);
-   * the frame keeps its place, `height` pixels, and shows `empty` or a short note.
+   * the frame keeps its place and shows `empty` or a short note.
    */
   draw?: boolean;
+  /**
+   * The chart's height in pixels, where it is fixed: the body is then laid out and painted on
+   * its own (CSS containment), so the layouts recharts forces while it redraws (it measures its
+   * legend) stay inside the chart instead of laying out the whole page.
+   */
   height?: number;
 }
 
@@ -52,7 +57,7 @@ export function ChartFrame({
   const headingId = useId();
   const logId = useId();
 
-  const body = useMemo(() => (height ? { ...BODY, minHeight: height } : BODY), [height]);
+  const body = useMemo(() => (height ? { ...BODY, height, contain: 'strict' } : BODY), [height]);
   const drawn = draw && !empty;
 
   const saveSvg = () => {

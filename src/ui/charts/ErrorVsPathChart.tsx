@@ -12,6 +12,7 @@ import { memo, useCallback, useMemo } from 'react';
 import { ChartFrame } from './ChartFrame';
 import { toCsv } from './csv';
 import { formatNumber } from './palette';
+import { plainTick } from './plainTick';
 
 export interface ErrorVsPathPoint {
   run: string;
@@ -20,7 +21,8 @@ export interface ErrorVsPathPoint {
   testError: number;
 }
 
-// Props that never change are made once (recharts recomputes a chart for each new prop object).
+// Props that never change are made once (recharts recomputes a chart for each new prop object);
+// every tick shown (interval 0) so that recharts does not measure tick labels (see XYChart).
 const HEIGHT = 220;
 const MARGIN = { top: 8, right: 16, bottom: 18, left: 8 };
 const X_DOMAIN = ['auto', 'auto'] as const;
@@ -92,6 +94,8 @@ export const ErrorVsPathChart = memo(function ErrorVsPathChart({
               name="average path length"
               domain={X_DOMAIN}
               stroke="#555"
+              interval={0}
+              tick={plainTick}
               tickFormatter={formatNumber}
               label={X_LABEL}
             />
@@ -103,6 +107,8 @@ export const ErrorVsPathChart = memo(function ErrorVsPathChart({
               domain={log ? Y_DOMAIN_LOG : Y_DOMAIN_LINEAR}
               width={58}
               stroke="#555"
+              interval={0}
+              tick={plainTick}
               tickFormatter={percentTick}
             />
             <Tooltip formatter={tooltipValue} />

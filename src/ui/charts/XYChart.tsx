@@ -12,6 +12,7 @@ import {
 import { ChartFrame } from './ChartFrame';
 import { seriesToCsv, type XYSeries } from './csv';
 import { formatNumber } from './palette';
+import { plainTick } from './plainTick';
 import { drawnPoints } from './thinned';
 
 export interface XYChartProps {
@@ -31,6 +32,9 @@ export interface XYChartProps {
 
 // Props that never change are made once: recharts copies each chart, axis and legend prop into
 // its own store when the prop is a new object, and every such copy recomputes the chart.
+// The axes show every tick of their nice scale (interval 0): with the default, recharts
+// measures each tick label in the DOM on every redraw to drop overlapping ones, a forced layout
+// each; five or six short numbers never overlap in these charts.
 const MARGIN = { top: 8, right: 16, bottom: 18, left: 8 };
 const X_DOMAIN = ['dataMin', 'dataMax'] as const;
 const Y_DOMAIN_LINEAR = [0, 'auto'] as const;
@@ -90,6 +94,8 @@ export const XYChart = memo(function XYChart({
               tickFormatter={formatNumber}
               label={xAxisLabel}
               stroke="#555"
+              interval={0}
+              tick={plainTick}
               allowDuplicatedCategory={false}
             />
             <YAxis
@@ -99,6 +105,8 @@ export const XYChart = memo(function XYChart({
               tickFormatter={fmt}
               width={58}
               stroke="#555"
+              interval={0}
+              tick={plainTick}
               allowDataOverflow={false}
             />
             <Tooltip formatter={tooltipValue} labelFormatter={tooltipLabel} />

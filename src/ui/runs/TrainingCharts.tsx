@@ -30,17 +30,19 @@ const STAGGER_MS = 120;
 /** The charts mount, empty, one by one this long after the page opens (before any run). */
 const MOUNT_MS = 300;
 const MOUNT_STAGGER_MS = 200;
+/** Run states in which a run trains or is about to (charts off screen wait meanwhile). */
+const ACTIVE: ReadonlySet<string> = new Set(['running', 'queued']);
 
 /**
  * What a live chart draws and when: the runs as of its last redraw (at most once per
- * REDRAW_MS, `slot` x STAGGER_MS after the others, and only while it is on screen), and
- * whether its recharts chart is mounted yet. `ref` goes on the element watched for being on
- * screen.
+ * REDRAW_MS, `slot` x STAGGER_MS after the others; while a run trains, only while the chart is
+ * on screen, and off-screen charts catch up once no run trains), and whether its recharts chart
+ * is mounted yet. `ref` goes on the element watched for being on screen.
  */
-function useLiveRuns(runs: Shown, slot: number) {
+function useLiveRuns(runs: Shown, slot: number, training: boolean) {
   const ref = useRef<HTMLDivElement>(null);
   const onScreen = useOnScreen(ref);
-  const shown = useThrottledValue(runs, REDRAW_MS, slot * STAGGER_MS, onScreen);
+  const shown = useThrottledValue(runs, REDRAW_MS, slot * STAGGER_MS, onScreen || !training);
   const draw = useMountedAfter(MOUNT_MS + slot * MOUNT_STAGGER_MS);
   return { ref, shown, draw };
 }
@@ -63,14 +65,16 @@ const speedSeries = (r: Shown) => trainSeries(r, 'imagesPerSecond');
 function LiveXYChart({
   runs,
   slot,
+  training,
   toSeries,
   ...props
 }: Omit<XYChartProps, 'series'> & {
   runs: Shown;
   slot: number;
+  training: boolean;
   toSeries: (runs: Shown) => XYSeries[];
 }) {
-  const { ref, shown, draw } = useLiveRuns(runs, slot);
+  const { ref, shown, draw } = useLiveRuns(runs, slot, training);
   const series = useMemo(() => toSeries(shown), [shown, toSeries]);
   return (
     <div ref={ref} className="live-chart">
@@ -79,8 +83,16 @@ function LiveXYChart({
   );
 }
 
-function LiveErrorVsPath({ runs, slot }: { runs: Shown; slot: number }) {
-  const { ref, shown, draw } = useLiveRuns(runs, slot);
+function LiveErrorVsPath({
+  runs,
+  slot,
+  training,
+}: {
+  runs: Shown;
+  slot: number;
+  training: boolean;
+}) {
+  const { ref, shown, draw } = useLiveRuns(runs, slot, training);
   const { points, colors } = useMemo(() => {
     const colors: Record<string, string> = {};
     const points: ErrorVsPathPoint[] = shown.flatMap((r) => {
@@ -129,6 +141,10 @@ export function TrainingCharts() {
     [order, runs],
   );
   const shown = useMemo(() => all.filter((r) => !hidden.includes(r.id)), [all, hidden]);
+  const training = useMemo(
+    () => order.some((id) => ACTIVE.has(runs[id]?.status ?? 'finished')),
+    [order, runs],
+  );
   const waiting = 'Start a run: its numbers appear here as it trains.';
   return (
     <div className="training-charts">
@@ -154,6 +170,7 @@ export function TrainingCharts() {
         <LiveXYChart
           runs={shown}
           slot={0}
+          training={training}
           toSeries={lossSeries}
           title="Training loss"
           xLabel="epoch"
@@ -164,6 +181,7 @@ export function TrainingCharts() {
         <LiveXYChart
           runs={shown}
           slot={1}
+          training={training}
           toSeries={errorSeries}
           title="Train and test error"
           xLabel="epoch"
@@ -175,6 +193,7 @@ export function TrainingCharts() {
         <LiveXYChart
           runs={shown}
           slot={2}
+          training={training}
           toSeries={lrSeries}
           title="Learning rate"
           xLabel="epoch"
@@ -185,6 +204,7 @@ export function TrainingCharts() {
         <LiveXYChart
           runs={shown}
           slot={3}
+          training={training}
           toSeries={speedSeries}
           title="Images per second"
           xLabel="epoch"
@@ -192,7 +212,7 @@ export function TrainingCharts() {
           emptyText={waiting}
           testId="chart-speed"
         />
-        <LiveErrorVsPath runs={shown} slot={4} />
+        <LiveErrorVsPath runs={shown} slot={4} training={training} />
       </div>
     </div>
   );
