@@ -318,7 +318,7 @@ class ShardWriter {
 
   private async store(
     n: number,
-    pixels: Uint8Array,
+    pixels: Uint8Array<ArrayBuffer>,
     labels: Uint8Array<ArrayBuffer>,
     coarseLabels: Uint8Array | undefined,
   ): Promise<void> {
@@ -334,7 +334,7 @@ class ShardWriter {
     this.shardSizes.push(n);
     this.count += n;
     // Hashed where they lie (no concatenation): the checksum is over both digests.
-    this.digests.push(crypto.subtle.digest('SHA-256', pixels as Uint8Array<ArrayBuffer>), crypto.subtle.digest('SHA-256', labels));
+    this.digests.push(crypto.subtle.digest('SHA-256', pixels), crypto.subtle.digest('SHA-256', labels));
     await this.writes.push(shard);
   }
 }

@@ -128,15 +128,16 @@ export function trainStep(
   }
 }
 
+// A type, not an interface: tf.tidy returns it (a TensorContainer needs an index signature).
+export type EvalOutput = { lossSum: tf.Scalar; correct: tf.Scalar };
+
+/** A test batch's summed loss and correct count from its logits (call inside a tidy). */
+export function evalFromLogits(logits: tf.Tensor2D, labels: tf.Tensor1D): EvalOutput {
+  const lossSum = crossEntropy(logits, labels).mul(labels.shape[0]) as tf.Scalar;
+  return { lossSum, correct: countCorrect(logits, labels) };
+}
+
 /** Inference-mode forward pass (BN on its running averages): summed loss and correct count. */
-export function evalBatch(
-  net: BuiltNetwork,
-  x: tf.Tensor4D,
-  labels: tf.Tensor1D,
-): { lossSum: tf.Scalar; correct: tf.Scalar } {
-  return tf.tidy(() => {
-    const { logits } = net.apply(x, false);
-    const lossSum = crossEntropy(logits, labels).mul(labels.shape[0]) as tf.Scalar;
-    return { lossSum, correct: countCorrect(logits, labels) };
-  });
+export function evalBatch(net: BuiltNetwork, x: tf.Tensor4D, labels: tf.Tensor1D): EvalOutput {
+  return tf.tidy(() => evalFromLogits(net.apply(x, false).logits, labels));
 }

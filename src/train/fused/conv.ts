@@ -230,57 +230,36 @@ ${HEADER}
 }`;
 }
 
+/** One dispatch of `code` over `invocations` (grid-stride: capped workgroup count). */
+function launch(code: string, bindings: tf.TensorInfo[], invocations: number): void {
+  dispatch({ code, bindings, uniforms: [], workgroups: [groupsFor(invocations)] });
+}
+
 function convForward(x: tf.TensorInfo, filter: tf.TensorInfo, s: ConvShape): tf.Tensor4D {
   const y = emptyTensor<tf.Rank.R4>([s.n, s.oh, s.ow, s.co]);
-  const total = (s.n * s.oh * s.ow * s.co) / tileOf(s.co);
-  dispatch({
-    code: forwardCode(s),
-    bindings: [x, filter, y],
-    uniforms: [],
-    workgroups: [groupsFor(total)],
-  });
+  launch(forwardCode(s), [x, filter, y], (s.n * s.oh * s.ow * s.co) / tileOf(s.co));
   return y;
 }
 
 function convInputGrad(dy: tf.TensorInfo, filter: tf.TensorInfo, s: ConvShape): tf.Tensor4D {
   const dx = emptyTensor<tf.Rank.R4>([s.n, s.h, s.w, s.ci]);
-  const total = (s.n * s.h * s.w * s.ci) / tileOf(s.ci);
-  dispatch({
-    code: inputGradCode(s),
-    bindings: [dy, filter, dx],
-    uniforms: [],
-    workgroups: [groupsFor(total)],
-  });
+  launch(inputGradCode(s), [dy, filter, dx], (s.n * s.h * s.w * s.ci) / tileOf(s.ci));
   return dx;
 }
 
 function convFilterGrad(x: tf.TensorInfo, dy: tf.TensorInfo, s: ConvShape): tf.Tensor4D {
   const weights = s.k * s.k * s.ci * s.co;
+  const owners = weights / tileOf(s.co);
   const { chunks, chunkSize } = filterGradChunks(s);
   const dw = emptyTensor<tf.Rank.R4>([s.k, s.k, s.ci, s.co]);
   if (chunks === 1) {
-    dispatch({
-      code: filterGradPartialCode(s, 1, chunkSize),
-      bindings: [x, dy, dw],
-      uniforms: [],
-      workgroups: [groupsFor(weights / tileOf(s.co))],
-    });
+    launch(filterGradPartialCode(s, 1, chunkSize), [x, dy, dw], owners);
     return dw;
   }
   const partial = emptyTensor<tf.Rank.R1>([chunks * weights]);
-  dispatch({
-    code: filterGradPartialCode(s, chunks, chunkSize),
-    bindings: [x, dy, partial],
-    uniforms: [],
-    workgroups: [groupsFor((chunks * weights) / tileOf(s.co))],
-  });
-  dispatch({
-    code: filterGradSumCode(weights, chunks),
-    bindings: [partial, dw],
-    uniforms: [],
-    workgroups: [groupsFor(weights)],
-  });
-  // Bound by the dispatch above, so its buffer is reused only after that command runs.
+  launch(filterGradPartialCode(s, chunks, chunkSize), [x, dy, partial], chunks * owners);
+  launch(filterGradSumCode(weights, chunks), [partial, dw], weights);
+  // Bound by the dispatches above, so its buffer is reused only after those commands run.
   partial.dispose();
   return dw;
 }

@@ -13,6 +13,8 @@ import {
   countCorrect,
   crossEntropy,
   decays,
+  evalFromLogits,
+  type EvalOutput,
   type OptimizerSlots,
   type SgdConfig,
   type StepOutput,
@@ -147,12 +149,8 @@ export function fusedEvalBatch(
   net: TrainableNetwork,
   x: tf.Tensor4D,
   labels: tf.Tensor1D,
-): { lossSum: tf.Scalar; correct: tf.Scalar } {
-  return tf.tidy(() => {
-    const logits = inferenceLogits(net, x, conv2dFused);
-    const lossSum = crossEntropy(logits, labels).mul(labels.shape[0]) as tf.Scalar;
-    return { lossSum, correct: countCorrect(logits, labels) };
-  });
+): EvalOutput {
+  return tf.tidy(() => evalFromLogits(inferenceLogits(net, x, conv2dFused), labels));
 }
 
 const trainers = new WeakMap<
