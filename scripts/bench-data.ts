@@ -20,21 +20,17 @@ import {
   buildApp,
   launchChromium,
   positiveIntOption,
+  rejectUnknownOptions,
   startPreview,
 } from './appInBrowser';
 
 const args = process.argv.slice(2);
-const VALUED = ['--batch', '--epochs', '--port', '--dist'];
-const KNOWN = new Set(['--json', '--no-build', '--keep', ...VALUED]);
-for (let i = 0; i < args.length; i++) {
-  if (!KNOWN.has(args[i]!)) {
-    console.error(
-      `Unknown option ${args[i]}. See the comment at the top of scripts/bench-data.ts.`,
-    );
-    process.exit(2);
-  }
-  if (VALUED.includes(args[i]!)) i++;
-}
+rejectUnknownOptions(
+  args,
+  ['json', 'no-build', 'keep'],
+  ['batch', 'epochs', 'port', 'dist'],
+  'scripts/bench-data.ts',
+);
 const flag = (name: string) => args.includes(`--${name}`);
 const option = (name: string, fallback: number) => positiveIntOption(args, name, fallback);
 

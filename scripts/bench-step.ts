@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --json] [-- --steps N --warmup N --tiny-batch N --l12-batch N --no-build]`
+ * `npm run bench [-- --json] [-- --steps N --warmup N --tiny-batch N --l12-batch N --tiny-only --port N --no-build]`
  *
  * Builds the app, serves it with `vite preview`, opens bench.html?mode=bench in headless
  * Chromium (WebGPU via --enable-unsafe-webgpu; on machines without a GPU that is SwiftShader)
@@ -11,10 +11,17 @@ import {
   buildApp,
   launchChromium,
   positiveIntOption,
+  rejectUnknownOptions,
   startPreview,
 } from './appInBrowser';
 
 const args = process.argv.slice(2);
+rejectUnknownOptions(
+  args,
+  ['json', 'no-build', 'tiny-only'],
+  ['steps', 'warmup', 'tiny-batch', 'l12-batch', 'port'],
+  'scripts/bench-step.ts',
+);
 const flag = (name: string) => args.includes(`--${name}`);
 const option = (name: string, fallback: number) => positiveIntOption(args, name, fallback);
 

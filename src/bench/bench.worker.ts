@@ -183,17 +183,17 @@ self.addEventListener('message', (event: MessageEvent<BenchRequest>) => {
     const tinySpec = tinyClassroom();
     const l12 = fromPaper({ arch: 'dmrnet', L: 12 });
     const tiny = await benchNetwork(tinySpec, req.tinyBatch, req, 'tiny');
-    const big = req.tinyOnly ? tiny : await benchNetwork(l12, req.l12Batch, req, 'L=12');
+    const big = req.tinyOnly ? null : await benchNetwork(l12, req.l12Batch, req, 'L=12');
     const report: Omit<BenchReport, 'mainThreadLongTasks' | 'mainThreadLongTasksMs'> = {
       backend: `${init.backend} (${init.adapter?.architecture || init.adapter?.vendor || 'unknown adapter'})`,
       tiny: tiny.times,
-      l12: big.times,
+      l12: big?.times ?? null,
       firstStepMs: tiny.firstStepMs,
       setup: {
         tinyNetwork: tinySpec.name,
-        l12Network: l12.name,
+        l12Network: big ? l12.name : 'not measured (--tiny-only)',
         tinyBatch: req.tinyBatch,
-        l12Batch: req.l12Batch,
+        l12Batch: big ? req.l12Batch : 0,
         measuredSteps: req.steps,
         warmupSteps: req.warmup,
       },

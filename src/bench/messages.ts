@@ -32,7 +32,8 @@ export interface StepTimes {
 export interface BenchReport {
   backend: string;
   tiny: StepTimes;
-  l12: StepTimes;
+  /** Null with --tiny-only. */
+  l12: StepTimes | null;
   /** Main-thread tasks over 50 ms while the worker trained (-1: no Long Tasks API). */
   mainThreadLongTasks: number;
   /** Their durations, ms. */
