@@ -8,6 +8,7 @@
  * the new type checked.
  */
 
+import type { Shard } from './data/datasetStore';
 import type { NetworkSpec } from './model/spec';
 
 export const BACKEND_NAMES = ['webgpu', 'webgl', 'cpu'] as const;
@@ -521,4 +522,43 @@ export const isDataEvent = eventGuard<DataProtocol>(
 /** The import worker's client. */
 export function createDataClient(port: MessagePort_): DataClient {
   return createClient<DataProtocol>(port, DATA_REPLIES, isDataEvent);
+}
+
+/**
+ * The import worker's shard writer (a worker of its own, src/data/shardWriter.worker.ts):
+ * hashing a shard and IndexedDB's serialization of it cost about as much as decoding, so
+ * they run beside the import instead of after it.
+ */
+export interface ShardWriterCommandMap {
+  /** Hash and store one shard (its buffers are transferred). */
+  storeShard: { shard: Shard };
+}
+
+export interface ShardWriterEventMap {
+  /** The shard is stored: its SHA-256 digests (pixels, labels); or why it is not. */
+  shardStored:
+    | { ok: true; pixelsDigest: ArrayBuffer; labelsDigest: ArrayBuffer }
+    | { ok: false; errorName: string; message: string };
+  error: { message: string };
+}
+
+export const SHARD_WRITER_REPLIES = {
+  storeShard: 'shardStored',
+} as const satisfies Partial<Record<keyof ShardWriterCommandMap, keyof ShardWriterEventMap>>;
+
+export interface ShardWriterProtocol {
+  commands: ShardWriterCommandMap;
+  events: ShardWriterEventMap;
+  replies: typeof SHARD_WRITER_REPLIES;
+}
+
+export const isShardWriterCommand = commandGuard<ShardWriterProtocol>(
+  new Set<keyof ShardWriterCommandMap>(['storeShard']),
+);
+export const isShardWriterEvent = eventGuard<ShardWriterProtocol>(
+  new Set<keyof ShardWriterEventMap>(['shardStored', 'error']),
+);
+
+export function createShardWriterClient(port: MessagePort_): ClientOf<ShardWriterProtocol> {
+  return createClient<ShardWriterProtocol>(port, SHARD_WRITER_REPLIES, isShardWriterEvent);
 }

@@ -2,9 +2,16 @@
  * The dataset import worker: decoding, statistics and IndexedDB writes run here, off the main
  * thread, one AbortController per import so each can be cancelled.
  */
-import { isDataCommand, makeEvent, type DataEventMap, type DataProtocol } from '../protocol';
-import { collectOrphans, openDatasetDb, type DatasetDb } from './datasetStore';
+import {
+  createShardWriterClient,
+  isDataCommand,
+  makeEvent,
+  type DataEventMap,
+  type DataProtocol,
+} from '../protocol';
+import { collectOrphans, openDatasetDb, type DatasetDb, type Shard } from './datasetStore';
 import { importDataset } from './importer';
+import type { ShardDigests } from './shardDigest';
 
 declare const self: DedicatedWorkerGlobalScope;
 
@@ -18,6 +25,28 @@ function database(): Promise<DatasetDb> {
     return db;
   });
   return dbPromise;
+}
+
+/** A shard write should take well under a second; this only stops a wedged writer. */
+const SHARD_WRITE_TIMEOUT_MS = 5 * 60_000;
+
+/**
+ * Hands shards to the shard writer worker (started on first use) so that hashing and
+ * IndexedDB's serialization run beside decoding; where a worker cannot start workers, the
+ * import stores them itself.
+ */
+let storeShard: ((shard: Shard) => Promise<ShardDigests>) | undefined;
+if (typeof Worker !== 'undefined') {
+  let client: ReturnType<typeof createShardWriterClient> | null = null;
+  storeShard = async (shard) => {
+    client ??= createShardWriterClient(
+      new Worker(new URL('./shardWriter.worker.ts', import.meta.url), { type: 'module', name: 'shard writer' }),
+    );
+    const transfer = [shard.pixels.buffer, shard.labels.buffer, ...(shard.coarseLabels ? [shard.coarseLabels.buffer] : [])];
+    const reply = await client.request('storeShard', { shard }, SHARD_WRITE_TIMEOUT_MS, transfer as ArrayBuffer[]);
+    if (!reply.ok) throw new DOMException(reply.message, reply.errorName);
+    return { pixels: reply.pixelsDigest, labels: reply.labelsDigest };
+  };
 }
 
 function send<K extends keyof DataEventMap>(type: K, payload: DataEventMap[K], replyTo: number | null = null) {
@@ -44,6 +73,7 @@ self.addEventListener('message', (message: MessageEvent) => {
         signal: controller.signal,
         onProgress: (progress) => send('importProgress', { importId: id, ...progress }),
         estimate: () => navigator.storage.estimate(),
+        ...(storeShard ? { storeShard } : {}),
       });
       send('imported', { manifest, seconds: (performance.now() - started) / 1000 }, id);
     } catch (error) {

@@ -24,6 +24,7 @@ import {
 import { CIFAR100_COARSE_LABELS, DATASET_TITLES, labelNamesOf } from './labelNames';
 import { DatasetInputError, LITTLE_ENDIAN, type DecodedImages } from './readers/decodedImages';
 import { decodeInput } from './readers/decodeInput';
+import { hashAndStore, type ShardDigests } from './shardDigest';
 
 /** Images per shard: big enough that IndexedDB round trips are few, small enough to prefetch. */
 export const SHARD_SIZE = 2500;
@@ -82,6 +83,11 @@ export interface ImportOptions {
   onProgress?: (progress: ImportProgress) => void;
   /** Where shards go (default IndexedDB); unit tests inject failures here. */
   putShard?: (db: DatasetDb, shard: Shard) => Promise<void>;
+  /**
+   * Hashes and stores a shard somewhere else (the import worker hands them to its shard
+   * writer worker, transferring the buffers); default: `hashAndStore` with `putShard`, here.
+   */
+  storeShard?: (shard: Shard) => Promise<ShardDigests>;
   fetch?: typeof fetch;
   /** Asks the browser how full storage is, for the quota message. */
   estimate?: () => Promise<{ usage?: number; quota?: number }>;
@@ -265,7 +271,8 @@ class ShardWriter {
   private coarse: Uint8Array | null = null;
   private filled = 0;
   readonly shardSizes: number[] = [];
-  readonly digests: Promise<ArrayBuffer>[] = [];
+  /** Each shard's digests, in shard order (settled once `WriteQueue.drain` resolved). */
+  readonly digests: Promise<ShardDigests>[] = [];
   /** 256 bins per channel: exact mean and std with no floating-point drift. */
   readonly histogram = new Float64Array(3 * 256);
   count = 0;
@@ -333,29 +340,35 @@ class ShardWriter {
     if (coarseLabels) shard.coarseLabels = coarseLabels;
     this.shardSizes.push(n);
     this.count += n;
-    // Hashed where they lie (no concatenation): the checksum is over both digests.
-    this.digests.push(crypto.subtle.digest('SHA-256', pixels), crypto.subtle.digest('SHA-256', labels));
-    await this.writes.push(shard);
+    this.digests.push(this.writes.start(shard));
+    await this.writes.waitForRoom();
   }
 }
 
-/** Shard writes in flight, oldest first; a failed write fails the import at the next push or
- * at `drain`. */
+/** Shard writes in flight, oldest first; a failed write fails the import at the next `start`,
+ * `waitForRoom` or `drain`. */
 class WriteQueue {
-  private readonly inFlight: Promise<void>[] = [];
+  private readonly inFlight: Promise<unknown>[] = [];
   /** The first failure, once known: no more writes are started after it. */
   private failure: { error: unknown } | null = null;
 
   constructor(
-    private readonly write: (shard: Shard) => Promise<void>,
+    private readonly write: (shard: Shard) => Promise<ShardDigests>,
     private readonly timings: ImportTimings,
   ) {}
 
-  async push(shard: Shard): Promise<void> {
+  /** Starts storing a shard; its digests once stored. Throws once a write failed. */
+  start(shard: Shard): Promise<ShardDigests> {
     if (this.failure) throw this.failure.error;
     const promise = this.write(shard);
     promise.catch((error: unknown) => void (this.failure ??= { error }));
     this.inFlight.push(promise);
+    return promise;
+  }
+
+  /** Waits while too many writes are in flight; rejects once one of them failed. */
+  async waitForRoom(): Promise<void> {
+    if (this.failure) throw this.failure.error;
     if (this.inFlight.length > WRITES_IN_FLIGHT) {
       const t = performance.now();
       await this.inFlight.shift();
@@ -422,9 +435,10 @@ export async function importDataset(
   checkCancelled();
   const started = performance.now();
   const storageId = await beginImport(db, name);
-  const write = options.putShard ?? putShard;
+  const put = options.putShard ?? putShard;
+  const store = options.storeShard ?? ((shard: Shard) => hashAndStore(shard, (s) => put(db, s)));
   const timings = emptyTimings();
-  const writes = new WriteQueue((shard) => write(db, shard), timings);
+  const writes = new WriteQueue(store, timings);
   const writers = new Map<Split, ShardWriter>();
   const writerFor = (split: Split): ShardWriter => {
     let w = writers.get(split);
@@ -537,7 +551,7 @@ export async function importDataset(
       const w = writers.get(split);
       if (!w) continue;
       splits[split] = { count: w.count, shardSizes: w.shardSizes };
-      digests.push(...(await Promise.all(w.digests)));
+      for (const d of await Promise.all(w.digests)) digests.push(d.pixels, d.labels);
     }
     // Every shard's pixel digest, then its label digest, in split and shard order.
     const joined = new Uint8Array(digests.length * 32);

@@ -1,0 +1,33 @@
+/**
+ * The shard writer: a worker started by the import worker. Hashing a shard and IndexedDB's
+ * serialization of it (which `put` does on the calling thread) cost about as much as fetching
+ * and decoding; here they run beside the import. Shards arrive transferred, not copied.
+ */
+import { isShardWriterCommand, makeEvent, type ShardWriterEventMap, type ShardWriterProtocol } from '../protocol';
+import { openDatasetDb, putShard, type DatasetDb } from './datasetStore';
+import { hashAndStore } from './shardDigest';
+
+declare const self: DedicatedWorkerGlobalScope;
+
+let dbPromise: Promise<DatasetDb> | null = null;
+
+function send<K extends keyof ShardWriterEventMap>(type: K, payload: ShardWriterEventMap[K], replyTo: number) {
+  self.postMessage(makeEvent<ShardWriterProtocol, K>(type, payload, replyTo));
+}
+
+self.addEventListener('message', (message: MessageEvent) => {
+  const command: unknown = message.data;
+  if (!isShardWriterCommand(command)) return;
+  void (async () => {
+    try {
+      dbPromise ??= openDatasetDb();
+      const db = await dbPromise;
+      const digests = await hashAndStore(command.shard, (shard) => putShard(db, shard));
+      send('shardStored', { ok: true, pixelsDigest: digests.pixels, labelsDigest: digests.labels }, command.id);
+    } catch (error) {
+      // The name travels too: the importer turns a QuotaExceededError into its quota message.
+      const { name, message } = error instanceof Error || error instanceof DOMException ? error : { name: 'Error', message: String(error) };
+      send('shardStored', { ok: false, errorName: name, message }, command.id);
+    }
+  })();
+});
