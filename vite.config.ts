@@ -40,7 +40,8 @@ export default defineConfig({
     // them) and the shipped CIFAR-10 sample in public/sample.
     VitePWA({
       registerType: 'autoUpdate',
-      injectRegister: 'script',
+      // src/app/registerServiceWorker.ts registers it, from the app's page only.
+      injectRegister: false,
       manifest: {
         name: 'DMRNet Playground',
         short_name: 'DMRNet',
