@@ -360,7 +360,7 @@ test('a tiny run trains and its charts grow; then a race of ResNet, DILNet and D
     page.locator('.training-panel').getByRole('checkbox', { name: /Race mode/ }),
   ).toBeChecked();
   for (let i = 1; i < 4; i++) await expect(rows.nth(i)).toHaveAttribute('data-status', 'finished');
-  const legend = (testId: string) => page.getByTestId(testId).locator('.recharts-legend-item');
+  const legend = (testId: string) => page.getByTestId(testId).locator('.chart-legend-item');
   await expect(legend('chart-loss')).toHaveCount(4);
   await page.getByTestId('error-vs-path').scrollIntoViewIfNeeded();
   await expect(page.getByTestId('error-vs-path').locator('.recharts-scatter-symbol')).toHaveCount(

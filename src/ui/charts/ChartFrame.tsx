@@ -12,6 +12,8 @@ export interface ChartFrameProps {
   logToggle?: boolean;
   children: (opts: { log: boolean }) => ReactNode;
   testId?: string;
+  /** The legend (a ChartLegend), shown between the caption and the chart. */
+  legend?: ReactNode;
   /** Nothing to draw yet: this sentence is shown over the (empty) chart. */
   empty?: string | null;
   /**
@@ -21,8 +23,7 @@ export interface ChartFrameProps {
   draw?: boolean;
   /**
    * The chart's height in pixels, where it is fixed: the body is then laid out and painted on
-   * its own (CSS containment), so the layouts recharts forces while it redraws (it measures its
-   * legend) stay inside the chart instead of laying out the whole page.
+   * its own (CSS containment), so a redraw lays out and paints the chart, not the whole page.
    */
   height?: number;
 }
@@ -47,6 +48,7 @@ export function ChartFrame({
   logToggle,
   children,
   testId,
+  legend,
   empty,
   draw = true,
   height,
@@ -120,6 +122,7 @@ export function ChartFrame({
         </div>
       </div>
       {caption && <figcaption className="chart-caption">{caption}</figcaption>}
+      {legend}
       <div ref={ref} className="chart-body" style={body}>
         {draw ? (
           <>

@@ -1,6 +1,5 @@
 import {
   CartesianGrid,
-  Legend,
   ResponsiveContainer,
   Scatter,
   ScatterChart,
@@ -10,9 +9,12 @@ import {
 } from 'recharts';
 import { memo, useCallback, useMemo } from 'react';
 import { ChartFrame } from './ChartFrame';
+import { ChartLegend, type LegendEntry } from './ChartLegend';
 import { toCsv } from './csv';
+import { logAxis, rangeAxis, zeroBasedAxis } from './niceAxis';
 import { formatNumber } from './palette';
 import { plainTick } from './plainTick';
+import { useStableAxis } from './useStableAxis';
 
 export interface ErrorVsPathPoint {
   run: string;
@@ -22,19 +24,17 @@ export interface ErrorVsPathPoint {
 }
 
 // Props that never change are made once (recharts recomputes a chart for each new prop object);
-// every tick shown (interval 0) so that recharts does not measure tick labels (see XYChart).
+// axes from niceAxis, every tick shown (interval 0), as in XYChart.
 const HEIGHT = 220;
 const MARGIN = { top: 8, right: 16, bottom: 18, left: 8 };
-const X_DOMAIN = ['auto', 'auto'] as const;
-const Y_DOMAIN_LINEAR = [0, 1] as const;
-const Y_DOMAIN_LOG = ['auto', 'auto'] as const;
+const Y_LINEAR = zeroBasedAxis(1);
+const DEFAULT_COLOR = '#1d4e89';
 const X_LABEL = {
   value: 'average path length',
   position: 'insideBottom' as const,
   offset: -10,
   fill: '#444',
 };
-const LEGEND_STYLE = { paddingBottom: 6 };
 const percentTick = (v: number) => `${formatNumber(v * 100)}%`;
 const tooltipValue = (v: unknown, name: unknown) =>
   typeof v === 'number'
@@ -50,21 +50,42 @@ const tooltipValue = (v: unknown, name: unknown) =>
 export const ErrorVsPathChart = memo(function ErrorVsPathChart({
   points,
   colors,
+  pathLengths = [],
   draw = true,
 }: {
   points: readonly ErrorVsPathPoint[];
+  /** A colour for each family drawn, points or not yet (each has its Scatter from the start). */
   colors: Record<string, string>;
+  /** Average path lengths the x axis covers besides the points' (runs without a test error yet). */
+  pathLengths?: readonly number[];
   /** False until the chart may mount (see ChartFrame's `draw`). */
   draw?: boolean;
 }) {
   const groups = useMemo(
     () =>
-      [...new Set(points.map((p) => p.family))].map((f) => ({
+      [...new Set([...Object.keys(colors), ...points.map((p) => p.family)])].map((f) => ({
         family: f,
         points: points.filter((p) => p.family === f),
       })),
-    [points],
+    [points, colors],
   );
+  const legend = useMemo(
+    () =>
+      groups.map((g): LegendEntry => ({
+        id: g.family,
+        label: g.family,
+        color: colors[g.family] ?? DEFAULT_COLOR,
+        mark: 'dot',
+      })),
+    [groups, colors],
+  );
+  const lengths = useMemo(
+    () => [...pathLengths, ...points.map((p) => p.meanPathLength)],
+    [pathLengths, points],
+  );
+  const x = useStableAxis(rangeAxis(Math.min(...lengths), Math.max(...lengths)));
+  const errors = points.map((p) => p.testError);
+  const yLog = useStableAxis(logAxis(Math.min(...errors), Math.max(...errors)));
   const csv = useCallback(
     () =>
       toCsv(
@@ -80,6 +101,7 @@ export const ErrorVsPathChart = memo(function ErrorVsPathChart({
       csv={csv}
       logToggle
       testId="error-vs-path"
+      legend={<ChartLegend entries={legend} label="Test error vs average path length: legend" />}
       empty={points.length === 0 ? 'Runs with a test error appear here.' : null}
       draw={draw}
       height={HEIGHT}
@@ -92,7 +114,9 @@ export const ErrorVsPathChart = memo(function ErrorVsPathChart({
               type="number"
               dataKey="meanPathLength"
               name="average path length"
-              domain={X_DOMAIN}
+              domain={x.domain}
+              ticks={x.ticks}
+              allowDataOverflow
               stroke="#555"
               interval={0}
               tick={plainTick}
@@ -104,7 +128,9 @@ export const ErrorVsPathChart = memo(function ErrorVsPathChart({
               dataKey="testError"
               name="test error"
               scale={log ? 'log' : 'linear'}
-              domain={log ? Y_DOMAIN_LOG : Y_DOMAIN_LINEAR}
+              domain={log ? yLog.domain : Y_LINEAR.domain}
+              ticks={log ? yLog.ticks : Y_LINEAR.ticks}
+              allowDataOverflow
               width={58}
               stroke="#555"
               interval={0}
@@ -112,13 +138,12 @@ export const ErrorVsPathChart = memo(function ErrorVsPathChart({
               tickFormatter={percentTick}
             />
             <Tooltip formatter={tooltipValue} />
-            <Legend verticalAlign="top" wrapperStyle={LEGEND_STYLE} />
             {groups.map((g) => (
               <Scatter
                 key={g.family}
                 name={g.family}
                 data={g.points}
-                fill={colors[g.family] ?? '#1d4e89'}
+                fill={colors[g.family] ?? DEFAULT_COLOR}
                 isAnimationActive={false}
               />
             ))}

@@ -1,7 +1,6 @@
 import { memo, useCallback, useMemo } from 'react';
 import {
   CartesianGrid,
-  Legend,
   Line,
   LineChart,
   ResponsiveContainer,
@@ -10,10 +9,13 @@ import {
   YAxis,
 } from 'recharts';
 import { ChartFrame } from './ChartFrame';
+import { ChartLegend, type LegendEntry } from './ChartLegend';
 import { seriesToCsv, type XYSeries } from './csv';
+import { logAxis, zeroBasedAxis, type AxisScale } from './niceAxis';
 import { formatNumber } from './palette';
 import { plainTick } from './plainTick';
 import { drawnPoints } from './thinned';
+import { useStableAxis } from './useStableAxis';
 
 export interface XYChartProps {
   title: string;
@@ -28,18 +30,35 @@ export interface XYChartProps {
   height?: number;
   /** False until the chart may mount (see ChartFrame's `draw`). */
   draw?: boolean;
+  /**
+   * Where the x axis ends at least (a live chart: the planned length of its longest run), so
+   * that it stays put while points arrive. The x axis starts at 0.
+   */
+  xMax?: number;
+}
+
+/** The largest x, and the smallest and largest y (positive y only, for a log axis). */
+function extent(series: readonly XYSeries[], log: boolean) {
+  let xMax = 0;
+  let yMin = Infinity;
+  let yMax = -Infinity;
+  for (const s of series) {
+    for (const p of s.points) {
+      if (log && !(p.y > 0)) continue;
+      if (p.x > xMax) xMax = p.x;
+      if (p.y < yMin) yMin = p.y;
+      if (p.y > yMax) yMax = p.y;
+    }
+  }
+  return { xMax, yMin, yMax };
 }
 
 // Props that never change are made once: recharts copies each chart, axis and legend prop into
 // its own store when the prop is a new object, and every such copy recomputes the chart.
-// The axes show every tick of their nice scale (interval 0): with the default, recharts
-// measures each tick label in the DOM on every redraw to drop overlapping ones, a forced layout
-// each; five or six short numbers never overlap in these charts.
+// The axes get their domain and ticks from us (niceAxis), unchanged while new points stay
+// inside them, so a redraw recomputes only the lines; every tick is shown (interval 0): with the
+// default, recharts measures each tick label in the DOM to drop overlapping ones.
 const MARGIN = { top: 8, right: 16, bottom: 18, left: 8 };
-const X_DOMAIN = ['dataMin', 'dataMax'] as const;
-const Y_DOMAIN_LINEAR = [0, 'auto'] as const;
-const Y_DOMAIN_LOG = ['auto', 'auto'] as const;
-const LEGEND_STYLE = { paddingBottom: 6 };
 
 /** Lines over a numeric x axis, one per series (runs overlaid, as the paper's Figure 7). */
 export const XYChart = memo(function XYChart({
@@ -53,8 +72,19 @@ export const XYChart = memo(function XYChart({
   percent,
   height = 220,
   draw = true,
+  xMax,
 }: XYChartProps) {
-  const drawn = useMemo(() => series.filter((s) => s.points.length > 0), [series]);
+  const hasPoints = series.some((s) => s.points.length > 0);
+  const legend = useMemo(
+    () =>
+      series.map((s): LegendEntry => ({
+        id: s.id,
+        label: s.label,
+        color: s.color,
+        dashed: s.dashed,
+      })),
+    [series],
+  );
   const fmt = useCallback(
     (v: number) => (percent ? `${formatNumber(v * 100)}%` : formatNumber(v)),
     [percent],
@@ -68,7 +98,7 @@ export const XYChart = memo(function XYChart({
     [xLabel],
   );
   const xAxisLabel = useMemo(
-    () => ({ value: xLabel, position: 'insideBottom' as const, offset: -10, fill: '#444' }),
+    (): AxisLabel => ({ value: xLabel, position: 'insideBottom', offset: -10, fill: '#444' }),
     [xLabel],
   );
   const csv = useCallback(() => seriesToCsv(xLabel, yLabel, series), [xLabel, yLabel, series]);
@@ -79,55 +109,178 @@ export const XYChart = memo(function XYChart({
       csv={csv}
       logToggle
       testId={testId}
-      empty={drawn.length === 0 ? emptyText : null}
+      legend={<ChartLegend entries={legend} label={`${title}: legend`} />}
+      empty={hasPoints ? null : emptyText}
       draw={draw}
       height={height}
     >
       {({ log }) => (
-        <ResponsiveContainer width="100%" height={height}>
-          <LineChart margin={MARGIN}>
-            <CartesianGrid stroke="#e3e3de" />
-            <XAxis
-              type="number"
-              dataKey="x"
-              domain={X_DOMAIN}
-              tickFormatter={formatNumber}
-              label={xAxisLabel}
-              stroke="#555"
-              interval={0}
-              tick={plainTick}
-              allowDuplicatedCategory={false}
-            />
-            <YAxis
-              type="number"
-              scale={log ? 'log' : 'linear'}
-              domain={log ? Y_DOMAIN_LOG : Y_DOMAIN_LINEAR}
-              tickFormatter={fmt}
-              width={58}
-              stroke="#555"
-              interval={0}
-              tick={plainTick}
-              allowDataOverflow={false}
-            />
-            <Tooltip formatter={tooltipValue} labelFormatter={tooltipLabel} />
-            <Legend verticalAlign="top" wrapperStyle={LEGEND_STYLE} />
-            {drawn.map((s) => (
-              <Line
-                key={s.id}
-                data={drawnPoints(s.points, log)}
-                dataKey="y"
-                name={s.label}
-                stroke={s.color}
-                strokeWidth={2}
-                strokeDasharray={s.dashed ? '6 4' : undefined}
-                dot={s.points.length < 30}
-                isAnimationActive={false}
-                type="linear"
-              />
-            ))}
-          </LineChart>
-        </ResponsiveContainer>
+        <Plot
+          series={series}
+          log={log}
+          xMax={xMax}
+          height={height}
+          xAxisLabel={xAxisLabel}
+          fmt={fmt}
+          tooltipValue={tooltipValue}
+          tooltipLabel={tooltipLabel}
+        />
       )}
     </ChartFrame>
+  );
+});
+
+type AxisLabel = { value: string; position: 'insideBottom'; offset: number; fill: string };
+
+/**
+ * The recharts chart in two layers of the same size: the axes and grid (with no data, so a
+ * redraw that only adds points leaves them alone) and over them the lines with their tooltip
+ * (axes hidden, the same domains, the margins moved in by the axes' size so the plot areas
+ * match). recharts recomputes and re-renders a whole chart when a line's data changes, axes and
+ * tick labels included; split like this, a live redraw costs about half the main-thread time.
+ */
+function Plot({
+  series,
+  log,
+  xMax,
+  height,
+  xAxisLabel,
+  fmt,
+  tooltipValue,
+  tooltipLabel,
+}: {
+  series: readonly XYSeries[];
+  log: boolean;
+  xMax: number | undefined;
+  height: number;
+  xAxisLabel: AxisLabel;
+  fmt: (v: number) => string;
+  tooltipValue: (v: unknown) => string;
+  tooltipLabel: (x: unknown) => string;
+}) {
+  const range = useMemo(() => extent(series, log), [series, log]);
+  const x = useStableAxis(zeroBasedAxis(Math.max(range.xMax, xMax ?? 0)));
+  const y = useStableAxis(log ? logAxis(range.yMin, range.yMax) : zeroBasedAxis(range.yMax));
+  return (
+    <div className="plot-layers" style={{ height }}>
+      <AxesLayer x={x} y={y} log={log} height={height} xAxisLabel={xAxisLabel} fmt={fmt} />
+      <div className="plot-layer">
+        <LinesLayer
+          series={series}
+          x={x}
+          y={y}
+          log={log}
+          height={height}
+          tooltipValue={tooltipValue}
+          tooltipLabel={tooltipLabel}
+        />
+      </div>
+    </div>
+  );
+}
+
+/** recharts' default height of an x axis: the lines layer's bottom margin makes room for it. */
+const X_AXIS_HEIGHT = 30;
+const Y_AXIS_WIDTH = 58;
+/** The lines layer's plot area, the same as the axes layer's (its axes are hidden). */
+const LINES_MARGIN = {
+  top: MARGIN.top,
+  right: MARGIN.right,
+  bottom: MARGIN.bottom + X_AXIS_HEIGHT,
+  left: MARGIN.left + Y_AXIS_WIDTH,
+};
+
+const AxesLayer = memo(function AxesLayer({
+  x,
+  y,
+  log,
+  height,
+  xAxisLabel,
+  fmt,
+}: {
+  x: AxisScale;
+  y: AxisScale;
+  log: boolean;
+  height: number;
+  xAxisLabel: AxisLabel;
+  fmt: (v: number) => string;
+}) {
+  return (
+    <ResponsiveContainer width="100%" height={height}>
+      <LineChart margin={MARGIN}>
+        <CartesianGrid stroke="#e3e3de" />
+        <XAxis
+          type="number"
+          dataKey="x"
+          domain={x.domain}
+          ticks={x.ticks}
+          allowDataOverflow
+          tickFormatter={formatNumber}
+          label={xAxisLabel}
+          stroke="#555"
+          interval={0}
+          tick={plainTick}
+          height={X_AXIS_HEIGHT}
+        />
+        <YAxis
+          type="number"
+          scale={log ? 'log' : 'linear'}
+          domain={y.domain}
+          ticks={y.ticks}
+          allowDataOverflow
+          tickFormatter={fmt}
+          width={Y_AXIS_WIDTH}
+          stroke="#555"
+          interval={0}
+          tick={plainTick}
+        />
+      </LineChart>
+    </ResponsiveContainer>
+  );
+});
+
+const LinesLayer = memo(function LinesLayer({
+  series,
+  x,
+  y,
+  log,
+  height,
+  tooltipValue,
+  tooltipLabel,
+}: {
+  series: readonly XYSeries[];
+  x: AxisScale;
+  y: AxisScale;
+  log: boolean;
+  height: number;
+  tooltipValue: (v: unknown) => string;
+  tooltipLabel: (x: unknown) => string;
+}) {
+  return (
+    <ResponsiveContainer width="100%" height={height}>
+      <LineChart margin={LINES_MARGIN}>
+        {/* No allowDataOverflow here: the domains hold every point anyway, and without it
+            recharts does not clip the lines (the dots at the plot's edges stay whole). */}
+        <XAxis type="number" dataKey="x" domain={x.domain} hide />
+        <YAxis type="number" scale={log ? 'log' : 'linear'} domain={y.domain} hide />
+        <Tooltip formatter={tooltipValue} labelFormatter={tooltipLabel} />
+        {/* Every series has its line from the start, even before its first point: a line
+            mounting costs several times a redraw. */}
+        {series.map((s) => (
+          <Line
+            key={s.id}
+            data={drawnPoints(s.points, log)}
+            dataKey="y"
+            name={s.label}
+            stroke={s.color}
+            strokeWidth={2}
+            strokeDasharray={s.dashed ? '6 4' : undefined}
+            dot={s.points.length < 30}
+            isAnimationActive={false}
+            type="linear"
+          />
+        ))}
+      </LineChart>
+    </ResponsiveContainer>
   );
 });

@@ -11,11 +11,20 @@ export function downloadBlob(blob: Blob, fileName: string): void {
   setTimeout(() => URL.revokeObjectURL(url), 10_000);
 }
 
-/** A standalone SVG document of the chart inside `container`, on a white background. */
+/**
+ * A standalone SVG document of the chart inside `container`, on a white background. A chart
+ * drawn in layers (XYChart: axes below, lines above, the same size) becomes one SVG, the
+ * layers in document order.
+ */
 export function chartSvgText(container: HTMLElement): string | null {
-  const svg = container.querySelector<SVGSVGElement>('svg.recharts-surface');
+  const [svg, ...layers] = container.querySelectorAll<SVGSVGElement>('svg.recharts-surface');
   if (!svg) return null;
   const clone = svg.cloneNode(true) as SVGSVGElement;
+  for (const layer of layers) {
+    const group = document.createElementNS('http://www.w3.org/2000/svg', 'g');
+    for (const child of layer.childNodes) group.append(child.cloneNode(true));
+    clone.append(group);
+  }
   const { width, height } = svg.getBoundingClientRect();
   clone.setAttribute('xmlns', 'http://www.w3.org/2000/svg');
   clone.setAttribute('width', String(Math.round(width)));

@@ -47,7 +47,7 @@ function useLiveRuns(runs: Shown, slot: number, training: boolean) {
   return { ref, shown, draw };
 }
 
-type Shown = readonly (RunForCharts & { spec: RunConfigSpec })[];
+type Shown = readonly (RunForCharts & { spec: RunConfigSpec; epochs: number })[];
 type RunConfigSpec = TrainingRunView['config']['spec'];
 
 const lossSeries = (r: Shown) => trainSeries(r, 'loss');
@@ -76,9 +76,11 @@ function LiveXYChart({
 }) {
   const { ref, shown, draw } = useLiveRuns(runs, slot, training);
   const series = useMemo(() => toSeries(shown), [shown, toSeries]);
+  // The x axis spans the longest run's planned epochs from its start, so it stays put.
+  const xMax = useMemo(() => Math.max(0, ...shown.map((r) => r.epochs)), [shown]);
   return (
     <div ref={ref} className="live-chart">
-      <XYChart {...props} series={series} draw={draw} />
+      <XYChart {...props} series={series} draw={draw} xMax={xMax} />
     </div>
   );
 }
@@ -93,28 +95,26 @@ function LiveErrorVsPath({
   training: boolean;
 }) {
   const { ref, shown, draw } = useLiveRuns(runs, slot, training);
-  const { points, colors } = useMemo(() => {
+  const { points, colors, pathLengths } = useMemo(() => {
+    // Every shown run's family and path length, with a test error or not yet: the chart's
+    // groups and x axis are then set before the first point arrives.
     const colors: Record<string, string> = {};
+    const pathLengths: number[] = [];
     const points: ErrorVsPathPoint[] = shown.flatMap((r) => {
-      const best = bestTestError(r.history);
-      if (best === null) return [];
       const kind = r.spec.stages[0]?.blocks[0]?.kind;
       const label = kind ? FAMILY[kind] : 'network';
       colors[label] ??= seriesColor(Object.keys(colors).length);
-      return [
-        {
-          run: r.name,
-          family: label,
-          meanPathLength: analysisOf(r.spec).paths.withoutProjections.mean,
-          testError: best,
-        },
-      ];
+      const meanPathLength = analysisOf(r.spec).paths.withoutProjections.mean;
+      pathLengths.push(meanPathLength);
+      const best = bestTestError(r.history);
+      if (best === null) return [];
+      return [{ run: r.name, family: label, meanPathLength, testError: best }];
     });
-    return { points, colors };
+    return { points, colors, pathLengths };
   }, [shown]);
   return (
     <div ref={ref} className="live-chart">
-      <ErrorVsPathChart points={points} colors={colors} draw={draw} />
+      <ErrorVsPathChart points={points} colors={colors} pathLengths={pathLengths} draw={draw} />
     </div>
   );
 }
@@ -135,7 +135,17 @@ export function TrainingCharts() {
       distinctNames(
         order.flatMap((id) => {
           const r = runs[id];
-          return r ? [{ id, name: r.config.name, history: r.history, spec: r.config.spec }] : [];
+          return r
+            ? [
+                {
+                  id,
+                  name: r.config.name,
+                  history: r.history,
+                  spec: r.config.spec,
+                  epochs: r.config.epochs,
+                },
+              ]
+            : [];
         }),
       ),
     [order, runs],
