@@ -1,19 +1,12 @@
-import {
-  CartesianGrid,
-  ResponsiveContainer,
-  Scatter,
-  ScatterChart,
-  Tooltip,
-  XAxis,
-  YAxis,
-} from 'recharts';
+import { ResponsiveContainer, Scatter, ScatterChart, Tooltip, XAxis, YAxis } from 'recharts';
 import { memo, useCallback, useMemo } from 'react';
 import { ChartFrame } from './ChartFrame';
 import { ChartLegend, type LegendEntry } from './ChartLegend';
 import { toCsv } from './csv';
 import { logAxis, rangeAxis, zeroBasedAxis } from './niceAxis';
 import { formatNumber } from './palette';
-import { plainTick } from './plainTick';
+import { AxesLayer, PlotLayers } from './PlotLayers';
+import { DATA_MARGIN } from './plotMargins';
 import { useStableAxis } from './useStableAxis';
 
 export interface ErrorVsPathPoint {
@@ -24,9 +17,8 @@ export interface ErrorVsPathPoint {
 }
 
 // Props that never change are made once (recharts recomputes a chart for each new prop object);
-// axes from niceAxis, every tick shown (interval 0), as in XYChart.
+// axes from niceAxis, drawn in a layer of their own (PlotLayers), as in XYChart.
 const HEIGHT = 220;
-const MARGIN = { top: 8, right: 16, bottom: 18, left: 8 };
 const Y_LINEAR = zeroBasedAxis(1);
 const DEFAULT_COLOR = '#1d4e89';
 const X_LABEL = {
@@ -106,50 +98,56 @@ export const ErrorVsPathChart = memo(function ErrorVsPathChart({
       draw={draw}
       height={HEIGHT}
     >
-      {({ log }) => (
-        <ResponsiveContainer width="100%" height={HEIGHT}>
-          <ScatterChart margin={MARGIN}>
-            <CartesianGrid stroke="#e3e3de" />
-            <XAxis
-              type="number"
-              dataKey="meanPathLength"
-              name="average path length"
-              domain={x.domain}
-              ticks={x.ticks}
-              allowDataOverflow
-              stroke="#555"
-              interval={0}
-              tick={plainTick}
-              tickFormatter={formatNumber}
-              label={X_LABEL}
-            />
-            <YAxis
-              type="number"
-              dataKey="testError"
-              name="test error"
-              scale={log ? 'log' : 'linear'}
-              domain={log ? yLog.domain : Y_LINEAR.domain}
-              ticks={log ? yLog.ticks : Y_LINEAR.ticks}
-              allowDataOverflow
-              width={58}
-              stroke="#555"
-              interval={0}
-              tick={plainTick}
-              tickFormatter={percentTick}
-            />
-            <Tooltip formatter={tooltipValue} />
-            {groups.map((g) => (
-              <Scatter
-                key={g.family}
-                name={g.family}
-                data={g.points}
-                fill={colors[g.family] ?? DEFAULT_COLOR}
-                isAnimationActive={false}
+      {({ log }) => {
+        const y = log ? yLog : Y_LINEAR;
+        return (
+          <PlotLayers
+            height={HEIGHT}
+            axes={
+              <AxesLayer
+                x={x}
+                y={y}
+                log={log}
+                height={HEIGHT}
+                xLabel={X_LABEL}
+                xFormat={formatNumber}
+                yFormat={percentTick}
               />
-            ))}
-          </ScatterChart>
-        </ResponsiveContainer>
-      )}
+            }
+            data={(tooltip) => (
+              <ResponsiveContainer width="100%" height={HEIGHT}>
+                <ScatterChart margin={DATA_MARGIN}>
+                  <XAxis
+                    type="number"
+                    dataKey="meanPathLength"
+                    name="average path length"
+                    domain={x.domain}
+                    hide
+                  />
+                  <YAxis
+                    type="number"
+                    dataKey="testError"
+                    name="test error"
+                    scale={log ? 'log' : 'linear'}
+                    domain={y.domain}
+                    hide
+                  />
+                  {tooltip && <Tooltip formatter={tooltipValue} />}
+                  {groups.map((g) => (
+                    <Scatter
+                      key={g.family}
+                      name={g.family}
+                      data={g.points}
+                      fill={colors[g.family] ?? DEFAULT_COLOR}
+                      isAnimationActive={false}
+                    />
+                  ))}
+                </ScatterChart>
+              </ResponsiveContainer>
+            )}
+          />
+        );
+      }}
     </ChartFrame>
   );
 });

@@ -1,19 +1,12 @@
 import { memo, useCallback, useMemo } from 'react';
-import {
-  CartesianGrid,
-  Line,
-  LineChart,
-  ResponsiveContainer,
-  Tooltip,
-  XAxis,
-  YAxis,
-} from 'recharts';
+import { Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import { ChartFrame } from './ChartFrame';
 import { ChartLegend, type LegendEntry } from './ChartLegend';
 import { seriesToCsv, type XYSeries } from './csv';
 import { logAxis, zeroBasedAxis, type AxisScale } from './niceAxis';
 import { formatNumber } from './palette';
-import { plainTick } from './plainTick';
+import { AxesLayer, PlotLayers } from './PlotLayers';
+import { DATA_MARGIN, type AxisLabel } from './plotMargins';
 import { drawnPoints } from './thinned';
 import { useStableAxis } from './useStableAxis';
 
@@ -54,12 +47,8 @@ function extent(series: readonly XYSeries[], log: boolean) {
 }
 
 // Props that never change are made once: recharts copies each chart, axis and legend prop into
-// its own store when the prop is a new object, and every such copy recomputes the chart.
-// The axes get their domain and ticks from us (niceAxis), unchanged while new points stay
-// inside them, so a redraw recomputes only the lines; every tick is shown (interval 0): with the
-// default, recharts measures each tick label in the DOM to drop overlapping ones.
-const MARGIN = { top: 8, right: 16, bottom: 18, left: 8 };
-
+// its own store when the prop is a new object, and every such copy recomputes the chart. The
+// axes get their domain and ticks from niceAxis, unchanged while new points stay inside them.
 /** Lines over a numeric x axis, one per series (runs overlaid, as the paper's Figure 7). */
 export const XYChart = memo(function XYChart({
   title,
@@ -130,15 +119,7 @@ export const XYChart = memo(function XYChart({
   );
 });
 
-type AxisLabel = { value: string; position: 'insideBottom'; offset: number; fill: string };
-
-/**
- * The recharts chart in two layers of the same size: the axes and grid (with no data, so a
- * redraw that only adds points leaves them alone) and over them the lines with their tooltip
- * (axes hidden, the same domains, the margins moved in by the axes' size so the plot areas
- * match). recharts recomputes and re-renders a whole chart when a line's data changes, axes and
- * tick labels included; split like this, a live redraw costs about half the main-thread time.
- */
+/** The axes and grid below, the lines over them (see PlotLayers). */
 function Plot({
   series,
   log,
@@ -162,82 +143,34 @@ function Plot({
   const x = useStableAxis(zeroBasedAxis(Math.max(range.xMax, xMax ?? 0)));
   const y = useStableAxis(log ? logAxis(range.yMin, range.yMax) : zeroBasedAxis(range.yMax));
   return (
-    <div className="plot-layers" style={{ height }}>
-      <AxesLayer x={x} y={y} log={log} height={height} xAxisLabel={xAxisLabel} fmt={fmt} />
-      <div className="plot-layer">
+    <PlotLayers
+      height={height}
+      axes={
+        <AxesLayer
+          x={x}
+          y={y}
+          log={log}
+          height={height}
+          xLabel={xAxisLabel}
+          xFormat={formatNumber}
+          yFormat={fmt}
+        />
+      }
+      data={(tooltip) => (
         <LinesLayer
           series={series}
           x={x}
           y={y}
           log={log}
           height={height}
+          tooltip={tooltip}
           tooltipValue={tooltipValue}
           tooltipLabel={tooltipLabel}
         />
-      </div>
-    </div>
+      )}
+    />
   );
 }
-
-/** recharts' default height of an x axis: the lines layer's bottom margin makes room for it. */
-const X_AXIS_HEIGHT = 30;
-const Y_AXIS_WIDTH = 58;
-/** The lines layer's plot area, the same as the axes layer's (its axes are hidden). */
-const LINES_MARGIN = {
-  top: MARGIN.top,
-  right: MARGIN.right,
-  bottom: MARGIN.bottom + X_AXIS_HEIGHT,
-  left: MARGIN.left + Y_AXIS_WIDTH,
-};
-
-const AxesLayer = memo(function AxesLayer({
-  x,
-  y,
-  log,
-  height,
-  xAxisLabel,
-  fmt,
-}: {
-  x: AxisScale;
-  y: AxisScale;
-  log: boolean;
-  height: number;
-  xAxisLabel: AxisLabel;
-  fmt: (v: number) => string;
-}) {
-  return (
-    <ResponsiveContainer width="100%" height={height}>
-      <LineChart margin={MARGIN}>
-        <CartesianGrid stroke="#e3e3de" />
-        <XAxis
-          type="number"
-          dataKey="x"
-          domain={x.domain}
-          ticks={x.ticks}
-          allowDataOverflow
-          tickFormatter={formatNumber}
-          label={xAxisLabel}
-          stroke="#555"
-          interval={0}
-          tick={plainTick}
-          height={X_AXIS_HEIGHT}
-        />
-        <YAxis
-          type="number"
-          scale={log ? 'log' : 'linear'}
-          domain={y.domain}
-          ticks={y.ticks}
-          allowDataOverflow
-          tickFormatter={fmt}
-          width={Y_AXIS_WIDTH}
-          stroke="#555"
-          interval={0}
-          tick={plainTick}
-        />
-      </LineChart>
-    </ResponsiveContainer>
-  );
-});
 
 const LinesLayer = memo(function LinesLayer({
   series,
@@ -245,6 +178,7 @@ const LinesLayer = memo(function LinesLayer({
   y,
   log,
   height,
+  tooltip,
   tooltipValue,
   tooltipLabel,
 }: {
@@ -253,17 +187,18 @@ const LinesLayer = memo(function LinesLayer({
   y: AxisScale;
   log: boolean;
   height: number;
+  tooltip: boolean;
   tooltipValue: (v: unknown) => string;
   tooltipLabel: (x: unknown) => string;
 }) {
   return (
     <ResponsiveContainer width="100%" height={height}>
-      <LineChart margin={LINES_MARGIN}>
+      <LineChart margin={DATA_MARGIN}>
         {/* No allowDataOverflow here: the domains hold every point anyway, and without it
             recharts does not clip the lines (the dots at the plot's edges stay whole). */}
         <XAxis type="number" dataKey="x" domain={x.domain} hide />
         <YAxis type="number" scale={log ? 'log' : 'linear'} domain={y.domain} hide />
-        <Tooltip formatter={tooltipValue} labelFormatter={tooltipLabel} />
+        {tooltip && <Tooltip formatter={tooltipValue} labelFormatter={tooltipLabel} />}
         {/* Every series has its line from the start, even before its first point: a line
             mounting costs several times a redraw. */}
         {series.map((s) => (
