@@ -473,9 +473,9 @@ export async function importDataset(
 
   try {
     const fetchImpl = options.fetch ?? fetch;
-    // Downloads start in order, FETCHES_IN_FLIGHT at a time: the first file arrives early and
-    // is decoded and stored while the next ones download (all at once, they would all finish
-    // near the end and nothing would overlap).
+    // Downloads start in order: the first alone, so that it arrives early and its shards are
+    // being stored (the slowest stage) while the next ones download, then FETCHES_IN_FLIGHT at
+    // a time (all at once, they would all finish near the end and nothing would overlap).
     const buffers: (Promise<ArrayBuffer> | null)[] = request.sources.map(() => null);
     let nextFetch = 0;
     const startFetch = (): void => {
@@ -495,12 +495,12 @@ export async function importDataset(
       buffers[i] = promise.then((b) => {
         if (source.kind !== 'url') fetched += b.byteLength;
         timings.fetchSeconds = seconds(started);
-        startFetch();
+        while (nextFetch < Math.min(i + 1 + FETCHES_IN_FLIGHT, request.sources.length)) startFetch();
         return b;
       });
       buffers[i].catch(() => undefined); // observed below, in order
     };
-    for (let k = 0; k < FETCHES_IN_FLIGHT; k++) startFetch();
+    startFetch();
 
     let kind: DatasetKind | undefined = request.kind;
     const origins: string[] = [];
