@@ -219,6 +219,15 @@ export interface CommandMap {
   deleteRun: { runId: string };
   /** Test hook: destroy the WebGPU device, as a driver reset would (device.lost). */
   destroyDevice: Record<string, never>;
+  /**
+   * Pacing, asked by the UI on a software GPU adapter (SwiftShader: the GPU's work runs on the
+   * CPU cores the page needs): about once a second the worker lets its queued GPU work finish,
+   * sends `quietMoment`, and starts no step until `quietDone` (or `maxMs`), so the charts
+   * redraw on idle cores.
+   */
+  setPacing: { enabled: boolean };
+  /** The page has redrawn in the quiet moment; training goes on. */
+  quietDone: Record<string, never>;
 }
 
 export interface EventMap {
@@ -239,6 +248,8 @@ export interface EventMap {
   /** The backend changed after a fault (e.g. the WebGPU device was lost). */
   backendChanged: { report: BackendReport; reason: string };
   deviceDestroyed: Record<string, never>;
+  /** Pacing: the GPU is idle and no step starts for up to `maxMs` or until `quietDone`. */
+  quietMoment: { maxMs: number };
   /** A command failed; `message` is for a person. */
   error: { message: string };
 }
@@ -285,6 +296,8 @@ const COMMAND_TYPES: ReadonlySet<string> = new Set<CommandType>([
   'listRuns',
   'deleteRun',
   'destroyDevice',
+  'setPacing',
+  'quietDone',
 ]);
 const EVENT_TYPES: ReadonlySet<string> = new Set<EventType>([
   'ready',
@@ -297,6 +310,7 @@ const EVENT_TYPES: ReadonlySet<string> = new Set<EventType>([
   'runDeleted',
   'backendChanged',
   'deviceDestroyed',
+  'quietMoment',
   'error',
 ]);
 

@@ -3,6 +3,7 @@
  * (runUpdate, runMetrics, runList, backendChanged) into the training slice.
  */
 import type {
+  BackendReport,
   EventMap,
   RunConfig,
   RunHistory,
@@ -10,6 +11,7 @@ import type {
   RunSummary,
   WorkerClient,
 } from '../protocol';
+import { isSoftwareAdapter, runQuietMoment, setPaced } from './quietMoments';
 import { useAppStore } from './store';
 import type { TrainingRunView, TrainingSlice } from './trainingSlice';
 import { getWorkerClient } from './workerActions';
@@ -74,6 +76,13 @@ export function applyRunList(t: Training, list: EventMap['runList']): Training {
 
 let connected: WorkerClient | null = null;
 
+/** Paces the training on a software GPU adapter (see state/quietMoments), not elsewhere. */
+function pace(client: WorkerClient, report: BackendReport | null | undefined): void {
+  const enabled = isSoftwareAdapter(report);
+  setPaced(enabled);
+  client.post('setPacing', { enabled });
+}
+
 /** Listens to the worker's training events and reads the stored runs (call once it is ready). */
 export async function connectTraining(): Promise<void> {
   const client = getWorkerClient();
@@ -95,7 +104,13 @@ export async function connectTraining(): Promise<void> {
   client.on('backendChanged', (e) => {
     useAppStore.setState((s) => ({ worker: { ...s.worker, report: e.report } }));
     setTraining(() => ({ notice: e.reason }));
+    pace(client, e.report);
   });
+  // Pacing (state/quietMoments): in the worker's quiet moments the charts redraw, then it goes on.
+  client.on('quietMoment', () => {
+    void runQuietMoment().finally(() => client.post('quietDone', {}));
+  });
+  pace(client, useAppStore.getState().worker.report);
   try {
     const list = await client.request('listRuns', {});
     setTraining((t) => applyRunList(t, list));

@@ -4,7 +4,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { EventMap, EventType, RunConfig, RunSummary } from '../protocol';
 import { openRunsDb } from './checkpoint';
 import { memoryDataSource, tinyNetwork, tinySpec } from './fakes.test-helpers';
-import { Runner } from './runner';
+import { QUIET_MAX_MS, Runner } from './runner';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -104,6 +104,33 @@ describe('Runner', () => {
     await expect(runner.start(config({ batchSize: 128 }))).rejects.toThrow(/too large/);
     await expect(runner.start(config({ dataset: 'nope' }))).rejects.toThrow(/No dataset/);
     expect((await runner.list()).runs).toEqual([]);
+    db.close();
+  });
+
+  it('when paced, leaves a quiet moment about once a second and waits for quietDone', async () => {
+    const { runner, events, db } = await setup();
+    runner.setPacing(true);
+    const run = await runner.start(config({ epochs: 40 }));
+    const step = async () =>
+      (await runner.list()).runs.find((r) => r.run.id === run.id)!.run.live.step;
+    const quietMoments = () => events.filter((e) => e.type === 'quietMoment');
+    // The first quiet moment comes after the first step, with the metrics so far sent first.
+    await until(() => (quietMoments().length > 0 ? true : undefined));
+    expect((quietMoments()[0]!.payload as EventMap['quietMoment']).maxMs).toBe(QUIET_MAX_MS);
+    const atQuiet = await step();
+    expect(atQuiet).toBeGreaterThan(0);
+    await new Promise((r) => setTimeout(r, QUIET_MAX_MS / 3));
+    // No step while the page draws.
+    expect(await step()).toBe(atQuiet);
+    runner.quietDone();
+    const end = Date.now() + 20_000;
+    while ((await step()) === atQuiet && Date.now() < end)
+      await new Promise((r) => setTimeout(r, 10));
+    expect(await step()).toBeGreaterThan(atQuiet);
+    // The next one comes no sooner than QUIET_EVERY_MS later.
+    expect(quietMoments()).toHaveLength(1);
+    runner.setPacing(false);
+    await runner.stop(run.id);
     db.close();
   });
 });

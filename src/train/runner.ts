@@ -26,6 +26,9 @@ import { scheduleProblem } from './schedule';
 import { TrainingRun, type NetworkFactory } from './trainingRun';
 
 export const METRICS_INTERVAL_MS = 100;
+/** Pacing (see setPacing): how often the worker leaves the cores to the page, and how long at most. */
+export const QUIET_EVERY_MS = 1000;
+export const QUIET_MAX_MS = 300;
 
 export interface RunnerDeps {
   db: RunsDb;
@@ -55,8 +58,48 @@ export class Runner {
   private pendingMetrics = new Map<string, RunMetricsUpdate>();
   private metricsTimer: ReturnType<typeof setTimeout> | null = null;
   private restored = false;
+  private pacing = false;
+  private lastQuiet = 0;
+  private endQuiet: (() => void) | null = null;
 
   constructor(private readonly deps: RunnerDeps) {}
+
+  /**
+   * Pacing on a software GPU adapter, asked by the UI: SwiftShader runs the GPU's work on the
+   * CPU cores, and a chart redraw of 15-20 ms of CPU then takes 2-4 times as long on the page's
+   * main thread. About once a second the loop lets the queued GPU work finish, emits
+   * `quietMoment`, and waits for `quietDone` (at most QUIET_MAX_MS) before the next step.
+   */
+  setPacing(enabled: boolean): void {
+    this.pacing = enabled;
+    if (!enabled) this.quietDone();
+  }
+
+  /** The page is done with the quiet moment. */
+  quietDone(): void {
+    const end = this.endQuiet;
+    this.endQuiet = null;
+    end?.();
+  }
+
+  private async quietMoment(run: TrainingRun): Promise<void> {
+    if (!this.pacing || performance.now() - this.lastQuiet < QUIET_EVERY_MS) return;
+    // The GPU finishes what it was given, and the page gets the latest numbers to draw.
+    await run.exclusive(() => run.drainGpu());
+    this.flushMetrics();
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(() => {
+        this.endQuiet = null;
+        resolve();
+      }, QUIET_MAX_MS);
+      this.endQuiet = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+      this.deps.emit('quietMoment', { maxMs: QUIET_MAX_MS });
+    });
+    this.lastQuiet = performance.now();
+  }
 
   private get(runId: string): TrainingRun {
     const run = this.runs.get(runId);
@@ -307,6 +350,7 @@ export class Runner {
         if (!run) break;
         try {
           await run.exclusive(() => this.advance(run, false));
+          await this.quietMoment(run);
         } catch (error) {
           await sleep(250); // a device loss is announced a little after the failing call
           if (generation !== this.generation || this.recovering) break;
@@ -417,6 +461,7 @@ export class Runner {
   }
 
   private flushMetrics(): void {
+    if (this.metricsTimer) clearTimeout(this.metricsTimer);
     this.metricsTimer = null;
     const updates = [...this.pendingMetrics.values()].map((u) => {
       const run = this.runs.get(u.runId);

@@ -318,6 +318,16 @@ export class TrainingRun {
     this.refreshLive();
   }
 
+  /**
+   * Waits until the device has run every step given so far (and the window's numbers read):
+   * a read waits for all the work queued before it.
+   */
+  async drainGpu(): Promise<void> {
+    if (this.pendingRead) await this.pendingRead;
+    const l = this.loaded;
+    if (l) await l.lossSum.data();
+  }
+
   /** Starts the asynchronous read of the window's sums and resets the window. */
   private flushWindow(l: Loaded, lr: number): void {
     const lossT = l.lossSum;

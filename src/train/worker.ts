@@ -150,6 +150,14 @@ async function handle(command: Command): Promise<void> {
       emit('runDeleted', { runId: command.runId }, command.id);
       return;
     }
+    case 'setPacing': {
+      (await trainingRunner()).setPacing(command.enabled);
+      return;
+    }
+    case 'quietDone': {
+      runner?.quietDone();
+      return;
+    }
     case 'destroyDevice': {
       const gpu = currentWebGpu();
       if (!gpu || tf.getBackend() !== 'webgpu')

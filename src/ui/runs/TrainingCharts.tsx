@@ -1,4 +1,5 @@
-import { useMemo, useRef, useState } from 'react';
+import { useMemo, useRef, useState, useSyncExternalStore } from 'react';
+import { isPaced, subscribePaced } from '../../state/quietMoments';
 import { useAppStore } from '../../state/store';
 import type { BlockKind } from '../../model/spec';
 import { XYChart, type XYChartProps } from '../charts/XYChart';
@@ -42,7 +43,9 @@ const ACTIVE: ReadonlySet<string> = new Set(['running', 'queued']);
 function useLiveRuns(runs: Shown, slot: number, training: boolean) {
   const ref = useRef<HTMLDivElement>(null);
   const onScreen = useOnScreen(ref);
-  const shown = useThrottledValue(runs, REDRAW_MS, slot * STAGGER_MS, onScreen || !training);
+  // On a software GPU the charts redraw in the worker's quiet moments while a run trains.
+  const paced = useSyncExternalStore(subscribePaced, isPaced) && training;
+  const shown = useThrottledValue(runs, REDRAW_MS, slot * STAGGER_MS, onScreen || !training, paced);
   const draw = useMountedAfter(MOUNT_MS + slot * MOUNT_STAGGER_MS);
   return { ref, shown, draw };
 }
