@@ -67,8 +67,9 @@ export class Runner {
   /**
    * Pacing on a software GPU adapter, asked by the UI: SwiftShader runs the GPU's work on the
    * CPU cores, and a chart redraw of 15-20 ms of CPU then takes 2-4 times as long on the page's
-   * main thread. About once a second the loop lets the queued GPU work finish, emits
-   * `quietMoment`, and waits for `quietDone` (at most QUIET_MAX_MS) before the next step.
+   * main thread. About once a second the loop lets the queued GPU work finish, sends the
+   * metrics gathered since the last time and `quietMoment`, and waits for `quietDone` (at most
+   * QUIET_MAX_MS) before the next step: everything the page redraws for training lands there.
    */
   setPacing(enabled: boolean): void {
     this.pacing = enabled;
@@ -457,7 +458,12 @@ export class Runner {
     entry.train.push(...(add.train ?? []));
     entry.test.push(...(add.test ?? []));
     this.pendingMetrics.set(run.id, entry);
-    this.metricsTimer ??= setTimeout(() => this.flushMetrics(), METRICS_INTERVAL_MS);
+    // Paced, the metrics go out with each quiet moment (so that the page's every redraw falls in
+    // one); the timer only catches what no quiet moment follows (a run that just ended).
+    this.metricsTimer ??= setTimeout(
+      () => this.flushMetrics(),
+      this.pacing ? QUIET_EVERY_MS + QUIET_MAX_MS : METRICS_INTERVAL_MS,
+    );
   }
 
   private flushMetrics(): void {

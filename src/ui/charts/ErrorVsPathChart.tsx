@@ -5,7 +5,7 @@ import { ChartLegend, type LegendEntry } from './ChartLegend';
 import { toCsv } from './csv';
 import { logAxis, rangeAxis, zeroBasedAxis } from './niceAxis';
 import { formatNumber } from './palette';
-import { AxesLayer, PlotLayers } from './PlotLayers';
+import { PlotLayers } from './PlotLayers';
 import { DATA_MARGIN } from './plotMargins';
 import { useStableAxis } from './useStableAxis';
 
@@ -103,17 +103,12 @@ export const ErrorVsPathChart = memo(function ErrorVsPathChart({
         return (
           <PlotLayers
             height={HEIGHT}
-            axes={
-              <AxesLayer
-                x={x}
-                y={y}
-                log={log}
-                height={HEIGHT}
-                xLabel={X_LABEL}
-                xFormat={formatNumber}
-                yFormat={percentTick}
-              />
-            }
+            x={x}
+            y={y}
+            log={log}
+            xLabel={X_LABEL}
+            xFormat={formatNumber}
+            yFormat={percentTick}
             data={(tooltip) => (
               <ResponsiveContainer width="100%" height={HEIGHT}>
                 <ScatterChart margin={DATA_MARGIN}>

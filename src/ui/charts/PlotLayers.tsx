@@ -13,7 +13,7 @@ import { plainTick } from './plainTick';
  * half the main-thread time. The axes' domains and ticks come from niceAxis.
  */
 
-export const AxesLayer = memo(function AxesLayer({
+const AxesLayer = memo(function AxesLayer({
   x,
   y,
   log,
@@ -67,17 +67,28 @@ export const AxesLayer = memo(function AxesLayer({
 });
 
 /**
- * The two layers. `data` draws the data layer; `tooltip` says whether it should have its
- * tooltip: only while the pointer or keyboard focus is on the chart, since recharts redoes a
- * mounted tooltip's work on every redraw, which nobody sees while nobody points at the chart.
+ * The two layers: the axes (`x`, `y`: from niceAxis, kept the same object while unchanged) and
+ * `data`, which draws the data layer; its argument says whether to mount the tooltip: only
+ * while the pointer or keyboard focus is on the chart, since recharts redoes a mounted
+ * tooltip's work on every redraw, which nobody sees while nobody points at the chart.
  */
 export function PlotLayers({
   height,
-  axes,
+  x,
+  y,
+  log,
+  xLabel,
+  xFormat,
+  yFormat,
   data,
 }: {
   height: number;
-  axes: ReactNode;
+  x: AxisScale;
+  y: AxisScale;
+  log: boolean;
+  xLabel: AxisLabel;
+  xFormat: (v: number) => string;
+  yFormat: (v: number) => string;
   data: (tooltip: boolean) => ReactNode;
 }) {
   const [pointed, setPointed] = useState(false);
@@ -93,7 +104,15 @@ export function PlotLayers({
         if (!e.currentTarget.contains(e.relatedTarget as Node | null)) setFocused(false);
       }}
     >
-      {axes}
+      <AxesLayer
+        x={x}
+        y={y}
+        log={log}
+        height={height}
+        xLabel={xLabel}
+        xFormat={xFormat}
+        yFormat={yFormat}
+      />
       <div className="plot-layer">{data(pointed || focused)}</div>
     </div>
   );

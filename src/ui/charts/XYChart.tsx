@@ -5,7 +5,7 @@ import { ChartLegend, type LegendEntry } from './ChartLegend';
 import { seriesToCsv, type XYSeries } from './csv';
 import { logAxis, zeroBasedAxis, type AxisScale } from './niceAxis';
 import { formatNumber } from './palette';
-import { AxesLayer, PlotLayers } from './PlotLayers';
+import { PlotLayers } from './PlotLayers';
 import { DATA_MARGIN, type AxisLabel } from './plotMargins';
 import { drawnPoints } from './thinned';
 import { useStableAxis } from './useStableAxis';
@@ -145,17 +145,12 @@ function Plot({
   return (
     <PlotLayers
       height={height}
-      axes={
-        <AxesLayer
-          x={x}
-          y={y}
-          log={log}
-          height={height}
-          xLabel={xAxisLabel}
-          xFormat={formatNumber}
-          yFormat={fmt}
-        />
-      }
+      x={x}
+      y={y}
+      log={log}
+      xLabel={xAxisLabel}
+      xFormat={formatNumber}
+      yFormat={fmt}
       data={(tooltip) => (
         <LinesLayer
           series={series}
