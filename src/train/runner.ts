@@ -2,8 +2,9 @@
  * The runs of one worker: starts, pauses, resumes, stops and steps them; in queue mode one
  * runs at a time and the next starts when it ends, in race mode the running runs take turns
  * step by step so their curves grow together. Sends metrics at most every METRICS_INTERVAL_MS
- * and recovers from faults: a non-finite loss pauses the run and rolls it back to its last
- * checkpoint; a lost device reloads every run from its checkpoint on a new backend.
+ * (paced on a software GPU: with each quiet moment, see setPacing) and recovers from faults: a
+ * non-finite loss pauses the run and rolls it back to its last checkpoint; a lost device
+ * reloads every run from its checkpoint on a new backend.
  */
 import type {
   BackendName,
