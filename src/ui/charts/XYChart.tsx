@@ -46,10 +46,11 @@ function extent(series: readonly XYSeries[], log: boolean) {
   return { xMax, yMin, yMax };
 }
 
-// Props that never change are made once: recharts copies each chart, axis and legend prop into
-// its own store when the prop is a new object, and every such copy recomputes the chart. The
-// axes get their domain and ticks from niceAxis, unchanged while new points stay inside them.
-/** Lines over a numeric x axis, one per series (runs overlaid, as the paper's Figure 7). */
+/**
+ * Lines over a numeric x axis, one per series (runs overlaid, as the paper's Figure 7). Props
+ * handed to recharts keep their identity while unchanged (recharts recomputes a chart for each
+ * new prop object); the axes come from niceAxis, unchanged while new points stay inside them.
+ */
 export const XYChart = memo(function XYChart({
   title,
   caption,
