@@ -10,7 +10,7 @@ import type { Connect, Plugin } from 'vite';
  * /data/cifar-10-batches-bin/ in the dev and preview servers, so the app can import the full
  * CIFAR-10 by URL. Only the six official file names are served.
  */
-function serveCifar10Data(): Plugin {
+export function serveCifar10Data(): Plugin {
   const folder = resolve('data', 'cifar-10-batches-bin');
   const middleware: Connect.NextHandleFunction = (req, res, next) => {
     const match = /^\/data\/cifar-10-batches-bin\/((?:data_batch_[1-5]|test_batch)\.bin)$/.exec(
@@ -53,7 +53,6 @@ export default defineConfig({
       },
       workbox: {
         globPatterns: ['**/*.{js,css,html,svg,png,json,wasm,gz,txt}'],
-        globIgnores: ['bench*.html', 'assets/bench*'],
         // The workers bundle tfjs (several MiB); the sample's training file is 4.3 MiB.
         maximumFileSizeToCacheInBytes: 32 * 1024 * 1024,
         navigateFallback: 'index.html',
@@ -61,7 +60,6 @@ export default defineConfig({
         // the first visit still has the app.
         clientsClaim: true,
         skipWaiting: true,
-        navigateFallbackDenylist: [/^\/bench/],
       },
     }),
   ],
@@ -69,11 +67,6 @@ export default defineConfig({
   build: {
     target: 'es2022',
     chunkSizeWarningLimit: 4096,
-    // bench.html: the fused-step checks (e2e/fused.spec.ts) and benchmark (npm run bench);
-    // bench-data.html: the dataset import and loader benchmark (npm run bench:data).
-    rollupOptions: {
-      input: { main: 'index.html', bench: 'bench.html', benchData: 'bench-data.html' },
-    },
   },
   test: {
     include: ['src/**/*.test.ts', 'src/**/*.test.tsx'],

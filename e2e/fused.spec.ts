@@ -1,4 +1,5 @@
 import { expect, test } from '@playwright/test';
+import { buildApp, startPreview, TOOLS_CONFIG, TOOLS_DIST } from '../scripts/appInBrowser';
 
 type BenchWindow = { __benchResult?: unknown; __benchError?: string };
 
@@ -8,11 +9,24 @@ interface Report {
   tensorsAfterStep: number[];
 }
 
+// bench.html is a tool, not in the app's build: built here into dist-tools/ and served on the
+// port after the app's.
+const TOOLS_PORT = Number(process.env.E2E_PORT ?? 4173) + 1;
+let stopTools: (() => void) | undefined;
+
+test.beforeAll(async () => {
+  test.setTimeout(300_000);
+  buildApp(true, TOOLS_DIST, TOOLS_CONFIG);
+  stopTools = await startPreview(TOOLS_PORT, TOOLS_DIST, TOOLS_CONFIG);
+});
+
+test.afterAll(() => stopTools?.());
+
 // The fused WebGPU kernels (src/train/fused) against tfjs's CPU backend, in a real worker on
 // SwiftShader: values and gradients of each kernel, then 20 steps of a tiny DMRNet.
 test('fused kernels and the fused step match the unfused tfjs computation', async ({ page }) => {
   test.setTimeout(120_000);
-  await page.goto('/bench.html?mode=check');
+  await page.goto(`http://127.0.0.1:${TOOLS_PORT}/bench.html?mode=check`);
   await page.waitForFunction(
     () => {
       const w = window as unknown as BenchWindow;

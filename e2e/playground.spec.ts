@@ -3,7 +3,7 @@ import { analyzeNetwork } from '../src/model/analysis';
 import { fromPaper, tinyClassroom } from '../src/model/presets';
 import type { NetworkSpec } from '../src/model/spec';
 import { encodeShareHash } from '../src/state/urlState';
-import { DEFAULT_HYPERPARAMETERS } from '../src/ui/hyper/hyperparameters';
+import { DEFAULT_HYPERPARAMETERS } from '../src/model/hyperparameters';
 import { PlaygroundPage } from './playgroundPage';
 import { waitForSample } from './playgroundSample';
 

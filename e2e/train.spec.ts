@@ -6,9 +6,9 @@
 import { expect, test, type Page } from '@playwright/test';
 import { SAMPLE_DATASET_NAME } from '../src/data/sources';
 import { tinyClassroom } from '../src/model/presets';
-import type { RunHistory } from '../src/protocol';
+import type { RunHistory } from '../src/protocol/training';
 import { encodeShareHash } from '../src/state/urlState';
-import { DEFAULT_HYPERPARAMETERS, type Hyperparameters } from '../src/ui/hyper/hyperparameters';
+import { DEFAULT_HYPERPARAMETERS, type Hyperparameters } from '../src/model/hyperparameters';
 
 const SAMPLE = SAMPLE_DATASET_NAME;
 

@@ -4,12 +4,28 @@
  * the result a bench page leaves on `window`.
  */
 import { spawn, spawnSync } from 'node:child_process';
+import { resolve } from 'node:path';
 import { chromium, type Browser, type Page } from '@playwright/test';
 import { BASE_CHROMIUM_ARGS, WEBGPU_ARGS, chromiumPath } from '../playwright.config';
 
-/** `vite build` (into `outDir`, or dist/); its output only when not `quiet`. */
-export function buildApp(quiet: boolean, outDir?: string): void {
-  const args = ['vite', 'build', ...(outDir ? ['--outDir', outDir, '--emptyOutDir'] : [])];
+/** The benchmark and GPU-check pages' build (tools/), apart from the app's dist/. */
+export const TOOLS_CONFIG = 'tools/vite.config.ts';
+export const TOOLS_DIST = 'dist-tools';
+
+/** `--config` and `--outDir` for vite (an absolute outDir: the tools' root is tools/). */
+function viteArgs(outDir?: string, config?: string): string[] {
+  return [
+    ...(config ? ['--config', config] : []),
+    ...(outDir ? ['--outDir', resolve(outDir)] : []),
+  ];
+}
+
+/**
+ * `vite build` of the app, or of the tools with `config` = TOOLS_CONFIG (into `outDir`, or
+ * the config's own); its output only when not `quiet`.
+ */
+export function buildApp(quiet: boolean, outDir?: string, config?: string): void {
+  const args = ['vite', 'build', ...viteArgs(outDir, config), ...(outDir ? ['--emptyOutDir'] : [])];
   const built = spawnSync('npx', args, {
     stdio: ['ignore', quiet ? 'ignore' : 'inherit', 'inherit'],
   });
@@ -20,14 +36,18 @@ export function buildApp(quiet: boolean, outDir?: string): void {
  * Serves the build on 127.0.0.1:`port` and resolves once it answers; the function it returns
  * stops the server (also called when the process exits).
  */
-export async function startPreview(port: number, outDir?: string): Promise<() => void> {
+export async function startPreview(
+  port: number,
+  outDir?: string,
+  config?: string,
+): Promise<() => void> {
   // Vite's own entry under this Node (not npx), so that kill() stops the server itself.
   const server = spawn(
     process.execPath,
     [
       'node_modules/vite/bin/vite.js',
       'preview',
-      ...(outDir ? ['--outDir', outDir] : []),
+      ...viteArgs(outDir, config),
       '--port',
       String(port),
       '--strictPort',

@@ -8,12 +8,12 @@
  * shuffled training batches through the training worker's streaming loader. Prints a table, or
  * with --json one JSON object with `importSeconds` and `loaderImagesPerSec` (progress goes to
  * stderr). --keep leaves the imported data set in the browser profile (a fresh one each run).
- * --dist builds into and serves another folder than dist/ (so it cannot race another build).
+ * --dist builds the tools into and serves another folder than dist-tools/ (so it cannot race another build).
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import type { DataBenchReport } from '../src/bench/dataBenchReport';
+import type { DataBenchReport } from '../tools/bench/dataBenchReport';
 import { CIFAR10_BIN_FILES, LOCAL_CIFAR10_PATH } from '../src/data/sources';
 import {
   benchPageResult,
@@ -22,6 +22,8 @@ import {
   positiveIntOption,
   rejectUnknownOptions,
   startPreview,
+  TOOLS_CONFIG,
+  TOOLS_DIST,
 } from './appInBrowser';
 
 const args = process.argv.slice(2);
@@ -38,7 +40,7 @@ const json = flag('json');
 const log = (m: string) => (json ? process.stderr : process.stdout).write(`${m}\n`);
 const port = option('port', 4181);
 const distIndex = args.indexOf('--dist');
-const dist = distIndex >= 0 ? (args[distIndex + 1] ?? '') : 'dist';
+const dist = distIndex >= 0 ? (args[distIndex + 1] ?? '') : TOOLS_DIST;
 if (!dist || dist.startsWith('--')) {
   console.error('--dist needs a folder (got nothing)');
   process.exit(2);
@@ -108,9 +110,9 @@ async function main(): Promise<void> {
   ensureData();
   if (!flag('no-build')) {
     log('Building (vite build)…');
-    buildApp(json, dist);
+    buildApp(json, dist, TOOLS_CONFIG);
   }
-  const stop = await startPreview(port, dist);
+  const stop = await startPreview(port, dist, TOOLS_CONFIG);
   // A fresh profile each run (launch() uses a temporary one): nothing stored before.
   const browser = await launchChromium(false);
   try {

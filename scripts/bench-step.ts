@@ -1,7 +1,7 @@
 /**
  * `npm run bench [-- --json] [-- --steps N --warmup N --tiny-batch N --l12-batch N --tiny-only --port N --no-build]`
  *
- * Builds the app, serves it with `vite preview`, opens bench.html?mode=bench in headless
+ * Builds the tools (tools/vite.config.ts, into dist-tools/), serves them with `vite preview`, opens bench.html?mode=bench in headless
  * Chromium (WebGPU via --enable-unsafe-webgpu; on machines without a GPU that is SwiftShader)
  * and prints the fused step's numbers against the tfjs-layers baseline measured in the same
  * run. With --json, only the JSON object goes to stdout.
@@ -13,6 +13,8 @@ import {
   positiveIntOption,
   rejectUnknownOptions,
   startPreview,
+  TOOLS_CONFIG,
+  TOOLS_DIST,
 } from './appInBrowser';
 
 const args = process.argv.slice(2);
@@ -40,9 +42,9 @@ if (flag('tiny-only')) query.set('tinyOnly', '1');
 async function main(): Promise<void> {
   if (!flag('no-build')) {
     log('Building (vite build)…');
-    buildApp(json);
+    buildApp(json, TOOLS_DIST, TOOLS_CONFIG);
   }
-  const stop = await startPreview(port);
+  const stop = await startPreview(port, TOOLS_DIST, TOOLS_CONFIG);
   const browser = await launchChromium(true);
   try {
     const page = await browser.newPage();

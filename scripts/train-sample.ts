@@ -24,9 +24,9 @@
 import type { Page } from '@playwright/test';
 import { SAMPLE_DATASET_NAME } from '../src/data/sources';
 import { tinyClassroom } from '../src/model/presets';
-import type { RunHistory } from '../src/protocol';
+import type { RunHistory } from '../src/protocol/training';
 import { encodeShareHash } from '../src/state/urlState';
-import { DEFAULT_HYPERPARAMETERS } from '../src/ui/hyper/hyperparameters';
+import { DEFAULT_HYPERPARAMETERS } from '../src/model/hyperparameters';
 import { buildApp, launchChromium, startPreview } from './appInBrowser';
 
 interface Options {

@@ -2,9 +2,8 @@
  * Registers the service worker that vite-plugin-pwa builds (dist/sw.js): the app, its workers
  * and the shipped sample are then cached, so a classroom with poor Wi-Fi still trains.
  *
- * Registered here, by the app, rather than by a script the plugin injects into every page: the
- * benchmark pages (bench.html, bench-data.html) must not install it, or its precaching of the
- * app's files competes with what they measure.
+ * Registered here, by the app, rather than by a script the plugin injects into every page: a
+ * page served beside the app must not install it unasked.
  */
 export function registerServiceWorker(): void {
   // The dev server builds no service worker.

@@ -8,8 +8,8 @@ import {
   makeEvent,
   type DataEventMap,
   type DataProtocol,
-} from '../protocol';
-import { collectOrphans, openDatasetDb, type DatasetDb, type Shard } from './datasetStore';
+} from '../protocol/training';
+import { collectOrphans, openDatasetDb, type DatasetDb, type Shard } from '../storage/datasetStore';
 import { importDataset } from './importer';
 import type { ShardDigests } from './shardDigest';
 

@@ -13,7 +13,7 @@ import {
   putShard,
   readShard,
   type DatasetDb,
-} from './datasetStore';
+} from '../storage/datasetStore';
 import {
   ImportCancelledError,
   SHARD_SIZE,

@@ -20,7 +20,7 @@ import {
   type Shard,
   type Split,
   type SplitInfo,
-} from './datasetStore';
+} from '../storage/datasetStore';
 import { CIFAR100_COARSE_LABELS, DATASET_TITLES, labelNamesOf } from './labelNames';
 import { DatasetInputError, LITTLE_ENDIAN, type DecodedImages } from './readers/decodedImages';
 import { decodeInput } from './readers/decodeInput';

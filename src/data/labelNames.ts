@@ -1,5 +1,5 @@
 /** Class names in label order, as published with each data set. */
-import type { DatasetKind } from './datasetStore';
+import type { DatasetKind } from '../storage/datasetStore';
 
 // batches.meta.txt of the CIFAR-10 binary release (Krizhevsky, 2009).
 export const CIFAR10_LABELS = [

@@ -1,6 +1,6 @@
 import 'fake-indexeddb/auto';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { IMAGE_BYTES, openDatasetDb, type DatasetDb } from './datasetStore';
+import { IMAGE_BYTES, openDatasetDb, type DatasetDb } from '../storage/datasetStore';
 import { SHARD_SIZE, importDataset } from './importer';
 import { SHUFFLE_WINDOW_SHARDS, batchesPerEpoch, getManifest, openBatches, type Batch, type LoaderOptions } from './loader';
 import { fixtureIndex } from './testing/fixtures';

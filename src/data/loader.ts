@@ -16,7 +16,7 @@ import {
   type DatasetManifest,
   type Shard,
   type Split,
-} from './datasetStore';
+} from '../storage/datasetStore';
 import { permutation, seededRandom } from './random';
 
 export { getManifest, openDatasetDb };

@@ -3,7 +3,7 @@
  * (the dataset's checksum is the digest of all of them, in order). Used where the import runs
  * and by the shard writer worker. No DOM types.
  */
-import type { Shard } from './datasetStore';
+import type { Shard } from '../storage/datasetStore';
 
 export interface ShardDigests {
   pixels: ArrayBuffer;

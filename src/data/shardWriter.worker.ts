@@ -3,8 +3,8 @@
  * serialization of it (which `put` does on the calling thread) cost about as much as fetching
  * and decoding; here they run beside the import. Shards arrive transferred, not copied.
  */
-import { isShardWriterCommand, makeEvent, type ShardWriterEventMap, type ShardWriterProtocol } from '../protocol';
-import { openDatasetDb, putShard, type DatasetDb } from './datasetStore';
+import { isShardWriterCommand, makeEvent, type ShardWriterEventMap, type ShardWriterProtocol } from '../protocol/training';
+import { openDatasetDb, putShard, type DatasetDb } from '../storage/datasetStore';
 import { hashAndStore } from './shardDigest';
 
 declare const self: DedicatedWorkerGlobalScope;

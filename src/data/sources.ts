@@ -2,7 +2,7 @@
  * Where datasets come from, as import sources: the shipped sample, the full CIFAR-10 served
  * by the dev/preview server after `npm run data:cifar10`, and the Hugging Face Parquet exports.
  */
-import type { DatasetKind } from './datasetStore';
+import type { DatasetKind } from '../storage/datasetStore';
 import type { ImportRequest } from './importer';
 
 export const SAMPLE_DATASET_NAME = 'CIFAR-10 sample';

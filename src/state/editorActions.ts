@@ -10,13 +10,13 @@ import {
   checked,
   type BlockAddress,
   type EditResult,
-} from '../ui/editor/specEdit';
-import type { Hyperparameters } from '../ui/hyper/hyperparameters';
+} from '../model/specEdit';
+import type { Hyperparameters } from '../model/hyperparameters';
 import { useAppStore } from './store';
 import type { EditorSlice, PresetChoice } from './editorSlice';
 import { tryFromPaper } from '../model/presets';
 import { LIMITS } from '../model/schema';
-import { analysisOf } from '../ui/network/useAnalysis';
+import { analysisOf } from '../model/analysisCache';
 import { decodeShareHash, encodeShareHash } from './urlState';
 
 type Editor = EditorSlice['editor'];

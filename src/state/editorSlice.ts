@@ -6,7 +6,7 @@
 import type { StateCreator } from 'zustand';
 import type { NetworkSpec } from '../model/spec';
 import { fromPaper, type PaperArch } from '../model/presets';
-import { DEFAULT_HYPERPARAMETERS, type Hyperparameters } from '../ui/hyper/hyperparameters';
+import { DEFAULT_HYPERPARAMETERS, type Hyperparameters } from '../model/hyperparameters';
 
 export interface PresetChoice {
   arch: PaperArch;

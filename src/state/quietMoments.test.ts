@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { BackendReport } from '../protocol';
+import type { BackendReport } from '../protocol/training';
 import { isSoftwareAdapter, onQuietMoment, runQuietMoment } from './quietMoments';
 
 function report(backend: BackendReport['backend'], description: string): BackendReport {

@@ -5,7 +5,7 @@
  * page; a chart redraw of 15-20 ms of CPU took 2-4 times that on the main thread while a run
  * trained, over the 50 ms that make a long task.
  */
-import type { BackendReport } from '../protocol';
+import type { BackendReport } from '../protocol/training';
 
 /** A live chart's redraw: returns whether it had anything new to draw. */
 export type Redraw = () => boolean;

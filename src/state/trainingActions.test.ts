@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { RunSummary } from '../protocol';
+import type { RunSummary } from '../protocol/training';
 import { applyMetrics, applyRunList, applyRunUpdate } from './trainingActions';
 import { initialTrainingState } from './trainingSlice';
 

@@ -10,7 +10,7 @@ import type {
   RunMetricsUpdate,
   RunSummary,
   WorkerClient,
-} from '../protocol';
+} from '../protocol/training';
 import { isSoftwareAdapter, runQuietMoment, setPaced } from './quietMoments';
 import { useAppStore } from './store';
 import type { TrainingRunView, TrainingSlice } from './trainingSlice';

@@ -13,7 +13,7 @@
  * - `training.notice`: the last thing the worker did on its own (e.g. recovered from a lost GPU).
  */
 import type { StateCreator } from 'zustand';
-import type { RunHistory, RunSummary } from '../protocol';
+import type { RunHistory, RunSummary } from '../protocol/training';
 
 export interface TrainingRunView extends RunSummary {
   history: RunHistory;

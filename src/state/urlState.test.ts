@@ -1,7 +1,7 @@
 import { deflateSync, strToU8 } from 'fflate';
 import { describe, expect, it } from 'vitest';
 import { fromPaper, tinyClassroom } from '../model/presets';
-import { DEFAULT_HYPERPARAMETERS } from '../ui/hyper/hyperparameters';
+import { DEFAULT_HYPERPARAMETERS } from '../model/hyperparameters';
 import { decodeShareHash, encodeShareHash, MAX_SHARE_CHARS } from './urlState';
 
 function b64url(bytes: Uint8Array): string {

@@ -8,7 +8,7 @@
 import { Inflate, deflateSync, strFromU8, strToU8 } from 'fflate';
 import type { NetworkSpec } from '../model/spec';
 import { validateSpec } from '../model/schema';
-import { validateHyperparameters, type Hyperparameters } from '../ui/hyper/hyperparameters';
+import { validateHyperparameters, type Hyperparameters } from '../model/hyperparameters';
 
 export const SHARE_PARAM = 'share';
 const VERSION_PREFIX = 'v1.';

@@ -4,7 +4,7 @@ import {
   createWorkerClient,
   type BackendName,
   type WorkerClient,
-} from '../protocol';
+} from '../protocol/training';
 import { useAppStore } from './store';
 import type { WorkerSlice } from './workerSlice';
 

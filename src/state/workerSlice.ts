@@ -1,5 +1,5 @@
 import type { StateCreator } from 'zustand';
-import type { BackendReport, DeviceCheckResult } from '../protocol';
+import type { BackendReport, DeviceCheckResult } from '../protocol/training';
 
 export type WorkerStatus = 'starting' | 'ready' | 'failed';
 

@@ -1,5 +1,5 @@
 /** The trainer's DataSource over the real dataset store in IndexedDB (src/data). */
-import { IMAGE_CHANNELS, IMAGE_SIZE } from '../data/datasetStore';
+import { IMAGE_CHANNELS, IMAGE_SIZE } from '../storage/datasetStore';
 import { getManifest, openBatches, openDatasetDb, type DatasetDb } from '../data/loader';
 import type { DataInfo, DataSource } from './data';
 

@@ -3,7 +3,7 @@
  * run compiles shaders), and compared with the tfjs CPU backend on the same inputs.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { BackendName, DeviceCheckResult } from '../protocol';
+import type { BackendName, DeviceCheckResult } from '../protocol/training';
 
 const INPUT: [number, number, number, number] = [8, 32, 32, 16];
 const FILTER: [number, number, number, number] = [3, 3, 16, 16];

@@ -1,9 +1,9 @@
 import 'fake-indexeddb/auto';
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { EventMap, EventType, RunConfig, RunSummary } from '../protocol';
-import { openRunsDb } from './checkpoint';
-import { memoryDataSource, tinyNetwork, tinySpec } from './fakes.test-helpers';
+import type { EventMap, EventType, RunConfig, RunSummary } from '../protocol/training';
+import { openRunsDb } from '../storage/checkpoint';
+import { memoryDataSource, tinyNetwork, tinySpec } from './testing/fakes';
 import { QUIET_MAX_MS, Runner } from './runner';
 
 beforeAll(async () => {

@@ -14,14 +14,14 @@ import type {
   RunConfig,
   RunMetricsUpdate,
   RunSummary,
-} from '../protocol';
+} from '../protocol/training';
 import {
   deleteRunRecord,
   listRunRecords,
   loadCheckpoint,
   saveRun,
   type RunsDb,
-} from './checkpoint';
+} from '../storage/checkpoint';
 import type { DataSource } from './data';
 import { scheduleProblem } from './schedule';
 import { TrainingRun, type NetworkFactory } from './trainingRun';

@@ -4,7 +4,7 @@
  * for 400 CIFAR epochs, 40 SVHN epochs or a 2-epoch demo.
  */
 
-import type { LrSchedule } from '../protocol';
+import type { LrSchedule } from '../protocol/training';
 
 export type { LrSchedule };
 

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { tinyNetwork, tinySpec } from './fakes.test-helpers';
+import { tinyNetwork, tinySpec } from './testing/fakes';
 import { applySgdUpdate, createOptimizerSlots, decays, trainStep } from './step';
 
 beforeAll(async () => {

@@ -7,7 +7,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { BatchStats, BuiltNetwork, NamedVariable } from '../model/network';
-import type { SgdConfig } from '../protocol';
+import type { SgdConfig } from '../protocol/training';
 
 export type { SgdConfig };
 

@@ -17,7 +17,7 @@ import type {
   RunSummary,
   TestPoint,
   TrainPoint,
-} from '../protocol';
+} from '../protocol/training';
 import { augmentAndNormalize, drawAugmentation, imagesToTensor } from './augment';
 import {
   saveRun,
@@ -26,7 +26,7 @@ import {
   type RunRecord,
   type RunsDb,
   type StoredTensor,
-} from './checkpoint';
+} from '../storage/checkpoint';
 import type { DataInfo, DataSource, TrainerBatch } from './data';
 import { createRng, mixSeed } from './rng';
 import { learningRateAt, type LrOverride } from './schedule';

@@ -15,9 +15,9 @@ import {
   type EventType,
   type EventMap,
   type RunConfig,
-} from '../protocol';
+} from '../protocol/training';
 import { currentWebGpu, initBackend } from './backend';
-import { openRunsDb } from './checkpoint';
+import { openRunsDb } from '../storage/checkpoint';
 import { indexedDbDataSource } from './datasetSource';
 import { runDeviceCheck } from './deviceCheck';
 import { adapterRefusal } from './limits';

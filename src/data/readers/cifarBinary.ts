@@ -3,7 +3,7 @@
  * records: CIFAR-10 has 1 label byte, CIFAR-100 a coarse then a fine label byte, followed by
  * 3072 pixel bytes (1024 red, 1024 green, 1024 blue, each plane row-major 32 x 32).
  */
-import { IMAGE_BYTES, type Split } from '../datasetStore';
+import { IMAGE_BYTES, type Split } from '../../storage/datasetStore';
 import {
   DatasetInputError,
   planarRecordsToInterleaved,

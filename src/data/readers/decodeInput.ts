@@ -4,7 +4,7 @@
  * or raw CIFAR binary. Every unrecognized input ends in a DatasetInputError a person can act on.
  */
 import { gunzipSync } from 'fflate';
-import type { DatasetKind } from '../datasetStore';
+import type { DatasetKind } from '../../storage/datasetStore';
 import { readCifar100Binary, readCifar10Binary } from './cifarBinary';
 import { DatasetInputError, type DecodedImages } from './decodedImages';
 import { looksLikeMat, readSvhnMat } from './matFile';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { IMAGE_BYTES } from '../datasetStore';
+import { IMAGE_BYTES } from '../../storage/datasetStore';
 import { planarRecordsToInterleaved, planarToInterleaved } from './decodedImages';
 
 describe('planarRecordsToInterleaved', () => {

@@ -1,4 +1,4 @@
-import { IMAGE_BYTES, type DatasetKind, type Split } from '../datasetStore';
+import { IMAGE_BYTES, type DatasetKind, type Split } from '../../storage/datasetStore';
 
 /** What every reader returns for one file (or one archive member): images in NHWC order. */
 export interface DecodedImages {

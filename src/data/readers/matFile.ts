@@ -5,7 +5,7 @@
  * on x86 writes).
  */
 import { unzlibSync, zlibSync } from 'fflate';
-import { IMAGE_BYTES, type Split } from '../datasetStore';
+import { IMAGE_BYTES, type Split } from '../../storage/datasetStore';
 import { DatasetInputError, splitFromName, type DecodedImages } from './decodedImages';
 
 const MI_INT8 = 1;

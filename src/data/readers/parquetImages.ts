@@ -6,7 +6,7 @@
  */
 import { convertIndexedToRgb, decode as decodePng } from 'fast-png';
 import { parquetMetadata, parquetReadObjects, parquetSchema } from 'hyparquet';
-import { IMAGE_BYTES, type DatasetKind, type Split } from '../datasetStore';
+import { IMAGE_BYTES, type DatasetKind, type Split } from '../../storage/datasetStore';
 import { DatasetInputError, splitFromName, type DecodedImages } from './decodedImages';
 
 /** Magic bytes at both ends of a Parquet file. */

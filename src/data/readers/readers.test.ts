@@ -1,6 +1,6 @@
 import { gzipSync } from 'fflate';
 import { describe, expect, it } from 'vitest';
-import { IMAGE_BYTES } from '../datasetStore';
+import { IMAGE_BYTES } from '../../storage/datasetStore';
 import { fixtureImages, fixtureIndex } from '../testing/fixtures';
 import { cifar100Bin, cifar10Bin, hfParquet, otherParquet, svhnMat } from '../testing/formats';
 import { CIFAR100_COARSE_LABELS, CIFAR100_FINE_LABELS } from '../labelNames';

@@ -2,7 +2,7 @@
  * Fixture images for unit tests and scripts: deterministic pixels whose values encode the
  * image index, so a test can tell exactly which image ended up where.
  */
-import { IMAGE_BYTES } from '../datasetStore';
+import { IMAGE_BYTES } from '../../storage/datasetStore';
 
 /** `count` NHWC images; image i's first pixel is (i & 255, i >> 8 & 255, label). */
 export function fixtureImages(count: number, labelOf: (i: number) => number) {

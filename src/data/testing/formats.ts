@@ -4,7 +4,7 @@
  */
 import { encode as encodePng } from 'fast-png';
 import { parquetWriteBuffer } from 'hyparquet-writer';
-import { IMAGE_BYTES } from '../datasetStore';
+import { IMAGE_BYTES } from '../../storage/datasetStore';
 import { CIFAR100_RECORD_BYTES, writeCifar10Binary } from '../readers/cifarBinary';
 import { writeMat } from '../readers/matFile';
 import { fixtureImages } from './fixtures';

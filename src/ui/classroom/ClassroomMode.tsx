@@ -5,7 +5,7 @@ import { setClassroom } from '../../state/editorActions';
 import { NetworkGraph } from '../graph/NetworkGraph';
 import { PathHistogramChart } from '../charts/PathHistogramChart';
 import { seriesColor } from '../charts/palette';
-import { analysisOf } from '../network/useAnalysis';
+import { analysisOf } from '../../model/analysisCache';
 import { MatrixView } from './MatrixView';
 import { Figure5 } from './Figure5';
 

@@ -3,7 +3,7 @@
  * one click from Hugging Face) with progress and cancel, delete, and a preview grid.
  */
 import { useEffect, useState, type DragEvent, type FormEvent } from 'react';
-import { DATASET_KINDS, type DatasetKind } from '../../data/datasetStore';
+import { DATASET_KINDS, type DatasetKind } from '../../storage/datasetStore';
 import { HUGGING_FACE_DATASETS, huggingFaceRequest } from '../../data/sources';
 import type { ImportSource } from '../../data/importer';
 import {
@@ -15,7 +15,7 @@ import {
   showPreview,
   startImport,
   useDatasetPanel,
-} from './datasetActions';
+} from '../../state/datasetActions';
 import { formatBytes, formatCount, formatSeconds, uniqueName } from './format';
 import { PreviewGrid } from './PreviewGrid';
 

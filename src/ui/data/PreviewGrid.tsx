@@ -1,5 +1,5 @@
 import { useEffect, useRef } from 'react';
-import type { Preview } from './datasetActions';
+import type { Preview } from '../../state/datasetActions';
 
 const SIZE = 32;
 

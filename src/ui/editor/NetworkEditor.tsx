@@ -9,7 +9,7 @@ import {
   setStageWidth,
   updateBlock,
 } from '../../state/editorActions';
-import { BLOCK_KIND_LABEL, EDIT_LIMITS, PALETTE } from './specEdit';
+import { BLOCK_KIND_LABEL, EDIT_LIMITS, PALETTE } from '../../model/specEdit';
 import { DRAG_TYPE, decodeDrag, dropIndex, encodeDrag } from './dragData';
 
 function blockSummary(b: BlockSpec): string {

@@ -7,7 +7,7 @@
  * Pure: the React component only renders the primitives this returns.
  */
 import type { BlockSpec, NetworkSpec } from '../../model/spec';
-import { BLOCK_KIND_LABEL } from '../editor/specEdit';
+import { BLOCK_KIND_LABEL } from '../../model/specEdit';
 
 export const LANE = 56;
 const CONV_W = 13;

@@ -8,7 +8,7 @@ import {
   validateHyperparameters,
   type HyperErrors,
   type Hyperparameters,
-} from './hyperparameters';
+} from '../../model/hyperparameters';
 
 type Draft = Record<keyof Hyperparameters, string>;
 

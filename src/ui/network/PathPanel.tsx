@@ -4,7 +4,7 @@ import { useAppStore } from '../../state/store';
 import { pinCurrent, unpin, MAX_PINNED } from '../../state/editorActions';
 import { PathHistogramChart, type PathHistogram } from '../charts/PathHistogramChart';
 import { seriesColor } from '../charts/palette';
-import { analysisOf } from './useAnalysis';
+import { analysisOf } from '../../model/analysisCache';
 import type { NetworkSpec } from '../../model/spec';
 
 function histogramOf(id: string, label: string, spec: NetworkSpec, i: number): PathHistogram {

@@ -11,11 +11,11 @@ import {
   stopRun,
 } from '../../state/trainingActions';
 import type { TrainingRunView } from '../../state/trainingSlice';
-import { toRunConfig } from '../hyper/hyperparameters';
+import { toRunConfig } from '../../model/hyperparameters';
 import { DEFAULT_TRAINING_DATASET } from '../train/TrainingPanel';
 import { formatCount, formatDuration, formatPercent } from '../network/format';
-import { analysisOf } from '../network/useAnalysis';
-import { paramSpread, raceSpecs } from './race';
+import { analysisOf } from '../../model/analysisCache';
+import { paramSpread, raceSpecs } from '../../model/race';
 import { bestTestError } from './runSeries';
 
 function RunRow({ run }: { run: TrainingRunView }) {

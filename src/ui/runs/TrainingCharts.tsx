@@ -9,7 +9,7 @@ import { useMountedAfter, useOnScreen } from '../charts/useLiveChart';
 import type { TrainingRunView } from '../../state/trainingSlice';
 import { ErrorVsPathChart, type ErrorVsPathPoint } from '../charts/ErrorVsPathChart';
 import { seriesColor } from '../charts/palette';
-import { analysisOf } from '../network/useAnalysis';
+import { analysisOf } from '../../model/analysisCache';
 import {
   bestTestError,
   distinctNames,

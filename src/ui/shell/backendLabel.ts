@@ -1,4 +1,4 @@
-import type { BackendName, BackendReport } from '../../protocol';
+import type { BackendName, BackendReport } from '../../protocol/training';
 
 const DISPLAY: Record<BackendName, string> = { webgpu: 'WebGPU', webgl: 'WebGL', cpu: 'CPU' };
 

@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import { SAMPLE_DATASET_NAME } from '../../data/sources';
-import { toRunConfig } from '../hyper/hyperparameters';
+import { toRunConfig } from '../../model/hyperparameters';
 import { useAppStore } from '../../state/store';
 import {
   connectTraining,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_HYPERPARAMETERS, toRunConfig, validateHyperparameters } from './hyperparameters';
-import { tinyClassroom } from '../../model/presets';
+import { tinyClassroom } from './presets';
 
 describe('hyperparameters', () => {
   it('accepts form strings and gives one message per wrong field', () => {

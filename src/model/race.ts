@@ -3,9 +3,9 @@
  * the same L: plain depth 2L + 2, widths w, 2w, 4w), scaled down to a base width that a
  * browser trains quickly. Pure.
  */
-import { analyzeNetwork } from '../../model/analysis';
-import { fromPaper, type PaperArch } from '../../model/presets';
-import type { NetworkSpec } from '../../model/spec';
+import { analyzeNetwork } from './analysis';
+import { fromPaper, type PaperArch } from './presets';
+import type { NetworkSpec } from './spec';
 
 export const RACE_ARCHS = ['resnet', 'dilnet', 'dmrnet'] as const satisfies readonly PaperArch[];
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { analyzeNetwork } from '../../model/analysis';
+import { analyzeNetwork } from './analysis';
 import { paramSpread, raceSpecs } from './race';
 
 describe('race networks', () => {

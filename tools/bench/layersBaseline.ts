@@ -5,7 +5,7 @@
  * regulariser of 5e-5 (its gradient is 1e-4 * w) on the kernels and BN gammas.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { ConvBnPlan, NetworkPlan } from '../model/plan';
+import type { ConvBnPlan, NetworkPlan } from '../../src/model/plan';
 
 type Sym = tf.SymbolicTensor;
 

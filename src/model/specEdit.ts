@@ -3,8 +3,8 @@
  * old one is never mutated) or a message saying why the edit was refused, so the editor can
  * show it instead of producing a network the builder would reject.
  */
-import type { BlockKind, BlockSpec, NetworkSpec, StageSpec } from '../../model/spec';
-import { LIMITS, validateSpec } from '../../model/schema';
+import type { BlockKind, BlockSpec, NetworkSpec, StageSpec } from './spec';
+import { LIMITS, validateSpec } from './schema';
 
 export type EditResult = { ok: true; spec: NetworkSpec } | { ok: false; message: string };
 

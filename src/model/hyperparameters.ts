@@ -4,8 +4,8 @@
  * Pure: used by the form, the share URL codec and the runs panel.
  */
 
-import type { RunConfig } from '../../protocol';
-import type { NetworkSpec } from '../../model/spec';
+import type { RunConfig } from '../protocol/training';
+import type { NetworkSpec } from './spec';
 
 export const SCHEDULES = ['paper', 'constant'] as const;
 export type LrSchedule = (typeof SCHEDULES)[number];

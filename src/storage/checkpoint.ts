@@ -7,7 +7,7 @@
  * Do not change these stores or record shapes without bumping RUNS_DB_VERSION and migrating.
  */
 import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
-import type { RunConfig, RunHistory, RunLive, RunStatus } from '../protocol';
+import type { RunConfig, RunHistory, RunLive, RunStatus } from '../protocol/training';
 
 export const RUNS_DB_NAME = 'dmrnet-runs';
 export const RUNS_DB_VERSION = 1;

@@ -4,7 +4,7 @@
  * Reads (list, preview, delete) go straight to IndexedDB; imports run in the worker.
  */
 import { create } from 'zustand';
-import { createDataClient, type DataClient } from '../../protocol';
+import { createDataClient, type DataClient } from '../protocol/training';
 import {
   deleteDataset,
   getMeta,
@@ -15,9 +15,9 @@ import {
   type DatasetDb,
   type DatasetManifest,
   type Split,
-} from '../../data/datasetStore';
-import type { ImportProgress, ImportRequest } from '../../data/importer';
-import { SAMPLE_DATASET_NAME, sampleRequest } from '../../data/sources';
+} from '../storage/datasetStore';
+import type { ImportProgress, ImportRequest } from '../data/importer';
+import { SAMPLE_DATASET_NAME, sampleRequest } from '../data/sources';
 
 export interface StorageInfo {
   usage: number | null;
@@ -73,7 +73,7 @@ function database(): Promise<DatasetDb> {
 
 function dataClient(): DataClient {
   if (!client) {
-    const worker = new Worker(new URL('../../data/import.worker.ts', import.meta.url), {
+    const worker = new Worker(new URL('../data/import.worker.ts', import.meta.url), {
       type: 'module',
     });
     client = createDataClient(worker);

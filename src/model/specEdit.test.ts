@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { fromPaper, tinyClassroom } from '../../model/presets';
+import { fromPaper, tinyClassroom } from './presets';
 import {
   addBlock,
   checked,

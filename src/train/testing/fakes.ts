@@ -4,10 +4,10 @@
  * in-memory DataSource with a deterministic order per (seed, epoch).
  */
 import * as tf from '@tensorflow/tfjs';
-import type { BatchStats, BuiltNetwork, NamedVariable } from '../model/network';
-import type { NetworkSpec } from '../model/spec';
-import type { BatchRequest, DataInfo, DataSource, TrainerBatch } from './data';
-import { createRng, mixSeed } from './rng';
+import type { BatchStats, BuiltNetwork, NamedVariable } from '../../model/network';
+import type { NetworkSpec } from '../../model/spec';
+import type { BatchRequest, DataInfo, DataSource, TrainerBatch } from '../data';
+import { createRng, mixSeed } from '../rng';
 
 export function tinySpec(classes = 3): NetworkSpec {
   return {

@@ -1,5 +1,5 @@
 /** What the dataset benchmark page (bench-data.html) reports to `npm run bench:data`. */
-import type { ImportTimings } from '../data/importer';
+import type { ImportTimings } from '../../src/data/importer';
 
 export interface LoaderEpoch {
   images: number;

@@ -1,9 +1,9 @@
 import 'fake-indexeddb/auto';
 import { describe, expect, it } from 'vitest';
-import { readSafetensors } from '../../export/safetensors';
-import { weightNames } from '../../model/plan';
-import { tinyClassroom } from '../../model/presets';
-import { openRunsDb, type CheckpointRecord } from '../../train/checkpoint';
+import { readSafetensors } from '../export/safetensors';
+import { weightNames } from '../model/plan';
+import { tinyClassroom } from '../model/presets';
+import { openRunsDb, type CheckpointRecord } from '../storage/checkpoint';
 import { projectFiles } from './runProject';
 
 const DB = 'export-test-runs';

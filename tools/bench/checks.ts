@@ -4,17 +4,17 @@
  * 20 training steps of a tiny DMRNet.
  */
 import * as tf from '@tensorflow/tfjs';
-import { tinyClassroom } from '../model/presets';
-import type { NamedVariable } from '../model/network';
-import { drawAugmentation, type AugmentParams } from '../train/augment';
-import { augmentFused, augmentReference, packPixels } from '../train/fused/augment';
-import { bnAddReluFused, bnAddReluReference } from '../train/fused/bnAddRelu';
-import { conv2dFused } from '../train/fused/conv';
-import { FusedNesterov } from '../train/fused/nesterov';
-import { createReferenceTrainer } from '../train/fused/reference';
-import { createFusedTrainer, inferenceLogits, type FusedTrainer } from '../train/fused/step';
-import { createRng } from '../train/rng';
-import { applySgdUpdate, createOptimizerSlots, decays, type SgdConfig } from '../train/step';
+import { tinyClassroom } from '../../src/model/presets';
+import type { NamedVariable } from '../../src/model/network';
+import { drawAugmentation, type AugmentParams } from '../../src/train/augment';
+import { augmentFused, augmentReference, packPixels } from '../../src/train/fused/augment';
+import { bnAddReluFused, bnAddReluReference } from '../../src/train/fused/bnAddRelu';
+import { conv2dFused } from '../../src/train/fused/conv';
+import { FusedNesterov } from '../../src/train/fused/nesterov';
+import { createReferenceTrainer } from '../../src/train/fused/reference';
+import { createFusedTrainer, inferenceLogits, type FusedTrainer } from '../../src/train/fused/step';
+import { createRng } from '../../src/train/rng';
+import { applySgdUpdate, createOptimizerSlots, decays, type SgdConfig } from '../../src/train/step';
 import type { CheckReport, KernelDiff } from './messages';
 import { seededWeights, variablesFrom } from './weights';
 

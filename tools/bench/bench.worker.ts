@@ -13,15 +13,15 @@
  * Data: seeded random pixels and labels (the throughput does not depend on the pictures).
  */
 import * as tf from '@tensorflow/tfjs';
-import { planNetwork } from '../model/plan';
-import { fromPaper, tinyClassroom } from '../model/presets';
-import type { NetworkSpec } from '../model/spec';
-import { augmentAndNormalize, drawAugmentation, imagesToTensor } from '../train/augment';
-import { initBackend } from '../train/backend';
-import { augmentFused, packPixels } from '../train/fused/augment';
-import { createFusedTrainer } from '../train/fused/step';
-import { createRng } from '../train/rng';
-import { PAPER_SGD } from '../train/step';
+import { planNetwork } from '../../src/model/plan';
+import { fromPaper, tinyClassroom } from '../../src/model/presets';
+import type { NetworkSpec } from '../../src/model/spec';
+import { augmentAndNormalize, drawAugmentation, imagesToTensor } from '../../src/train/augment';
+import { initBackend } from '../../src/train/backend';
+import { augmentFused, packPixels } from '../../src/train/fused/augment';
+import { createFusedTrainer } from '../../src/train/fused/step';
+import { createRng } from '../../src/train/rng';
+import { PAPER_SGD } from '../../src/train/step';
 import { layersModel } from './layersBaseline';
 import type { BenchReport, BenchRequest, StepTimes, WorkerReply } from './messages';
 import { seededWeights, variablesFrom } from './weights';

@@ -1,6 +1,6 @@
 /// <reference lib="webworker" />
 /** Runs the fused-kernel checks (./checks.ts) on WebGPU in a real worker, for e2e/fused.spec.ts. */
-import { initBackend } from '../train/backend';
+import { initBackend } from '../../src/train/backend';
 import { runChecks } from './checks';
 import { runProfile } from './profile';
 import type { WorkerReply } from './messages';

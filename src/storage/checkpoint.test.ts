@@ -1,7 +1,7 @@
 import 'fake-indexeddb/auto';
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { RunConfig } from '../protocol';
+import type { RunConfig } from '../protocol/training';
 import {
   deleteRunRecord,
   listRunRecords,
@@ -11,8 +11,8 @@ import {
   type CheckpointRecord,
   type RunRecord,
 } from './checkpoint';
-import { memoryDataSource, tinyNetwork, tinySpec } from './fakes.test-helpers';
-import { TrainingRun } from './trainingRun';
+import { memoryDataSource, tinyNetwork, tinySpec } from '../train/testing/fakes';
+import { TrainingRun } from '../train/trainingRun';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');

@@ -7,7 +7,7 @@ import {
   makeEvent,
   WorkerRequestError,
   type MessagePort_,
-} from './protocol';
+} from './training';
 
 /** A fake port standing in for a Worker: records posts, lets the test deliver events. */
 function fakePort() {

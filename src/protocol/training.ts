@@ -8,8 +8,8 @@
  * the new type checked.
  */
 
-import type { Shard } from './data/datasetStore';
-import type { NetworkSpec } from './model/spec';
+import type { Shard } from '../storage/datasetStore';
+import type { NetworkSpec } from '../model/spec';
 
 export const BACKEND_NAMES = ['webgpu', 'webgl', 'cpu'] as const;
 export type BackendName = (typeof BACKEND_NAMES)[number];
@@ -484,9 +484,9 @@ export function createWorkerClient(port: MessagePort_): WorkerClient {
 // The dataset import worker (src/data/import.worker.ts): a second protocol, same machinery
 // ---------------------------------------------------------------------------------------
 
-type DataImportRequest = import('./data/importer').ImportRequest;
-type DataImportProgress = import('./data/importer').ImportProgress;
-type StoredDatasetManifest = import('./data/datasetStore').DatasetManifest;
+type DataImportRequest = import('../data/importer').ImportRequest;
+type DataImportProgress = import('../data/importer').ImportProgress;
+type StoredDatasetManifest = import('../storage/datasetStore').DatasetManifest;
 
 export interface DataCommandMap {
   /** Import files (File objects) or URLs as one new dataset. Progress arrives as

@@ -3,9 +3,9 @@
  * the charts overlay it on the browser runs. It lives only in the page (not in IndexedDB) and
  * its id starts with IMPORTED_RUN_PREFIX: the worker knows nothing of it.
  */
-import type { ImportedMetrics } from '../../export/metrics';
-import type { NetworkSpec } from '../../model/spec';
-import type { RunSummary } from '../../protocol';
+import type { ImportedMetrics } from './metrics';
+import type { NetworkSpec } from '../model/spec';
+import type { RunSummary } from '../protocol/training';
 
 export const IMPORTED_RUN_PREFIX = 'pytorch-import-';
 

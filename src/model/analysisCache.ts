@@ -1,6 +1,6 @@
 import { useMemo } from 'react';
-import { analyzeNetwork, type NetworkAnalysis } from '../../model/analysis';
-import type { NetworkSpec } from '../../model/spec';
+import { analyzeNetwork, type NetworkAnalysis } from './analysis';
+import type { NetworkSpec } from './spec';
 
 const cache = new WeakMap<NetworkSpec, Map<number, NetworkAnalysis>>();
 

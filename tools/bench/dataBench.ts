@@ -5,11 +5,11 @@
  * more shuffled epochs of training batches through the training worker's loader
  * (src/data/loader.ts). Publishes one JSON report on `window.__benchResult`.
  */
-import { deleteDataset, openDatasetDb, type DatasetManifest } from '../data/datasetStore';
-import type { ImportProgress } from '../data/importer';
-import { openBatches, type LoaderStats } from '../data/loader';
-import { CIFAR10_BIN_FILES, localCifar10Request } from '../data/sources';
-import { createDataClient } from '../protocol';
+import { deleteDataset, openDatasetDb, type DatasetManifest } from '../../src/storage/datasetStore';
+import type { ImportProgress } from '../../src/data/importer';
+import { openBatches, type LoaderStats } from '../../src/data/loader';
+import { CIFAR10_BIN_FILES, localCifar10Request } from '../../src/data/sources';
+import { createDataClient } from '../../src/protocol/training';
 import type { DataBenchReport, LoaderEpoch } from './dataBenchReport';
 
 declare global {
@@ -72,7 +72,7 @@ async function run(): Promise<DataBenchReport> {
   // The app's import worker, started and answering before the clock starts (the app keeps
   // one running; module loading is not import time).
   say('Starting the import worker…');
-  const worker = new Worker(new URL('../data/import.worker.ts', import.meta.url), {
+  const worker = new Worker(new URL('../../src/data/import.worker.ts', import.meta.url), {
     type: 'module',
   });
   const client = createDataClient(worker);

@@ -1,9 +1,9 @@
 /** The files of a PyTorch project for the editor's network or for a run with its weights. */
-import { exportPyTorchProject, type ExportFile } from '../../export/project';
-import type { ExportDataset } from '../../export/readme';
-import type { NamedTensor } from '../../export/safetensors';
-import type { NetworkSpec } from '../../model/spec';
-import { loadCheckpoint, openRunsDb, RUNS_DB_NAME } from '../../train/checkpoint';
+import { exportPyTorchProject, type ExportFile } from '../export/project';
+import type { ExportDataset } from '../export/readme';
+import type { NamedTensor } from '../export/safetensors';
+import type { NetworkSpec } from '../model/spec';
+import { loadCheckpoint, openRunsDb, RUNS_DB_NAME } from '../storage/checkpoint';
 
 /** The weights of a run's last checkpoint (trainable, then BN running averages), by name. */
 export async function runWeights(runId: string, dbName = RUNS_DB_NAME): Promise<NamedTensor[]> {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { parseMetrics } from '../../export/metrics';
-import { fromPaper, tinyClassroom } from '../../model/presets';
+import { parseMetrics } from './metrics';
+import { fromPaper, tinyClassroom } from '../model/presets';
 import { importedRunSummary } from './importedRun';
 
 describe('importedRunSummary', () => {

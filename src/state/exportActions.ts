@@ -3,14 +3,14 @@
  * that run's weights from its last checkpoint in IndexedDB) as a .zip download, and a PyTorch
  * run's metrics imported into the training slice beside the browser runs.
  */
-import { parseMetrics } from '../../export/metrics';
-import { slug } from '../../export/project';
-import type { ExportDataset } from '../../export/readme';
-import { zipProject } from '../../export/zip';
-import type { NetworkSpec } from '../../model/spec';
-import { useAppStore } from '../../state/store';
-import { applyRunUpdate } from '../../state/trainingActions';
-import { IMPORTED_RUN_PREFIX, importedRunSummary } from './importedRun';
+import { parseMetrics } from '../export/metrics';
+import { slug } from '../export/project';
+import type { ExportDataset } from '../export/readme';
+import { zipProject } from '../export/zip';
+import type { NetworkSpec } from '../model/spec';
+import { useAppStore } from './store';
+import { applyRunUpdate } from './trainingActions';
+import { IMPORTED_RUN_PREFIX, importedRunSummary } from '../export/importedRun';
 import { projectFiles } from './runProject';
 
 function download(bytes: Uint8Array, fileName: string): void {

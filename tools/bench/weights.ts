@@ -4,10 +4,10 @@
  * the CPU reference and the WebGPU run start from identical values.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { NamedVariable } from '../model/network';
-import { weightNames } from '../model/plan';
-import type { NetworkSpec } from '../model/spec';
-import { createRng } from '../train/rng';
+import type { NamedVariable } from '../../src/model/network';
+import { weightNames } from '../../src/model/plan';
+import type { NetworkSpec } from '../../src/model/spec';
+import { createRng } from '../../src/train/rng';
 
 export interface WeightArrays {
   spec: NetworkSpec;

@@ -3,8 +3,8 @@
  * then awaited, so one can see which kernel dominates a step.
  */
 import * as tf from '@tensorflow/tfjs';
-import { bnAddReluFused, bnAddReluReference } from '../train/fused/bnAddRelu';
-import { conv2dFused } from '../train/fused/conv';
+import { bnAddReluFused, bnAddReluReference } from '../../src/train/fused/bnAddRelu';
+import { conv2dFused } from '../../src/train/fused/conv';
 
 async function time(label: string, reps: number, f: () => tf.Tensor): Promise<string> {
   const warm = f();
