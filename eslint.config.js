@@ -19,7 +19,14 @@ export default tseslint.config(
   },
   {
     // Pure model, data and protocol code stays apart from React and the store.
-    files: ['src/model/**', 'src/data/**', 'src/train/**', 'src/protocol/**', 'src/storage/**', 'src/export/**'],
+    files: [
+      'src/model/**',
+      'src/data/**',
+      'src/train/**',
+      'src/protocol/**',
+      'src/storage/**',
+      'src/export/**',
+    ],
     rules: {
       'no-restricted-imports': [
         'error',

@@ -40,16 +40,32 @@ if (typeof Worker !== 'undefined') {
   let client: ReturnType<typeof createShardWriterClient> | null = null;
   storeShard = async (shard) => {
     client ??= createShardWriterClient(
-      new Worker(new URL('./shardWriter.worker.ts', import.meta.url), { type: 'module', name: 'shard writer' }),
+      new Worker(new URL('./shardWriter.worker.ts', import.meta.url), {
+        type: 'module',
+        name: 'shard writer',
+      }),
     );
-    const transfer = [shard.pixels.buffer, shard.labels.buffer, ...(shard.coarseLabels ? [shard.coarseLabels.buffer] : [])];
-    const reply = await client.request('storeShard', { shard }, SHARD_WRITE_TIMEOUT_MS, transfer as ArrayBuffer[]);
+    const transfer = [
+      shard.pixels.buffer,
+      shard.labels.buffer,
+      ...(shard.coarseLabels ? [shard.coarseLabels.buffer] : []),
+    ];
+    const reply = await client.request(
+      'storeShard',
+      { shard },
+      SHARD_WRITE_TIMEOUT_MS,
+      transfer as ArrayBuffer[],
+    );
     if (!reply.ok) throw new DOMException(reply.message, reply.errorName);
     return { pixels: reply.pixelsDigest, labels: reply.labelsDigest };
   };
 }
 
-function send<K extends keyof DataEventMap>(type: K, payload: DataEventMap[K], replyTo: number | null = null) {
+function send<K extends keyof DataEventMap>(
+  type: K,
+  payload: DataEventMap[K],
+  replyTo: number | null = null,
+) {
   self.postMessage(makeEvent<DataProtocol, K>(type, payload, replyTo));
 }
 
@@ -59,7 +75,11 @@ self.addEventListener('message', (message: MessageEvent) => {
   if (command.type === 'cancelImport') {
     const controller = imports.get(command.importId);
     controller?.abort();
-    send('cancelRequested', { importId: command.importId, found: controller !== undefined }, command.id);
+    send(
+      'cancelRequested',
+      { importId: command.importId, found: controller !== undefined },
+      command.id,
+    );
     return;
   }
   const id = command.id;

@@ -49,14 +49,20 @@ describe('importDataset', () => {
     const progress: ImportProgress[] = [];
     const manifest = await importDataset(
       db,
-      { name: 'small', sources: [bytes('data_batch_1.bin', train), bytes('test_batch.bin', cifar10Bin(40))] },
+      {
+        name: 'small',
+        sources: [bytes('data_batch_1.bin', train), bytes('test_batch.bin', cifar10Bin(40))],
+      },
       { onProgress: (p) => progress.push(p) },
     );
     expect(manifest).toMatchObject({
       name: 'small',
       kind: 'cifar10',
       classes: 10,
-      splits: { train: { count: SHARD_SIZE + 300, shardSizes: [SHARD_SIZE, 300] }, test: { count: 40, shardSizes: [40] } },
+      splits: {
+        train: { count: SHARD_SIZE + 300, shardSizes: [SHARD_SIZE, 300] },
+        test: { count: 40, shardSizes: [40] },
+      },
     });
     expect(manifest.labelNames[0]).toBe('airplane');
     expect(manifest.checksum).toMatch(/^[0-9a-f]{64}$/);
@@ -64,7 +70,11 @@ describe('importDataset', () => {
     const shard = await readShard(db, manifest.storageId, 'train', 1);
     expect(shard.count).toBe(300);
     expect(fixtureIndex(shard.pixels, 0)).toBe(SHARD_SIZE);
-    expect(progress.at(-1)).toMatchObject({ phase: 'finishing', images: SHARD_SIZE + 340, fraction: 1 });
+    expect(progress.at(-1)).toMatchObject({
+      phase: 'finishing',
+      images: SHARD_SIZE + 340,
+      fraction: 1,
+    });
 
     // Mean and std per channel over the train split, on 0..255, from the exact pixels.
     const sums = [0, 0, 0];
@@ -86,9 +96,18 @@ describe('importDataset', () => {
 
   it('gives the same checksum for the same images', async () => {
     const db = await freshDb();
-    const a = await importDataset(db, { name: 'a', sources: [bytes('data_batch_1.bin', cifar10Bin(20))] });
-    const b = await importDataset(db, { name: 'b', sources: [bytes('data_batch_1.bin', cifar10Bin(20))] });
-    const c = await importDataset(db, { name: 'c', sources: [bytes('data_batch_1.bin', cifar10Bin(21))] });
+    const a = await importDataset(db, {
+      name: 'a',
+      sources: [bytes('data_batch_1.bin', cifar10Bin(20))],
+    });
+    const b = await importDataset(db, {
+      name: 'b',
+      sources: [bytes('data_batch_1.bin', cifar10Bin(20))],
+    });
+    const c = await importDataset(db, {
+      name: 'c',
+      sources: [bytes('data_batch_1.bin', cifar10Bin(21))],
+    });
     expect(a.checksum).toBe(b.checksum);
     expect(c.checksum).not.toBe(a.checksum);
   });
@@ -99,7 +118,11 @@ describe('importDataset', () => {
       name: 'hf',
       sources: [bytes('train-00000-of-00001.parquet', hfParquet(8, 'cifar100'))],
     });
-    expect(manifest).toMatchObject({ kind: 'cifar100', classes: 100, splits: { train: { count: 8 } } });
+    expect(manifest).toMatchObject({
+      kind: 'cifar100',
+      classes: 100,
+      splits: { train: { count: 8 } },
+    });
     expect(manifest.coarseLabelNames).toHaveLength(20);
     const shard = await readShard(db, manifest.storageId, 'train', 0);
     expect(Array.from(shard.coarseLabels!)).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
@@ -107,7 +130,10 @@ describe('importDataset', () => {
 
   it('refuses a name that is taken, and leaves the existing dataset alone', async () => {
     const db = await freshDb();
-    const first = await importDataset(db, { name: 'x', sources: [bytes('data_batch_1.bin', cifar10Bin(3))] });
+    const first = await importDataset(db, {
+      name: 'x',
+      sources: [bytes('data_batch_1.bin', cifar10Bin(3))],
+    });
     await expect(
       importDataset(db, { name: 'x', sources: [bytes('data_batch_1.bin', cifar10Bin(4))] }),
     ).rejects.toThrow(/A dataset named "x" already exists/);
@@ -116,8 +142,19 @@ describe('importDataset', () => {
 
   it.each([
     ['an empty file', bytes('data_batch_1.bin', new Uint8Array(0)), /empty \(0 bytes\)/],
-    ['a truncated record', bytes('data_batch_1.bin', cifar10Bin(2).subarray(0, 5000)), /truncated record/],
-    ['labels out of range', bytes('data_batch_1.bin', cifar10Bin(3, () => 10)), /label 10, but CIFAR-10 labels are 0-9/],
+    [
+      'a truncated record',
+      bytes('data_batch_1.bin', cifar10Bin(2).subarray(0, 5000)),
+      /truncated record/,
+    ],
+    [
+      'labels out of range',
+      bytes(
+        'data_batch_1.bin',
+        cifar10Bin(3, () => 10),
+      ),
+      /label 10, but CIFAR-10 labels are 0-9/,
+    ],
   ])('leaves no partial dataset after %s, even after good files', async (_, bad, message) => {
     const db = await freshDb();
     await importDataset(db, { name: 'other', sources: [bytes('data_batch_1.bin', cifar10Bin(5))] });
@@ -143,7 +180,8 @@ describe('importDataset', () => {
       {
         // The first shard is really stored; the second hits the (simulated) quota.
         putShard: async (d, shard) => {
-          if (++puts === 2) throw new DOMException('The quota has been exceeded.', 'QuotaExceededError');
+          if (++puts === 2)
+            throw new DOMException('The quota has been exceeded.', 'QuotaExceededError');
           await putShard(d, shard);
         },
         estimate: async () => ({ usage: 50 * 2 ** 20, quota: 60 * 2 ** 20 }),
@@ -181,7 +219,10 @@ describe('importDataset', () => {
 
   it('deletes one dataset without touching another', async () => {
     const db = await freshDb();
-    const a = await importDataset(db, { name: 'a', sources: [bytes('data_batch_1.bin', cifar10Bin(4))] });
+    const a = await importDataset(db, {
+      name: 'a',
+      sources: [bytes('data_batch_1.bin', cifar10Bin(4))],
+    });
     await importDataset(db, { name: 'b', sources: [bytes('data_batch_1.bin', cifar10Bin(6))] });
     expect(await deleteDataset(db, 'a')).toBe(true);
     expect((await listManifests(db)).map((m) => m.name)).toEqual(['b']);
@@ -192,7 +233,14 @@ describe('importDataset', () => {
   it('collects shards orphaned by a crash, not those of live imports', async () => {
     const db = await freshDb();
     await importDataset(db, { name: 'a', sources: [bytes('data_batch_1.bin', cifar10Bin(4))] });
-    const orphan = { storageId: 'gone#1', split: 'train' as const, index: 0, count: 0, pixels: new Uint8Array(0), labels: new Uint8Array(0) };
+    const orphan = {
+      storageId: 'gone#1',
+      split: 'train' as const,
+      index: 0,
+      count: 0,
+      pixels: new Uint8Array(0),
+      labels: new Uint8Array(0),
+    };
     await putShard(db, orphan);
     await db.put(STORES.pending, { storageId: 'live#1', name: 'live', startedAt: Date.now() });
     await putShard(db, { ...orphan, storageId: 'live#1' });
@@ -280,15 +328,23 @@ describe('importDataset from URLs', () => {
     const port = (closed.address() as AddressInfo).port;
     await new Promise<void>((resolve) => closed.close(() => resolve()));
     await expect(
-      importDataset(db, { name: 'down', sources: [{ kind: 'url', url: `http://127.0.0.1:${port}/x.bin` }] }),
-    ).rejects.toThrow(/Could not fetch .*the network failed or the server does not allow cross-origin requests \(CORS\)/);
+      importDataset(db, {
+        name: 'down',
+        sources: [{ kind: 'url', url: `http://127.0.0.1:${port}/x.bin` }],
+      }),
+    ).rejects.toThrow(
+      /Could not fetch .*the network failed or the server does not allow cross-origin requests \(CORS\)/,
+    );
     await expectNoTrace(db, 0);
   });
 
   it('rejects a URL that is not http(s)', async () => {
     const db = await freshDb();
     await expect(
-      importDataset(db, { name: 'ftp', sources: [{ kind: 'url', url: 'ftp://example.org/x.bin' }] }),
+      importDataset(db, {
+        name: 'ftp',
+        sources: [{ kind: 'url', url: 'ftp://example.org/x.bin' }],
+      }),
     ).rejects.toThrow(/only http and https URLs can be imported/);
   });
 });
@@ -296,7 +352,11 @@ describe('importDataset from URLs', () => {
 describe('addChannelHistogram', () => {
   it('counts each channel like a byte-by-byte loop, aligned or not', () => {
     const backing = new Uint8Array(1 + 3 * 1000).map((_, i) => (i * 2654435761) >>> 24);
-    for (const pixels of [backing.subarray(0, 3 * 1000), backing.subarray(1), backing.subarray(4, 4 + 3 * 7)]) {
+    for (const pixels of [
+      backing.subarray(0, 3 * 1000),
+      backing.subarray(1),
+      backing.subarray(4, 4 + 3 * 7),
+    ]) {
       const expected = new Float64Array(768);
       for (let i = 0; i < pixels.length; i += 3) {
         expected[pixels[i]!]!++;

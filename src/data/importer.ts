@@ -176,7 +176,9 @@ async function fetchSource(
     }
   } catch (error) {
     if (signal?.aborted) throw new ImportCancelledError();
-    throw new DatasetInputError(`Downloading ${source.url} failed after ${received} bytes (${(error as Error).message}).`);
+    throw new DatasetInputError(
+      `Downloading ${source.url} failed after ${received} bytes (${(error as Error).message}).`,
+    );
   }
   return concat(chunks, received);
 }
@@ -208,7 +210,9 @@ async function readInto(
   try {
     for (;;) {
       const inBuffer = received < total;
-      const view = inBuffer ? new Uint8Array(buffer, received, total - received) : new Uint8Array(MB);
+      const view = inBuffer
+        ? new Uint8Array(buffer, received, total - received)
+        : new Uint8Array(MB);
       const { done, value } = await reader.read(view);
       // The buffer handed over is transferred: from now on it is value's (also when done).
       if (inBuffer && value) buffer = value.buffer as ArrayBuffer;
@@ -219,7 +223,9 @@ async function readInto(
     }
   } catch (error) {
     if (signal?.aborted) throw new ImportCancelledError();
-    throw new DatasetInputError(`Downloading ${source.url} failed after ${received} bytes (${(error as Error).message}).`);
+    throw new DatasetInputError(
+      `Downloading ${source.url} failed after ${received} bytes (${(error as Error).message}).`,
+    );
   }
   if (extra.length === 0) return received === total ? buffer : buffer.slice(0, received);
   return concat([new Uint8Array(buffer), ...extra], received);
@@ -229,7 +235,8 @@ async function readInto(
 function concat(chunks: readonly Uint8Array[], length: number): ArrayBuffer {
   if (chunks.length === 1) {
     const only = chunks[0]!;
-    if (only.byteOffset === 0 && only.byteLength === only.buffer.byteLength) return only.buffer as ArrayBuffer;
+    if (only.byteOffset === 0 && only.byteLength === only.buffer.byteLength)
+      return only.buffer as ArrayBuffer;
   }
   const out = new Uint8Array(length);
   let offset = 0;
@@ -242,7 +249,10 @@ function concat(chunks: readonly Uint8Array[], length: number): ArrayBuffer {
 
 function isQuotaError(error: unknown): boolean {
   const name = (error as { name?: unknown } | null)?.name;
-  return name === 'QuotaExceededError' || (name === 'AbortError' && /quota/i.test(String((error as Error).message)));
+  return (
+    name === 'QuotaExceededError' ||
+    (name === 'AbortError' && /quota/i.test(String((error as Error).message)))
+  );
 }
 
 const MB = 2 ** 20;
@@ -261,7 +271,11 @@ export function addChannelHistogram(pixels: Uint8Array, histogram: Float64Array)
   let i = 0;
   if (LITTLE_ENDIAN && pixels.byteOffset % 4 === 0) {
     // 4 pixels = 3 words: r g b r | g b r g | b r g b (little-endian byte order).
-    const words = new Uint32Array(pixels.buffer, pixels.byteOffset, Math.floor(pixels.byteLength / 12) * 3);
+    const words = new Uint32Array(
+      pixels.buffer,
+      pixels.byteOffset,
+      Math.floor(pixels.byteLength / 12) * 3,
+    );
     for (let w = 0; w < words.length; w += 3) {
       const a = words[w]!;
       const b = words[w + 1]!;
@@ -433,7 +447,10 @@ class WriteQueue {
   }
 }
 
-function statistics(histogram: Float64Array): { mean: [number, number, number]; std: [number, number, number] } {
+function statistics(histogram: Float64Array): {
+  mean: [number, number, number];
+  std: [number, number, number];
+} {
   const mean: [number, number, number] = [0, 0, 0];
   const std: [number, number, number] = [0, 0, 0];
   for (let c = 0; c < 3; c++) {
@@ -460,7 +477,8 @@ function toHex(buffer: ArrayBuffer): string {
 export function validateDatasetName(name: string): string {
   const trimmed = name.trim();
   if (!trimmed) throw new DatasetInputError('Give the dataset a name.');
-  if (trimmed.length > 80) throw new DatasetInputError('A dataset name can be at most 80 characters.');
+  if (trimmed.length > 80)
+    throw new DatasetInputError('A dataset name can be at most 80 characters.');
   return trimmed;
 }
 
@@ -471,7 +489,8 @@ export async function importDataset(
   options: ImportOptions = {},
 ): Promise<DatasetManifest> {
   const name = validateDatasetName(request.name);
-  if (request.sources.length === 0) throw new DatasetInputError('Choose at least one file or URL to import.');
+  if (request.sources.length === 0)
+    throw new DatasetInputError('Choose at least one file or URL to import.');
   const { signal, onProgress } = options;
   const checkCancelled = (): void => {
     if (signal?.aborted) throw new ImportCancelledError();
@@ -494,7 +513,9 @@ export async function importDataset(
   };
 
   // Progress: fetched bytes are half the work, decoded-and-stored bytes the other half.
-  const totals = request.sources.map((s) => (s.kind === 'file' ? s.blob.size : s.kind === 'bytes' ? s.bytes.byteLength : null));
+  const totals = request.sources.map((s) =>
+    s.kind === 'file' ? s.blob.size : s.kind === 'bytes' ? s.bytes.byteLength : null,
+  );
   let fetched = 0;
   let processed = 0;
   let images = 0;
@@ -539,7 +560,8 @@ export async function importDataset(
       buffers[i] = promise.then((b) => {
         if (source.kind !== 'url') fetched += b.byteLength;
         timings.fetchSeconds = seconds(started);
-        while (nextFetch < Math.min(i + 1 + FETCHES_IN_FLIGHT, request.sources.length)) startFetch();
+        while (nextFetch < Math.min(i + 1 + FETCHES_IN_FLIGHT, request.sources.length))
+          startFetch();
         return b;
       });
       buffers[i].catch(() => undefined); // observed below, in order

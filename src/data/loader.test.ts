@@ -2,7 +2,14 @@ import 'fake-indexeddb/auto';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { IMAGE_BYTES, openDatasetDb, type DatasetDb } from '../storage/datasetStore';
 import { SHARD_SIZE, importDataset } from './importer';
-import { SHUFFLE_WINDOW_SHARDS, batchesPerEpoch, getManifest, openBatches, type Batch, type LoaderOptions } from './loader';
+import {
+  SHUFFLE_WINDOW_SHARDS,
+  batchesPerEpoch,
+  getManifest,
+  openBatches,
+  type Batch,
+  type LoaderOptions,
+} from './loader';
 import { fixtureIndex } from './testing/fixtures';
 import { cifar10Bin } from './testing/formats';
 
@@ -15,13 +22,24 @@ beforeAll(async () => {
   await importDataset(db, {
     name: 'ds',
     sources: [
-      { kind: 'bytes', name: 'data_batch_1.bin', bytes: cifar10Bin(TRAIN, (i) => i % 10).buffer as ArrayBuffer },
+      {
+        kind: 'bytes',
+        name: 'data_batch_1.bin',
+        bytes: cifar10Bin(TRAIN, (i) => i % 10).buffer as ArrayBuffer,
+      },
       { kind: 'bytes', name: 'test_batch.bin', bytes: cifar10Bin(123).buffer as ArrayBuffer },
     ],
   });
 });
 
-const base: LoaderOptions = { dataset: 'ds', split: 'train', batchSize: 256, seed: 7, epoch: 0, shuffle: true };
+const base: LoaderOptions = {
+  dataset: 'ds',
+  split: 'train',
+  batchSize: 256,
+  seed: 7,
+  epoch: 0,
+  shuffle: true,
+};
 
 async function collect(options: LoaderOptions): Promise<{ indices: number[]; batches: Batch[] }> {
   const batches: Batch[] = [];
@@ -90,7 +108,9 @@ describe('openBatches', () => {
 
   it('says clearly what is wrong with its options', async () => {
     await expect(collect({ ...base, dataset: 'nope' })).rejects.toThrow(/No dataset named "nope"/);
-    await expect(collect({ ...base, batchSize: 0 })).rejects.toThrow(/batchSize must be a positive integer/);
+    await expect(collect({ ...base, batchSize: 0 })).rejects.toThrow(
+      /batchSize must be a positive integer/,
+    );
     await expect(collect({ ...base, startBatch: -1 })).rejects.toThrow(/startBatch/);
   });
 });

@@ -213,7 +213,9 @@ export async function* openBatches(
   };
   const fill = (): void => {
     while (queue.length < prefetch + 1 && nextToLoad < windows.length) {
-      const promise = loadWindow(db, manifest, options, windows[nextToLoad]!, nextToLoad).then(arrived);
+      const promise = loadWindow(db, manifest, options, windows[nextToLoad]!, nextToLoad).then(
+        arrived,
+      );
       // A rejection is observed when its turn comes; until then, keep it from being "unhandled".
       promise.catch(() => undefined);
       queue.push(promise);

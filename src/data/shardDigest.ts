@@ -11,7 +11,10 @@ export interface ShardDigests {
 }
 
 /** Starts hashing (WebCrypto works on its own thread), stores the shard, then waits for both. */
-export async function hashAndStore(shard: Shard, put: (shard: Shard) => Promise<void>): Promise<ShardDigests> {
+export async function hashAndStore(
+  shard: Shard,
+  put: (shard: Shard) => Promise<void>,
+): Promise<ShardDigests> {
   // Hashed before the put: the digests are over exactly the bytes handed to IndexedDB.
   const digests = Promise.all([
     crypto.subtle.digest('SHA-256', shard.pixels as Uint8Array<ArrayBuffer>),

@@ -3,7 +3,12 @@
  * serialization of it (which `put` does on the calling thread) cost about as much as fetching
  * and decoding; here they run beside the import. Shards arrive transferred, not copied.
  */
-import { isShardWriterCommand, makeEvent, type ShardWriterEventMap, type ShardWriterProtocol } from '../protocol/training';
+import {
+  isShardWriterCommand,
+  makeEvent,
+  type ShardWriterEventMap,
+  type ShardWriterProtocol,
+} from '../protocol/training';
 import { openDatasetDb, putShard, type DatasetDb } from '../storage/datasetStore';
 import { hashAndStore } from './shardDigest';
 
@@ -11,7 +16,11 @@ declare const self: DedicatedWorkerGlobalScope;
 
 let dbPromise: Promise<DatasetDb> | null = null;
 
-function send<K extends keyof ShardWriterEventMap>(type: K, payload: ShardWriterEventMap[K], replyTo: number) {
+function send<K extends keyof ShardWriterEventMap>(
+  type: K,
+  payload: ShardWriterEventMap[K],
+  replyTo: number,
+) {
   self.postMessage(makeEvent<ShardWriterProtocol, K>(type, payload, replyTo));
 }
 
@@ -23,10 +32,17 @@ self.addEventListener('message', (message: MessageEvent) => {
       dbPromise ??= openDatasetDb();
       const db = await dbPromise;
       const digests = await hashAndStore(command.shard, (shard) => putShard(db, shard));
-      send('shardStored', { ok: true, pixelsDigest: digests.pixels, labelsDigest: digests.labels }, command.id);
+      send(
+        'shardStored',
+        { ok: true, pixelsDigest: digests.pixels, labelsDigest: digests.labels },
+        command.id,
+      );
     } catch (error) {
       // The name travels too: the importer turns a QuotaExceededError into its quota message.
-      const { name, message } = error instanceof Error || error instanceof DOMException ? error : { name: 'Error', message: String(error) };
+      const { name, message } =
+        error instanceof Error || error instanceof DOMException
+          ? error
+          : { name: 'Error', message: String(error) };
       send('shardStored', { ok: false, errorName: name, message }, command.id);
     }
   })();

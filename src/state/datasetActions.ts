@@ -186,7 +186,8 @@ export async function cancelImport(): Promise<void> {
 export async function removeDataset(name: string): Promise<void> {
   const db = await database();
   await deleteDataset(db, name);
-  if (useDatasetPanel.getState().preview?.name === name) useDatasetPanel.setState({ preview: null });
+  if (useDatasetPanel.getState().preview?.name === name)
+    useDatasetPanel.setState({ preview: null });
   await refreshDatasets();
 }
 
@@ -203,7 +204,10 @@ export async function showPreview(name: string): Promise<void> {
         name,
         split,
         pixels: shard.pixels.slice(0, count * 3072),
-        labels: Array.from(shard.labels.subarray(0, count), (l) => manifest.labelNames[l] ?? String(l)),
+        labels: Array.from(
+          shard.labels.subarray(0, count),
+          (l) => manifest.labelNames[l] ?? String(l),
+        ),
       },
     });
   } catch (error) {

@@ -218,7 +218,10 @@ export async function commitImport(db: DatasetDb, manifest: DatasetManifest): Pr
  * Deletes shards that no manifest points to and that no recent import is writing: the
  * leftovers of a tab closed mid-import. `maxPendingAgeMs` keeps a live import in another tab.
  */
-export async function collectOrphans(db: DatasetDb, maxPendingAgeMs = 6 * 3600_000): Promise<number> {
+export async function collectOrphans(
+  db: DatasetDb,
+  maxPendingAgeMs = 6 * 3600_000,
+): Promise<number> {
   const live = new Set((await db.getAll(STORES.manifests)).map((m) => m.storageId));
   const now = Date.now();
   for (const p of await db.getAll(STORES.pending)) {

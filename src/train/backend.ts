@@ -4,7 +4,12 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
-import type { AdapterSummary, BackendName, BackendReport, RefusedBackend } from '../protocol/training';
+import type {
+  AdapterSummary,
+  BackendName,
+  BackendReport,
+  RefusedBackend,
+} from '../protocol/training';
 
 export const DEFAULT_BACKEND_ORDER: readonly BackendName[] = ['webgpu', 'webgl', 'cpu'];
 

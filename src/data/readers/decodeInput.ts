@@ -29,7 +29,11 @@ export function binaryKindFromName(name: string): DatasetKind {
     : 'cifar10';
 }
 
-function decodeBinary(name: string, bytes: Uint8Array, kind: DatasetKind | undefined): DecodedImages {
+function decodeBinary(
+  name: string,
+  bytes: Uint8Array,
+  kind: DatasetKind | undefined,
+): DecodedImages {
   const chosen = kind ?? binaryKindFromName(name);
   if (chosen === 'svhn') {
     throw new DatasetInputError(
@@ -39,14 +43,22 @@ function decodeBinary(name: string, bytes: Uint8Array, kind: DatasetKind | undef
   return chosen === 'cifar100' ? readCifar100Binary(name, bytes) : readCifar10Binary(name, bytes);
 }
 
-function decodeTar(name: string, bytes: Uint8Array, kind: DatasetKind | undefined): DecodedImages[] {
+function decodeTar(
+  name: string,
+  bytes: Uint8Array,
+  kind: DatasetKind | undefined,
+): DecodedImages[] {
   const members = readTar(name, bytes);
   const cifar10 = members.filter((m) => CIFAR10_MEMBER.test(m.name));
   const cifar100 = members.filter((m) => CIFAR100_MEMBER.test(m.name));
   const useCifar100 = kind === 'cifar100' || (kind === undefined && cifar10.length === 0);
   const chosen = useCifar100 ? cifar100 : cifar10;
   if (chosen.length === 0) {
-    const found = members.slice(0, 8).map((m) => m.name).join(', ') || 'no files';
+    const found =
+      members
+        .slice(0, 8)
+        .map((m) => m.name)
+        .join(', ') || 'no files';
     throw new DatasetInputError(
       `${name} holds no ${useCifar100 ? 'CIFAR-100 members (train.bin, test.bin)' : 'CIFAR-10 members (data_batch_1.bin … test_batch.bin)'}; it holds ${found}${members.length > 8 ? ', …' : ''}. Choose cifar-10-binary.tar.gz or cifar-100-binary.tar.gz.`,
     );
@@ -87,7 +99,10 @@ export async function decodeInput(
         `${name} decompresses, but what is inside is not a tar archive; download the archive again.`,
       );
     }
-    const nested = inner.buffer.slice(inner.byteOffset, inner.byteOffset + inner.byteLength) as ArrayBuffer;
+    const nested = inner.buffer.slice(
+      inner.byteOffset,
+      inner.byteOffset + inner.byteLength,
+    ) as ArrayBuffer;
     return decodeInput(innerName, nested, kind, parquet);
   }
   if (gzName) {
@@ -98,7 +113,9 @@ export async function decodeInput(
   if (looksLikeTar(bytes)) return decodeTar(name, bytes, kind);
   if (looksLikeMat(bytes) || /\.mat$/i.test(name)) {
     if (kind && kind !== 'svhn') {
-      throw new DatasetInputError(`${name} is a MATLAB file, not ${kind === 'cifar100' ? 'CIFAR-100' : 'CIFAR-10'} binary; import it as SVHN.`);
+      throw new DatasetInputError(
+        `${name} is a MATLAB file, not ${kind === 'cifar100' ? 'CIFAR-100' : 'CIFAR-10'} binary; import it as SVHN.`,
+      );
     }
     return [readSvhnMat(name, bytes)];
   }

@@ -41,9 +41,7 @@ export function looksLikeMat(bytes: Uint8Array): boolean {
 function numeric(type: number, bytes: Uint8Array): ArrayLike<number> {
   const { buffer, byteOffset, byteLength } = bytes;
   const aligned = (size: number): ArrayBuffer =>
-    byteOffset % size === 0
-      ? (buffer as ArrayBuffer)
-      : (bytes.slice().buffer as ArrayBuffer);
+    byteOffset % size === 0 ? (buffer as ArrayBuffer) : (bytes.slice().buffer as ArrayBuffer);
   const off = (size: number): number => (byteOffset % size === 0 ? byteOffset : 0);
   switch (type) {
     case MI_INT8:
@@ -75,19 +73,27 @@ interface Element {
 
 function readElement(bytes: Uint8Array, offset: number, fileName: string): Element {
   if (offset + 8 > bytes.byteLength) {
-    throw new DatasetInputError(`${fileName} is cut short inside a MAT element; download it again.`);
+    throw new DatasetInputError(
+      `${fileName} is cut short inside a MAT element; download it again.`,
+    );
   }
   const view = new DataView(bytes.buffer, bytes.byteOffset + offset, 8);
   const first = view.getUint32(0, true);
   if (first >>> 16 !== 0) {
     // Small data element: size in the upper half, up to 4 bytes of data inline.
     const size = first >>> 16;
-    return { type: first & 0xffff, data: bytes.subarray(offset + 4, offset + 4 + size), next: offset + 8 };
+    return {
+      type: first & 0xffff,
+      data: bytes.subarray(offset + 4, offset + 4 + size),
+      next: offset + 8,
+    };
   }
   const size = view.getUint32(4, true);
   const start = offset + 8;
   if (start + size > bytes.byteLength) {
-    throw new DatasetInputError(`${fileName} is cut short: a MAT element needs ${size} bytes; download it again.`);
+    throw new DatasetInputError(
+      `${fileName} is cut short: a MAT element needs ${size} bytes; download it again.`,
+    );
   }
   const padded = first === MI_COMPRESSED ? size : Math.ceil(size / 8) * 8;
   return { type: first, data: bytes.subarray(start, start + size), next: start + padded };
@@ -95,7 +101,8 @@ function readElement(bytes: Uint8Array, offset: number, fileName: string): Eleme
 
 function readMatrix(data: Uint8Array, fileName: string): MatVariable {
   const flags = readElement(data, 0, fileName);
-  const matlabClass = new DataView(flags.data.buffer, flags.data.byteOffset, 4).getUint32(0, true) & 0xff;
+  const matlabClass =
+    new DataView(flags.data.buffer, flags.data.byteOffset, 4).getUint32(0, true) & 0xff;
   const dimsEl = readElement(data, flags.next, fileName);
   const dims = Array.from(numeric(dimsEl.type, dimsEl.data));
   const nameEl = readElement(data, dimsEl.next, fileName);
@@ -119,7 +126,9 @@ export function readMat(fileName: string, bytes: Uint8Array): MatVariable[] {
     );
   }
   if (String.fromCharCode(bytes[126]!, bytes[127]!) !== 'IM') {
-    throw new DatasetInputError(`${fileName} is a big-endian MAT-file; only little-endian files are read.`);
+    throw new DatasetInputError(
+      `${fileName} is a big-endian MAT-file; only little-endian files are read.`,
+    );
   }
   const variables: MatVariable[] = [];
   let offset = HEADER_BYTES;
@@ -132,7 +141,9 @@ export function readMat(fileName: string, bytes: Uint8Array): MatVariable[] {
       try {
         inflated = unzlibSync(element.data);
       } catch {
-        throw new DatasetInputError(`${fileName} holds a damaged compressed variable; download it again.`);
+        throw new DatasetInputError(
+          `${fileName} holds a damaged compressed variable; download it again.`,
+        );
       }
       matrix = readElement(inflated, 0, fileName);
     }
@@ -144,7 +155,11 @@ export function readMat(fileName: string, bytes: Uint8Array): MatVariable[] {
 }
 
 /** Reads SVHN cropped digits: X uint8 [32, 32, 3, N] and y [N, 1] (10 means digit 0). */
-export function readSvhnMat(fileName: string, bytes: Uint8Array, split: Split = splitFromName(fileName)): DecodedImages {
+export function readSvhnMat(
+  fileName: string,
+  bytes: Uint8Array,
+  split: Split = splitFromName(fileName),
+): DecodedImages {
   const variables = readMat(fileName, bytes);
   const x = variables.find((v) => v.name === 'X');
   const y = variables.find((v) => v.name === 'y');
@@ -161,7 +176,9 @@ export function readSvhnMat(fileName: string, bytes: Uint8Array, split: Split = 
     );
   }
   if (y.data.length !== n) {
-    throw new DatasetInputError(`${fileName}: X holds ${n} images but y holds ${y.data.length} labels.`);
+    throw new DatasetInputError(
+      `${fileName}: X holds ${n} images but y holds ${y.data.length} labels.`,
+    );
   }
   const labels = new Uint8Array(n);
   for (let i = 0; i < n; i++) {
@@ -181,7 +198,8 @@ export function readSvhnMat(fileName: string, bytes: Uint8Array, split: Split = 
     for (let ch = 0; ch < 3; ch++) {
       for (let col = 0; col < 32; col++) {
         const from = base + ch * 1024 + col * 32;
-        for (let row = 0; row < 32; row++) pixels[base + (row * 32 + col) * 3 + ch] = src[from + row]!;
+        for (let row = 0; row < 32; row++)
+          pixels[base + (row * 32 + col) * 3 + ch] = src[from + row]!;
       }
     }
   }
@@ -228,7 +246,10 @@ export function writeMat(
       element(MI_UINT32, flags),
       element(MI_INT32, dims),
       element(MI_INT8, new TextEncoder().encode(v.name)),
-      element(isDouble ? MI_DOUBLE : MI_UINT8, new Uint8Array(v.data.buffer, v.data.byteOffset, v.data.byteLength)),
+      element(
+        isDouble ? MI_DOUBLE : MI_UINT8,
+        new Uint8Array(v.data.buffer, v.data.byteOffset, v.data.byteLength),
+      ),
     ]);
     const matrix = element(MI_MATRIX, body);
     if (compress) {

@@ -13,7 +13,10 @@ import { DatasetInputError, splitFromName, type DecodedImages } from './decodedI
 export function looksLikeParquet(bytes: Uint8Array): boolean {
   const n = bytes.byteLength;
   const magic = (at: number): boolean =>
-    bytes[at] === 0x50 && bytes[at + 1] === 0x41 && bytes[at + 2] === 0x52 && bytes[at + 3] === 0x31;
+    bytes[at] === 0x50 &&
+    bytes[at + 1] === 0x41 &&
+    bytes[at + 2] === 0x52 &&
+    bytes[at + 3] === 0x31;
   return n >= 12 && magic(0) && magic(n - 4);
 }
 
@@ -33,7 +36,8 @@ function findColumns(fileName: string, names: string[], hint: DatasetKind | unde
     );
   }
   const coarse = names.includes('coarse_label') ? 'coarse_label' : undefined;
-  const detected: DatasetKind = label === 'fine_label' ? 'cifar100' : image === 'image' ? 'svhn' : 'cifar10';
+  const detected: DatasetKind =
+    label === 'fine_label' ? 'cifar100' : image === 'image' ? 'svhn' : 'cifar10';
   const kind = hint ?? detected;
   if (kind === 'cifar100' && label !== 'fine_label') {
     throw new DatasetInputError(`${fileName} has no fine_label column, so it is not CIFAR-100.`);
@@ -51,12 +55,20 @@ function pngBytes(value: unknown): Uint8Array | null {
 }
 
 /** Decodes one 32 x 32 PNG into `out` as RGB. */
-function decodeImage(fileName: string, row: number, bytes: Uint8Array, out: Uint8Array, at: number): void {
+function decodeImage(
+  fileName: string,
+  row: number,
+  bytes: Uint8Array,
+  out: Uint8Array,
+  at: number,
+): void {
   let png;
   try {
     png = decodePng(bytes);
   } catch (error) {
-    throw new DatasetInputError(`${fileName}: row ${row} is not a readable PNG (${(error as Error).message}).`);
+    throw new DatasetInputError(
+      `${fileName}: row ${row} is not a readable PNG (${(error as Error).message}).`,
+    );
   }
   if (png.width !== 32 || png.height !== 32 || png.depth !== 8) {
     throw new DatasetInputError(
@@ -107,7 +119,9 @@ export async function readParquetImages(
   try {
     metadata = parquetMetadata(buffer);
   } catch (error) {
-    throw new DatasetInputError(`${fileName} is a damaged Parquet file (${(error as Error).message}).`);
+    throw new DatasetInputError(
+      `${fileName} is a damaged Parquet file (${(error as Error).message}).`,
+    );
   }
   const names = parquetSchema(metadata).children.map((c) => c.element.name);
   const columns = findColumns(fileName, names, options.kind);
@@ -115,8 +129,13 @@ export async function readParquetImages(
   const count = Number(metadata.num_rows);
   const pixels = new Uint8Array(count * IMAGE_BYTES);
   const labels = new Uint8Array(count);
-  const coarseLabels = columns.kind === 'cifar100' && columns.coarse ? new Uint8Array(count) : undefined;
-  const wanted = [columns.image, columns.label, ...(coarseLabels && columns.coarse ? [columns.coarse] : [])];
+  const coarseLabels =
+    columns.kind === 'cifar100' && columns.coarse ? new Uint8Array(count) : undefined;
+  const wanted = [
+    columns.image,
+    columns.label,
+    ...(coarseLabels && columns.coarse ? [columns.coarse] : []),
+  ];
   for (let start = 0; start < count; start += ROWS_PER_CHUNK) {
     options.checkCancelled?.();
     const rows = await parquetReadObjects({
@@ -131,7 +150,9 @@ export async function readParquetImages(
       const i = start + k;
       const png = pngBytes(row[columns.image]);
       if (!png) {
-        throw new DatasetInputError(`${fileName}: row ${i} has no PNG bytes in column "${columns.image}".`);
+        throw new DatasetInputError(
+          `${fileName}: row ${i} has no PNG bytes in column "${columns.image}".`,
+        );
       }
       decodeImage(fileName, i, png, pixels, i * IMAGE_BYTES);
       const label = Number(row[columns.label]);
@@ -144,7 +165,9 @@ export async function readParquetImages(
       if (coarseLabels && columns.coarse) {
         const coarse = Number(row[columns.coarse]);
         if (!Number.isInteger(coarse) || coarse < 0 || coarse > 19) {
-          throw new DatasetInputError(`${fileName}: row ${i} has coarse label ${coarse}, but CIFAR-100 coarse labels are 0-19.`);
+          throw new DatasetInputError(
+            `${fileName}: row ${i} has coarse label ${coarse}, but CIFAR-100 coarse labels are 0-19.`,
+          );
         }
         coarseLabels[i] = coarse;
       }
@@ -152,7 +175,14 @@ export async function readParquetImages(
     options.onProgress?.(Math.min(count, start + ROWS_PER_CHUNK), count);
   }
   const split = options.split ?? splitFromName(fileName);
-  const result: DecodedImages = { kind: columns.kind, split, origin: fileName, count, pixels, labels };
+  const result: DecodedImages = {
+    kind: columns.kind,
+    split,
+    origin: fileName,
+    count,
+    pixels,
+    labels,
+  };
   if (coarseLabels) result.coarseLabels = coarseLabels;
   return result;
 }

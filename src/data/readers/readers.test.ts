@@ -15,7 +15,12 @@ const buffer = (bytes: Uint8Array): ArrayBuffer =>
   bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
 
 /** The images a reader returned equal the fixture images, pixel for pixel. */
-function expectFixture(pixels: Uint8Array, labels: Uint8Array, count: number, labelOf: (i: number) => number) {
+function expectFixture(
+  pixels: Uint8Array,
+  labels: Uint8Array,
+  count: number,
+  labelOf: (i: number) => number,
+) {
   const expected = fixtureImages(count, labelOf);
   // Buffer.equals: a byte compare, much faster than a deep equal of typed arrays.
   expect(Buffer.from(pixels).equals(Buffer.from(expected.pixels))).toBe(true);
@@ -28,7 +33,9 @@ describe('CIFAR-10 binary', () => {
     const decoded = readCifar10Binary('data_batch_1.bin', bytes);
     expect(decoded).toMatchObject({ kind: 'cifar10', split: 'train', count: 25 });
     expectFixture(decoded.pixels, decoded.labels, 25, (i) => i % 10);
-    expect(Buffer.from(writeCifar10Binary(decoded.pixels, decoded.labels)).equals(bytes)).toBe(true);
+    expect(Buffer.from(writeCifar10Binary(decoded.pixels, decoded.labels)).equals(bytes)).toBe(
+      true,
+    );
   });
 
   it('puts the R, G and B planes into interleaved pixels', () => {
@@ -43,16 +50,34 @@ describe('CIFAR-10 binary', () => {
   });
 
   it('takes the split from the file name', () => {
-    expect(readCifar10Binary('cifar-10-batches-bin/test_batch.bin', cifar10Bin(1)).split).toBe('test');
+    expect(readCifar10Binary('cifar-10-batches-bin/test_batch.bin', cifar10Bin(1)).split).toBe(
+      'test',
+    );
     expect(readCifar10Binary('data_batch_3.bin', cifar10Bin(1)).split).toBe('train');
   });
 
   it.each([
     ['an empty file', new Uint8Array(0), /empty \(0 bytes\)/],
-    ['a wrong record size', new Uint8Array(1000), /smaller than one CIFAR-10 record \(3073 bytes\)/],
-    ['a truncated last record', cifar10Bin(3).subarray(0, 3 * 3073 - 100), /truncated record: 2 full records of 3073 bytes and 2973 bytes left over/],
-    ['a CIFAR-100 file', cifar100Bin(4), /looks like CIFAR-100 binary, not CIFAR-10\. Import it as CIFAR-100/],
-    ['a label out of range', cifar10Bin(5, (i) => (i === 3 ? 12 : 1)), /record 3 has label 12, but CIFAR-10 labels are 0-9/],
+    [
+      'a wrong record size',
+      new Uint8Array(1000),
+      /smaller than one CIFAR-10 record \(3073 bytes\)/,
+    ],
+    [
+      'a truncated last record',
+      cifar10Bin(3).subarray(0, 3 * 3073 - 100),
+      /truncated record: 2 full records of 3073 bytes and 2973 bytes left over/,
+    ],
+    [
+      'a CIFAR-100 file',
+      cifar100Bin(4),
+      /looks like CIFAR-100 binary, not CIFAR-10\. Import it as CIFAR-100/,
+    ],
+    [
+      'a label out of range',
+      cifar10Bin(5, (i) => (i === 3 ? 12 : 1)),
+      /record 3 has label 12, but CIFAR-10 labels are 0-9/,
+    ],
   ])('rejects %s with a clear message', (_, bytes, message) => {
     expect(() => readCifar10Binary('data_batch_1.bin', bytes)).toThrow(message);
     expect(() => readCifar10Binary('data_batch_1.bin', bytes)).toThrow(DatasetInputError);
@@ -64,7 +89,9 @@ describe('CIFAR-100 binary', () => {
     const decoded = readCifar100Binary('train.bin', cifar100Bin(30));
     expect(decoded).toMatchObject({ kind: 'cifar100', split: 'train', count: 30 });
     expectFixture(decoded.pixels, decoded.labels, 30, (i) => i % 100);
-    expect(Array.from(decoded.coarseLabels!.subarray(0, 22))).toEqual(Array.from({ length: 22 }, (_, i) => i % 20));
+    expect(Array.from(decoded.coarseLabels!.subarray(0, 22))).toEqual(
+      Array.from({ length: 22 }, (_, i) => i % 20),
+    );
   });
 
   it('has 100 fine and 20 coarse label names', () => {
@@ -73,10 +100,14 @@ describe('CIFAR-100 binary', () => {
   });
 
   it('rejects a CIFAR-10 file and out-of-range labels', () => {
-    expect(() => readCifar100Binary('train.bin', cifar10Bin(4))).toThrow(/looks like CIFAR-10 binary/);
+    expect(() => readCifar100Binary('train.bin', cifar10Bin(4))).toThrow(
+      /looks like CIFAR-10 binary/,
+    );
     const bad = cifar100Bin(2);
     bad[3074 + 1] = 140;
-    expect(() => readCifar100Binary('train.bin', bad)).toThrow(/record 1 has coarse label 1 and fine label 140/);
+    expect(() => readCifar100Binary('train.bin', bad)).toThrow(
+      /record 1 has coarse label 1 and fine label 140/,
+    );
   });
 });
 
@@ -85,7 +116,10 @@ describe('tar and gzip', () => {
 
   it('reads the official cifar-10-binary.tar.gz layout', async () => {
     const archive = tarball([
-      { name: 'cifar-10-batches-bin/batches.meta.txt', bytes: new TextEncoder().encode('airplane\n') },
+      {
+        name: 'cifar-10-batches-bin/batches.meta.txt',
+        bytes: new TextEncoder().encode('airplane\n'),
+      },
       { name: 'cifar-10-batches-bin/test_batch.bin', bytes: cifar10Bin(4) },
       { name: 'cifar-10-batches-bin/data_batch_2.bin', bytes: cifar10Bin(3) },
       { name: 'cifar-10-batches-bin/data_batch_1.bin', bytes: cifar10Bin(5) },
@@ -116,14 +150,18 @@ describe('tar and gzip', () => {
   });
 
   it('reads a gzipped single .bin file', async () => {
-    const decoded = await decodeInput('test_batch.bin.gz', buffer(gzipSync(cifar10Bin(3))), undefined);
+    const decoded = await decodeInput(
+      'test_batch.bin.gz',
+      buffer(gzipSync(cifar10Bin(3))),
+      undefined,
+    );
     expect(decoded[0]).toMatchObject({ split: 'test', count: 3 });
   });
 
   it('rejects a file that is not gzip', async () => {
-    await expect(decodeInput('cifar-10-binary.tar.gz', buffer(cifar10Bin(1)), undefined)).rejects.toThrow(
-      /is not a gzip file \(it does not start with the gzip signature 1f 8b\)/,
-    );
+    await expect(
+      decodeInput('cifar-10-binary.tar.gz', buffer(cifar10Bin(1)), undefined),
+    ).rejects.toThrow(/is not a gzip file \(it does not start with the gzip signature 1f 8b\)/);
   });
 
   it('rejects gzip of garbage', async () => {
@@ -142,16 +180,18 @@ describe('tar and gzip', () => {
   });
 
   it('rejects a tar with no CIFAR members', async () => {
-    const archive = tarball([{ name: 'notes/readme.txt', bytes: new TextEncoder().encode('hello') }]);
+    const archive = tarball([
+      { name: 'notes/readme.txt', bytes: new TextEncoder().encode('hello') },
+    ]);
     await expect(decodeInput('cifar-10-binary.tar.gz', buffer(archive), 'cifar10')).rejects.toThrow(
       /holds no CIFAR-10 members \(data_batch_1\.bin … test_batch\.bin\); it holds notes\/readme\.txt/,
     );
   });
 
   it('rejects CIFAR-100 records offered as CIFAR-10 by name', async () => {
-    await expect(decodeInput('data_batch_1.bin', buffer(cifar100Bin(3)), undefined)).rejects.toThrow(
-      /looks like CIFAR-100 binary/,
-    );
+    await expect(
+      decodeInput('data_batch_1.bin', buffer(cifar100Bin(3)), undefined),
+    ).rejects.toThrow(/looks like CIFAR-100 binary/);
   });
 });
 
@@ -176,7 +216,9 @@ describe('SVHN .mat', () => {
   });
 
   it('rejects a non-MAT file, an empty one, and labels out of range', () => {
-    expect(() => readMat('train_32x32.mat', new Uint8Array(300))).toThrow(/is not a MATLAB 5\.0 MAT-file/);
+    expect(() => readMat('train_32x32.mat', new Uint8Array(300))).toThrow(
+      /is not a MATLAB 5\.0 MAT-file/,
+    );
     expect(() => readMat('train_32x32.mat', new Uint8Array(0))).toThrow(/is empty/);
     const bad = writeMat(
       [
@@ -185,19 +227,27 @@ describe('SVHN .mat', () => {
       ],
       false,
     );
-    expect(() => readSvhnMat('train_32x32.mat', bad)).toThrow(/image 0 has label 11, but SVHN labels are 1-10/);
+    expect(() => readSvhnMat('train_32x32.mat', bad)).toThrow(
+      /image 0 has label 11, but SVHN labels are 1-10/,
+    );
   });
 });
 
 describe('Hugging Face Parquet', () => {
-  it.each(['cifar10', 'svhn'] as const)('decodes the PNG bytes and labels of %s', async (layout) => {
-    const decoded = await readParquetImages('train-00000-of-00001.parquet', hfParquet(9, layout));
-    expect(decoded).toMatchObject({ kind: layout, split: 'train', count: 9 });
-    expectFixture(decoded.pixels, decoded.labels, 9, (i) => i % 10);
-  });
+  it.each(['cifar10', 'svhn'] as const)(
+    'decodes the PNG bytes and labels of %s',
+    async (layout) => {
+      const decoded = await readParquetImages('train-00000-of-00001.parquet', hfParquet(9, layout));
+      expect(decoded).toMatchObject({ kind: layout, split: 'train', count: 9 });
+      expectFixture(decoded.pixels, decoded.labels, 9, (i) => i % 10);
+    },
+  );
 
   it('reads CIFAR-100 fine and coarse labels', async () => {
-    const decoded = await readParquetImages('test-00000-of-00001.parquet', hfParquet(5, 'cifar100'));
+    const decoded = await readParquetImages(
+      'test-00000-of-00001.parquet',
+      hfParquet(5, 'cifar100'),
+    );
     expect(decoded).toMatchObject({ kind: 'cifar100', split: 'test', count: 5 });
     expect(Array.from(decoded.coarseLabels!)).toEqual([0, 1, 2, 3, 4]);
     expect(fixtureIndex(decoded.pixels, 4)).toBe(4);
@@ -210,6 +260,8 @@ describe('Hugging Face Parquet', () => {
   });
 
   it('rejects a file that is not Parquet', async () => {
-    await expect(readParquetImages('x.parquet', new ArrayBuffer(40))).rejects.toThrow(/is not a Parquet file/);
+    await expect(readParquetImages('x.parquet', new ArrayBuffer(40))).rejects.toThrow(
+      /is not a Parquet file/,
+    );
   });
 });

@@ -57,7 +57,8 @@ export function readTar(archiveName: string, bytes: Uint8Array): TarMember[] {
       );
     }
     const data = bytes.subarray(start, start + size);
-    if (type === 'L') longName = text(data, 0, size); // GNU long name for the next member
+    if (type === 'L')
+      longName = text(data, 0, size); // GNU long name for the next member
     else if (type === '0' || type === '\0') members.push({ name, bytes: data });
     offset = start + Math.ceil(size / BLOCK) * BLOCK;
   }
@@ -66,7 +67,10 @@ export function readTar(archiveName: string, bytes: Uint8Array): TarMember[] {
 
 /** Writes a ustar archive (for test fixtures). */
 export function writeTar(members: TarMember[]): Uint8Array {
-  const size = members.reduce((s, m) => s + BLOCK + Math.ceil(m.bytes.byteLength / BLOCK) * BLOCK, 0);
+  const size = members.reduce(
+    (s, m) => s + BLOCK + Math.ceil(m.bytes.byteLength / BLOCK) * BLOCK,
+    0,
+  );
   const out = new Uint8Array(size + 2 * BLOCK);
   const encoder = new TextEncoder();
   let offset = 0;

@@ -22,7 +22,8 @@ export function cifar100Bin(count: number): Uint8Array {
     out[at] = i % 20;
     out[at + 1] = i % 100;
     for (let c = 0; c < 3; c++) {
-      for (let p = 0; p < 1024; p++) out[at + 2 + c * 1024 + p] = pixels[i * IMAGE_BYTES + p * 3 + c]!;
+      for (let p = 0; p < 1024; p++)
+        out[at + 2 + c * 1024 + p] = pixels[i * IMAGE_BYTES + p * 3 + c]!;
     }
   }
   return out;
@@ -36,7 +37,8 @@ export function svhnMat(count: number, compress: boolean, names = { x: 'X', y: '
     for (let row = 0; row < 32; row++) {
       for (let col = 0; col < 32; col++) {
         for (let c = 0; c < 3; c++) {
-          x[n * IMAGE_BYTES + c * 1024 + col * 32 + row] = pixels[n * IMAGE_BYTES + (row * 32 + col) * 3 + c]!;
+          x[n * IMAGE_BYTES + c * 1024 + col * 32 + row] =
+            pixels[n * IMAGE_BYTES + (row * 32 + col) * 3 + c]!;
         }
       }
     }
@@ -63,8 +65,13 @@ export function pngOf(pixels: Uint8Array, image: number): Uint8Array {
 
 /** A Hugging Face style Parquet file: img {bytes, path} + label (or fine/coarse labels). */
 export function hfParquet(count: number, layout: 'cifar10' | 'cifar100' | 'svhn'): ArrayBuffer {
-  const { pixels, labels } = fixtureImages(count, (i) => (layout === 'cifar100' ? i % 100 : i % 10));
-  const images = Array.from({ length: count }, (_, i) => ({ bytes: pngOf(pixels, i), path: `${i}.png` }));
+  const { pixels, labels } = fixtureImages(count, (i) =>
+    layout === 'cifar100' ? i % 100 : i % 10,
+  );
+  const images = Array.from({ length: count }, (_, i) => ({
+    bytes: pngOf(pixels, i),
+    path: `${i}.png`,
+  }));
   const imageColumn = layout === 'svhn' ? 'image' : 'img';
   const columnData =
     layout === 'cifar100'
@@ -80,9 +87,18 @@ export function hfParquet(count: number, layout: 'cifar10' | 'cifar100' | 'svhn'
   const struct = [
     { name: imageColumn, repetition_type: 'OPTIONAL' as const, num_children: 2 },
     { name: 'bytes', type: 'BYTE_ARRAY' as const, repetition_type: 'OPTIONAL' as const },
-    { name: 'path', type: 'BYTE_ARRAY' as const, converted_type: 'UTF8' as const, repetition_type: 'OPTIONAL' as const },
+    {
+      name: 'path',
+      type: 'BYTE_ARRAY' as const,
+      converted_type: 'UTF8' as const,
+      repetition_type: 'OPTIONAL' as const,
+    },
   ];
-  const int = (name: string) => ({ name, type: 'INT64' as const, repetition_type: 'OPTIONAL' as const });
+  const int = (name: string) => ({
+    name,
+    type: 'INT64' as const,
+    repetition_type: 'OPTIONAL' as const,
+  });
   const schema = [
     { name: 'root', num_children: columnData.length },
     ...struct,
