@@ -1,4 +1,3 @@
-import { useMemo } from 'react';
 import { analyzeNetwork, type NetworkAnalysis } from './analysis';
 import type { NetworkSpec } from './spec';
 
@@ -20,8 +19,4 @@ export function analysisOf(spec: NetworkSpec, batch = 64): NetworkAnalysis {
     byBatch.set(batch, a);
   }
   return a;
-}
-
-export function useAnalysis(spec: NetworkSpec, batch = 64): NetworkAnalysis {
-  return useMemo(() => analysisOf(spec, batch), [spec, batch]);
 }

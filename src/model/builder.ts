@@ -34,7 +34,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { batchNormTraining } from './batchNorm';
 import type { BatchStats, BuiltNetwork, NamedVariable } from './network';
-import { convBnLayers, planNetwork, weightNames, type ConvBnPlan } from './plan';
+import { planNetwork, weightNames, type ConvBnPlan } from './plan';
 import { seededNormal, seededUniform } from './random';
 import type { NetworkSpec } from './spec';
 
@@ -236,9 +236,4 @@ export function buildNetwork(spec: NetworkSpec, options: BuildOptions): TfjsNetw
       for (const { variable } of [...trainable, ...nonTrainable]) variable.dispose();
     },
   };
-}
-
-/** Number of conv-BN layers (for tests and the benchmark). */
-export function countConvLayers(spec: NetworkSpec): number {
-  return convBnLayers(planNetwork(spec)).length;
 }

@@ -243,8 +243,3 @@ export function setWiden(spec: NetworkSpec, widen: number): EditResult {
   }
   return { ok: true, spec: { ...spec, widen } };
 }
-
-/** The number of blocks in all stages. */
-export function blockCount(spec: NetworkSpec): number {
-  return spec.stages.reduce((n, s) => n + s.blocks.length, 0);
-}

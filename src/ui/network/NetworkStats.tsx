@@ -1,6 +1,6 @@
 import type { NetworkSpec } from '../../model/spec';
 import { formatBytes, formatCount, formatShort } from './format';
-import { useAnalysis } from '../../model/analysisCache';
+import { useAnalysis } from './useAnalysis';
 
 /** The model core's numbers for the current network, updated on every change. */
 export function NetworkStats({ spec, batch }: { spec: NetworkSpec; batch: number }) {
