@@ -70,6 +70,8 @@ export default defineConfig({
   },
   test: {
     include: ['src/**/*.test.ts', 'src/**/*.test.tsx'],
+    // The PyTorch integration tests take minutes: `npm run test:torch` (vitest.torch.config.ts).
+    exclude: ['**/node_modules/**', 'src/**/*.torch.test.ts'],
     environment: 'node',
     testTimeout: 30_000,
   },

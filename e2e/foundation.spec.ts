@@ -1,13 +1,15 @@
 import { expect, test } from '@playwright/test';
 
 test.describe('with --enable-unsafe-webgpu', () => {
-  test('the worker picks WebGPU on the SwiftShader adapter and the device check runs', async ({
+  test('the worker picks WebGPU on the adapter it finds and the device check runs', async ({
     page,
   }) => {
     await page.goto('/');
     const badge = page.getByRole('status', { name: 'Training backend' });
-    await expect(badge).toHaveText('WebGPU · swiftshader');
-    await expect(page.getByTestId('adapter')).toContainText('google');
+    // Any adapter: SwiftShader ("WebGPU · swiftshader") on a machine without a GPU, the GPU's
+    // own architecture or vendor on one with.
+    await expect(badge).toHaveText(/^WebGPU( · \S.*)?$/);
+    await expect(page.getByTestId('adapter')).toBeVisible();
     await page.getByRole('button', { name: 'Run device check' }).click();
     const result = page.getByTestId('device-check');
     await expect(result).toContainText('on WebGPU:');

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Makes sure /usr/bin/python3 can import torch for the PyTorch export tests
-# (src/export/parity.test.ts, src/export/train.test.ts): installs Debian's python3-torch with
+# (src/export/*.torch.test.ts, npm run test:torch): installs Debian's python3-torch with
 # apt when it is missing and this runs as root. Those tests fail in CI without it.
 set -euo pipefail
 PY="${TORCH_PYTHON:-/usr/bin/python3}"
