@@ -17,7 +17,7 @@ import {
   type Shard,
   type Split,
 } from '../storage/datasetStore';
-import { permutation, seededRandom } from './random';
+import { permutation, seededRandom } from '../model/random';
 
 export { getManifest, openDatasetDb };
 export type { DatasetDb, DatasetManifest };

@@ -35,7 +35,7 @@ import * as tf from '@tensorflow/tfjs';
 import { batchNormTraining } from './batchNorm';
 import type { BatchStats, BuiltNetwork, NamedVariable } from './network';
 import { planNetwork, weightNames, type ConvBnPlan } from './plan';
-import { seededNormal, seededUniform } from './random';
+import { seededNormal, seededUniform, weightSeed } from './random';
 import type { NetworkSpec } from './spec';
 
 export { weightNames };
@@ -44,17 +44,6 @@ export const BN_EPSILON = 2e-5;
 export const BN_MOMENTUM = 0.9;
 
 let buildCounter = 0;
-
-/** FNV-1a of "seed:name": the per-weight seed of the random initialisers. */
-export function weightSeed(seed: number, name: string): number {
-  let h = 0x811c9dc5;
-  const s = `${seed}:${name}`;
-  for (let i = 0; i < s.length; i++) {
-    h ^= s.charCodeAt(i);
-    h = Math.imul(h, 0x01000193) >>> 0;
-  }
-  return h;
-}
 
 function initialValue(info: ReturnType<typeof weightNames>[number], seed: number): tf.Tensor {
   const s = weightSeed(seed, info.name);

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { augmentAndNormalize, cropBoxes, drawAugmentation, type AugmentParams } from './augment';
-import { createRng } from './rng';
+import { createRng } from '../model/random';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');

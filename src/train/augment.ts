@@ -6,7 +6,7 @@
  * integer-aligned boxes is an exact crop, and a box whose x1 > x2 is the mirrored crop.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { Rng } from './rng';
+import type { Rng } from '../model/random';
 
 export interface AugmentParams {
   /** Per image: the crop's top and left offsets in the padded image, in [0, 2 * pad]. */

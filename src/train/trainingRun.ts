@@ -28,7 +28,7 @@ import {
   type StoredTensor,
 } from '../storage/checkpoint';
 import type { DataInfo, DataSource, TrainerBatch } from './data';
-import { createRng, mixSeed } from './rng';
+import { createRng, mixSeed } from '../model/random';
 import { learningRateAt, type LrOverride } from './schedule';
 import { disposeFusedTrainer, fusedEvalBatch, fusedTrainStep } from './fused/step';
 import { createOptimizerSlots, evalBatch, trainStep, type OptimizerSlots } from './step';

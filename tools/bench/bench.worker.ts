@@ -20,7 +20,7 @@ import { augmentAndNormalize, drawAugmentation, imagesToTensor } from '../../src
 import { initBackend } from '../../src/train/backend';
 import { augmentFused, packPixels } from '../../src/train/fused/augment';
 import { createFusedTrainer } from '../../src/train/fused/step';
-import { createRng } from '../../src/train/rng';
+import { createRng } from '../../src/model/random';
 import { PAPER_SGD } from '../../src/train/step';
 import { layersModel } from './layersBaseline';
 import type { BenchReport, BenchRequest, StepTimes, WorkerReply } from './messages';

@@ -13,7 +13,7 @@ import { conv2dFused } from '../../src/train/fused/conv';
 import { FusedNesterov } from '../../src/train/fused/nesterov';
 import { createReferenceTrainer } from '../../src/train/fused/reference';
 import { createFusedTrainer, inferenceLogits, type FusedTrainer } from '../../src/train/fused/step';
-import { createRng } from '../../src/train/rng';
+import { createRng } from '../../src/model/random';
 import { applySgdUpdate, createOptimizerSlots, decays, type SgdConfig } from '../../src/train/step';
 import type { CheckReport, KernelDiff } from './messages';
 import { seededWeights, variablesFrom } from './weights';

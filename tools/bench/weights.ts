@@ -7,7 +7,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { NamedVariable } from '../../src/model/network';
 import { weightNames } from '../../src/model/plan';
 import type { NetworkSpec } from '../../src/model/spec';
-import { createRng } from '../../src/train/rng';
+import { createRng } from '../../src/model/random';
 
 export interface WeightArrays {
   spec: NetworkSpec;

@@ -7,7 +7,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { BatchStats, BuiltNetwork, NamedVariable } from '../../model/network';
 import type { NetworkSpec } from '../../model/spec';
 import type { BatchRequest, DataInfo, DataSource, TrainerBatch } from '../data';
-import { createRng, mixSeed } from '../rng';
+import { createRng, mixSeed } from '../../model/random';
 
 export function tinySpec(classes = 3): NetworkSpec {
   return {
