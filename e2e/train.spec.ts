@@ -4,7 +4,7 @@
  * 4, one block per stage), batches are 8 images, and every test takes few steps.
  */
 import { expect, test, type Page } from '@playwright/test';
-import { SAMPLE_DATASET_NAME } from '../src/data/sources';
+import { SAMPLE_DATASET_NAME } from '../src/model/datasetSources';
 import { tinyClassroom } from '../src/model/presets';
 import type { RunHistory } from '../src/protocol/training';
 import { encodeShareHash } from '../src/state/urlState';

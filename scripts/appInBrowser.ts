@@ -63,7 +63,9 @@ export async function startPreview(
   const deadline = Date.now() + 60_000;
   for (;;) {
     try {
-      if ((await fetch(`http://127.0.0.1:${port}/`)).ok) return stop;
+      // Any answer means it is up (the tools' build has no index.html: a 404 there).
+      await fetch(`http://127.0.0.1:${port}/`);
+      return stop;
     } catch {
       // not up yet
     }

@@ -14,7 +14,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DataBenchReport } from '../tools/bench/dataBenchReport';
-import { CIFAR10_BIN_FILES, LOCAL_CIFAR10_PATH } from '../src/data/sources';
+import { CIFAR10_BIN_FILES, LOCAL_CIFAR10_PATH } from '../src/model/datasetSources';
 import {
   benchPageResult,
   buildApp,

@@ -22,7 +22,7 @@
  * for two epochs is the best of those per minute.
  */
 import type { Page } from '@playwright/test';
-import { SAMPLE_DATASET_NAME } from '../src/data/sources';
+import { SAMPLE_DATASET_NAME } from '../src/model/datasetSources';
 import { tinyClassroom } from '../src/model/presets';
 import type { RunHistory } from '../src/protocol/training';
 import { encodeShareHash } from '../src/state/urlState';

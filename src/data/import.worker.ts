@@ -3,14 +3,15 @@
  * thread, one AbortController per import so each can be cancelled.
  */
 import {
-  createShardWriterClient,
   isDataCommand,
-  makeEvent,
+  makeDataEvent,
   type DataEventMap,
-  type DataProtocol,
-} from '../protocol/training';
+  type DataHandlers,
+} from '../protocol/import';
+import { dispatch } from '../protocol/rpc';
 import { collectOrphans, openDatasetDb, type DatasetDb, type Shard } from '../storage/datasetStore';
 import { importDataset } from './importer';
+import { createShardWriterClient } from './shardWriterProtocol';
 import type { ShardDigests } from './shardDigest';
 
 declare const self: DedicatedWorkerGlobalScope;
@@ -66,13 +67,11 @@ function send<K extends keyof DataEventMap>(
   payload: DataEventMap[K],
   replyTo: number | null = null,
 ) {
-  self.postMessage(makeEvent<DataProtocol, K>(type, payload, replyTo));
+  self.postMessage(makeDataEvent(type, payload, replyTo));
 }
 
-self.addEventListener('message', (message: MessageEvent) => {
-  const command: unknown = message.data;
-  if (!isDataCommand(command)) return;
-  if (command.type === 'cancelImport') {
+const handlers: DataHandlers = {
+  cancelImport(command) {
     const controller = imports.get(command.importId);
     controller?.abort();
     send(
@@ -80,13 +79,12 @@ self.addEventListener('message', (message: MessageEvent) => {
       { importId: command.importId, found: controller !== undefined },
       command.id,
     );
-    return;
-  }
-  const id = command.id;
-  const controller = new AbortController();
-  imports.set(id, controller);
-  const started = performance.now();
-  void (async () => {
+  },
+  async importDataset(command) {
+    const id = command.id;
+    const controller = new AbortController();
+    imports.set(id, controller);
+    const started = performance.now();
     try {
       const db = await database();
       const manifest = await importDataset(db, command.request, {
@@ -101,5 +99,11 @@ self.addEventListener('message', (message: MessageEvent) => {
     } finally {
       imports.delete(id);
     }
-  })();
+  },
+};
+
+self.addEventListener('message', (message: MessageEvent) => {
+  const command: unknown = message.data;
+  if (!isDataCommand(command)) return;
+  void dispatch(handlers, command);
 });

@@ -21,55 +21,16 @@ import {
   type Split,
   type SplitInfo,
 } from '../storage/datasetStore';
+import type { ImportProgress, ImportRequest, ImportSource, ImportTimings } from '../model/dataset';
 import { CIFAR100_COARSE_LABELS, DATASET_TITLES, labelNamesOf } from './labelNames';
 import { DatasetInputError, LITTLE_ENDIAN, type DecodedImages } from './readers/decodedImages';
 import { decodeInput } from './readers/decodeInput';
 import { hashAndStore, type ShardDigests } from './shardDigest';
 
+export type { ImportProgress, ImportRequest, ImportSource, ImportTimings } from '../model/dataset';
+
 /** Images per shard: big enough that IndexedDB round trips are few, small enough to prefetch. */
 export const SHARD_SIZE = 2500;
-
-export type ImportSource =
-  | { kind: 'file'; name: string; blob: Blob }
-  | { kind: 'url'; url: string; name?: string }
-  | { kind: 'bytes'; name: string; bytes: ArrayBuffer };
-
-export interface ImportRequest {
-  /** The dataset's name (unique). */
-  name: string;
-  /** What the person says the files are; undefined detects from names and contents. */
-  kind?: DatasetKind;
-  sources: ImportSource[];
-}
-
-export interface ImportProgress {
-  phase: 'fetching' | 'decoding' | 'storing' | 'finishing';
-  /** Images stored so far. */
-  images: number;
-  /** 0..1, or null while the total is unknown. */
-  fraction: number | null;
-  imagesPerSec: number;
-  secondsLeft: number | null;
-  /** Where the time went so far (for the progress bar's tooltip and `npm run bench:data`). */
-  timings?: ImportTimings;
-}
-
-/** Seconds spent in each stage of an import; fetching overlaps the others. */
-export interface ImportTimings {
-  /** From the start until the last source's bytes had all arrived. */
-  fetchSeconds: number;
-  /** Waiting for a source's bytes before it could be decoded. */
-  waitSeconds: number;
-  /** Reading the formats into NHWC images (gunzip, tar, planar-to-interleaved, ...). */
-  decodeSeconds: number;
-  /** Cutting shards and computing the statistics. */
-  shardSeconds: number;
-  /** Waiting for shard writes to commit. */
-  storeSeconds: number;
-  /** Checksums and the manifest's transaction. */
-  commitSeconds: number;
-  totalSeconds: number;
-}
 
 export class ImportCancelledError extends Error {
   override name = 'ImportCancelledError';

@@ -3,31 +3,30 @@
  * serialization of it (which `put` does on the calling thread) cost about as much as fetching
  * and decoding; here they run beside the import. Shards arrive transferred, not copied.
  */
-import {
-  isShardWriterCommand,
-  makeEvent,
-  type ShardWriterEventMap,
-  type ShardWriterProtocol,
-} from '../protocol/training';
+import { dispatch } from '../protocol/rpc';
 import { openDatasetDb, putShard, type DatasetDb } from '../storage/datasetStore';
 import { hashAndStore } from './shardDigest';
+import {
+  isShardWriterCommand,
+  makeShardWriterEvent,
+  type ShardWriterHandlers,
+  type ShardWriterProtocol,
+} from './shardWriterProtocol';
 
 declare const self: DedicatedWorkerGlobalScope;
 
 let dbPromise: Promise<DatasetDb> | null = null;
 
-function send<K extends keyof ShardWriterEventMap>(
+function send<K extends keyof ShardWriterProtocol['events']>(
   type: K,
-  payload: ShardWriterEventMap[K],
+  payload: ShardWriterProtocol['events'][K],
   replyTo: number,
 ) {
-  self.postMessage(makeEvent<ShardWriterProtocol, K>(type, payload, replyTo));
+  self.postMessage(makeShardWriterEvent(type, payload, replyTo));
 }
 
-self.addEventListener('message', (message: MessageEvent) => {
-  const command: unknown = message.data;
-  if (!isShardWriterCommand(command)) return;
-  void (async () => {
+const handlers: ShardWriterHandlers = {
+  async storeShard(command) {
     try {
       dbPromise ??= openDatasetDb();
       const db = await dbPromise;
@@ -45,5 +44,11 @@ self.addEventListener('message', (message: MessageEvent) => {
           : { name: 'Error', message: String(error) };
       send('shardStored', { ok: false, errorName: name, message }, command.id);
     }
-  })();
+  },
+};
+
+self.addEventListener('message', (message: MessageEvent) => {
+  const command: unknown = message.data;
+  if (!isShardWriterCommand(command)) return;
+  void dispatch<ShardWriterProtocol>(handlers, command);
 });

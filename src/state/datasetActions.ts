@@ -4,7 +4,7 @@
  * Reads (list, preview, delete) go straight to IndexedDB; imports run in the worker.
  */
 import { create } from 'zustand';
-import { createDataClient, type DataClient } from '../protocol/training';
+import { createDataClient, type DataClient } from '../protocol/import';
 import {
   deleteDataset,
   getMeta,
@@ -17,7 +17,7 @@ import {
   type Split,
 } from '../storage/datasetStore';
 import type { ImportProgress, ImportRequest } from '../data/importer';
-import { SAMPLE_DATASET_NAME, sampleRequest } from '../data/sources';
+import { SAMPLE_DATASET_NAME, sampleRequest } from '../model/datasetSources';
 
 export interface StorageInfo {
   usage: number | null;

@@ -3,8 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { readSafetensors } from '../export/safetensors';
 import { weightNames } from '../model/plan';
 import { tinyClassroom } from '../model/presets';
-import { openRunsDb, type CheckpointRecord } from '../storage/checkpoint';
-import { projectFiles } from './runProject';
+import { checkpointWeights, openRunsDb, type CheckpointRecord } from '../storage/checkpoint';
+import { projectFiles, type RunWeightsSource } from './runProject';
 
 const DB = 'export-test-runs';
 
@@ -17,6 +17,18 @@ describe('projectFiles', () => {
     trainable: w.trainable,
   }));
 
+  /** What the training worker answers `getRunWeights` with, read from a real (fake) IndexedDB. */
+  const fromDb: RunWeightsSource = async (runId) => {
+    const db = await openRunsDb(DB);
+    try {
+      const tensors = await checkpointWeights(db, runId);
+      if (!tensors) throw new Error('this run has no checkpoint yet');
+      return tensors.map((t) => ({ name: t.name, shape: t.shape, data: t.values }));
+    } finally {
+      db.close();
+    }
+  };
+
   it("puts a run's checkpoint weights (trainable and BN statistics) into weights.safetensors", async () => {
     const db = await openRunsDb(DB);
     const checkpoint = {
@@ -27,7 +39,7 @@ describe('projectFiles', () => {
     } as unknown as CheckpointRecord;
     await db.put('checkpoints', checkpoint);
     db.close();
-    const files = await projectFiles(spec, 'cifar10', 'r1', DB);
+    const files = await projectFiles(spec, 'cifar10', 'r1', fromDb);
     const st = files.find((f) => f.path === 'weights.safetensors')?.contents as Uint8Array;
     const back = readSafetensors(st);
     expect(back.tensors.map((t) => t.name).sort()).toEqual(stored.map((w) => w.name).sort());
@@ -36,8 +48,15 @@ describe('projectFiles', () => {
   });
 
   it('says so when the run has no checkpoint, and exports the network alone without a run', async () => {
-    await expect(projectFiles(spec, 'cifar10', 'nope', DB)).rejects.toThrow(/no checkpoint yet/);
-    const files = await projectFiles(spec, 'cifar10', null, DB);
+    await expect(projectFiles(spec, 'cifar10', 'nope', fromDb)).rejects.toThrow(
+      /no checkpoint yet/,
+    );
+    const asked: string[] = [];
+    const files = await projectFiles(spec, 'cifar10', null, async (id) => {
+      asked.push(id);
+      return [];
+    });
     expect(files.some((f) => f.path === 'weights.safetensors')).toBe(false);
+    expect(asked).toEqual([]);
   });
 });

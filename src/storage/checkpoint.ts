@@ -7,7 +7,7 @@
  * Do not change these stores or record shapes without bumping RUNS_DB_VERSION and migrating.
  */
 import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
-import type { RunConfig, RunHistory, RunLive, RunStatus } from '../protocol/training';
+import type { RunConfig, RunHistory, RunLive, RunStatus } from '../model/run';
 
 export const RUNS_DB_NAME = 'dmrnet-runs';
 export const RUNS_DB_VERSION = 1;
@@ -104,6 +104,20 @@ export async function listRunRecords(db: RunsDb): Promise<RunRecord[]> {
 
 export function loadCheckpoint(db: RunsDb, runId: string): Promise<CheckpointRecord | undefined> {
   return db.get(RUN_STORES.checkpoints, runId);
+}
+
+/**
+ * The weights of a run's last checkpoint, trainable then BN running averages (copies, safe to
+ * transfer); null when the run has none yet.
+ */
+export async function checkpointWeights(db: RunsDb, runId: string): Promise<StoredTensor[] | null> {
+  const checkpoint = await loadCheckpoint(db, runId);
+  if (!checkpoint) return null;
+  return [...checkpoint.weights, ...checkpoint.running].map((t) => ({
+    name: t.name,
+    shape: [...t.shape],
+    values: t.values.slice(),
+  }));
 }
 
 export async function deleteRunRecord(db: RunsDb, runId: string): Promise<void> {

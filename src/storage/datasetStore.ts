@@ -11,6 +11,20 @@
  * This module uses no DOM types: it runs in the import worker, the training worker and the UI.
  */
 import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
+import type { DatasetManifest, Split } from '../model/dataset';
+
+// The dataset types are the domain's (model/dataset.ts); stored manifests have their shape.
+export {
+  DATASET_KINDS,
+  IMAGE_BYTES,
+  IMAGE_CHANNELS,
+  IMAGE_SIZE,
+  SPLITS,
+  type DatasetKind,
+  type DatasetManifest,
+  type Split,
+  type SplitInfo,
+} from '../model/dataset';
 
 export const DATASET_DB_NAME = 'dmrnet-datasets';
 
@@ -26,49 +40,6 @@ export const STORES = {
   pending: 'pending',
   meta: 'meta',
 } as const;
-
-export const IMAGE_SIZE = 32;
-export const IMAGE_CHANNELS = 3;
-/** Bytes per image in a shard: 32 x 32 x 3, NHWC, RGB. */
-export const IMAGE_BYTES = IMAGE_SIZE * IMAGE_SIZE * IMAGE_CHANNELS;
-
-export const SPLITS = ['train', 'test'] as const;
-export type Split = (typeof SPLITS)[number];
-
-export const DATASET_KINDS = ['cifar10', 'cifar100', 'svhn'] as const;
-export type DatasetKind = (typeof DATASET_KINDS)[number];
-
-export interface SplitInfo {
-  count: number;
-  /** Images in each shard, in shard order (all equal except maybe the last). */
-  shardSizes: number[];
-}
-
-export interface DatasetManifest {
-  /** The key: what a person and `openBatches({ dataset })` call it. */
-  name: string;
-  /** Where the shards live; a fresh id per import, so a failed import never collides. */
-  storageId: string;
-  kind: DatasetKind;
-  /** Where it came from, for a person: file names or URLs and their format. */
-  source: string;
-  classes: number;
-  labelNames: string[];
-  /** CIFAR-100 only: the 20 superclasses, stored per image beside the fine label. */
-  coarseLabelNames?: string[];
-  splits: Partial<Record<Split, SplitInfo>>;
-  /** Per-channel (R, G, B) mean and standard deviation on the 0..255 scale, over the train
-   * split (the test split when there is no train split): what the trainer normalizes with. */
-  mean: [number, number, number];
-  std: [number, number, number];
-  /** SHA-256 (hex) over the SHA-256 digests of every shard's pixels and labels, in order. */
-  checksum: string;
-  /** Bytes of pixels and labels stored. */
-  bytes: number;
-  /** ISO 8601 date of the import. */
-  createdAt: string;
-  schemaVersion: number;
-}
 
 export interface Shard {
   storageId: string;

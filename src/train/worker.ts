@@ -1,23 +1,23 @@
 /// <reference lib="webworker" />
 /**
- * The training worker's entry: owns tfjs and every tensor. It only speaks the protocol in
- * ../protocol.ts; anything else posted to it is ignored.
+ * The training worker's entry: owns tfjs, every tensor and the runs database. It only speaks
+ * the protocol in ../protocol/training.ts; anything else posted to it is ignored.
  */
 import * as tf from '@tensorflow/tfjs';
 import { buildNetwork } from '../model/builder';
 import { validateSpec } from '../model/schema';
+import type { BackendName, BackendReport } from '../model/backend';
+import type { RunConfig } from '../model/run';
+import { dispatch } from '../protocol/rpc';
 import {
   isCommand,
   makeEvent,
-  type BackendName,
-  type BackendReport,
-  type Command,
-  type EventType,
   type EventMap,
-  type RunConfig,
+  type EventType,
+  type TrainingHandlers,
 } from '../protocol/training';
 import { currentWebGpu, initBackend } from './backend';
-import { openRunsDb } from '../storage/checkpoint';
+import { checkpointWeights, openRunsDb } from '../storage/checkpoint';
 import { indexedDbDataSource } from './datasetSource';
 import { runDeviceCheck } from './deviceCheck';
 import { adapterRefusal } from './limits';
@@ -25,8 +25,13 @@ import { Runner } from './runner';
 
 declare const self: DedicatedWorkerGlobalScope;
 
-function emit<K extends EventType>(type: K, payload: EventMap[K], replyTo: number | null): void {
-  self.postMessage(makeEvent(type, payload, replyTo));
+function emit<K extends EventType>(
+  type: K,
+  payload: EventMap[K],
+  replyTo: number | null,
+  transfer: Transferable[] = [],
+): void {
+  self.postMessage(makeEvent(type, payload, replyTo), transfer);
 }
 
 let ready: Promise<BackendReport> | null = null;
@@ -84,95 +89,90 @@ async function trainingRunner(): Promise<Runner> {
   return runner;
 }
 
-async function handle(command: Command): Promise<void> {
-  switch (command.type) {
-    case 'init': {
-      ready ??= initBackend(command.order).then((report) => {
-        watchDevice();
-        return report;
-      });
-      emit('ready', await ready, command.id);
-      return;
+const handlers: TrainingHandlers = {
+  async init(command) {
+    ready ??= initBackend(command.order).then((report) => {
+      watchDevice();
+      return report;
+    });
+    emit('ready', await ready, command.id);
+  },
+  async deviceCheck(command) {
+    if (!ready) throw new Error('The worker has not been initialised yet');
+    await ready;
+    emit('deviceCheckResult', await runDeviceCheck(), command.id);
+  },
+  async memory(command) {
+    const { numTensors, numBytes } = tf.memory();
+    emit('memoryReport', { numTensors, numBytes }, command.id);
+  },
+  async startRun(command) {
+    const run = await (await trainingRunner()).start(command.config);
+    emit('runUpdate', { run }, command.id);
+  },
+  async pauseRun(command) {
+    emit('runUpdate', { run: await (await trainingRunner()).pause(command.runId) }, command.id);
+  },
+  async resumeRun(command) {
+    emit('runUpdate', { run: await (await trainingRunner()).resume(command.runId) }, command.id);
+  },
+  async stopRun(command) {
+    emit('runUpdate', { run: await (await trainingRunner()).stop(command.runId) }, command.id);
+  },
+  async stepRun(command) {
+    emit('runUpdate', { run: await (await trainingRunner()).stepOnce(command.runId) }, command.id);
+  },
+  async setLearningRate(command) {
+    const r = await trainingRunner();
+    emit('runUpdate', { run: r.setLearningRate(command.runId, command.lr) }, command.id);
+  },
+  async setRaceMode(command) {
+    const r = await trainingRunner();
+    r.setRace(command.race);
+    emit('raceMode', { race: r.race }, command.id);
+  },
+  async listRuns(command) {
+    emit('runList', await (await trainingRunner()).list(), command.id);
+  },
+  async deleteRun(command) {
+    await (await trainingRunner()).remove(command.runId);
+    emit('runDeleted', { runId: command.runId }, command.id);
+  },
+  async getRunWeights(command) {
+    // Needs no backend: only the runs database, which this worker owns.
+    runsDb ??= openRunsDb();
+    const tensors = await checkpointWeights(await runsDb, command.runId);
+    if (!tensors) {
+      throw new Error('this run has no checkpoint yet: let it train a little, then pause it');
     }
-    case 'deviceCheck': {
-      if (!ready) throw new Error('The worker has not been initialised yet');
-      await ready;
-      emit('deviceCheckResult', await runDeviceCheck(), command.id);
-      return;
-    }
-    case 'memory': {
-      const { numTensors, numBytes } = tf.memory();
-      emit('memoryReport', { numTensors, numBytes }, command.id);
-      return;
-    }
-    case 'startRun': {
-      const run = await (await trainingRunner()).start(command.config);
-      emit('runUpdate', { run }, command.id);
-      return;
-    }
-    case 'pauseRun': {
-      emit('runUpdate', { run: await (await trainingRunner()).pause(command.runId) }, command.id);
-      return;
-    }
-    case 'resumeRun': {
-      emit('runUpdate', { run: await (await trainingRunner()).resume(command.runId) }, command.id);
-      return;
-    }
-    case 'stopRun': {
-      emit('runUpdate', { run: await (await trainingRunner()).stop(command.runId) }, command.id);
-      return;
-    }
-    case 'stepRun': {
-      emit(
-        'runUpdate',
-        { run: await (await trainingRunner()).stepOnce(command.runId) },
-        command.id,
-      );
-      return;
-    }
-    case 'setLearningRate': {
-      const r = await trainingRunner();
-      emit('runUpdate', { run: r.setLearningRate(command.runId, command.lr) }, command.id);
-      return;
-    }
-    case 'setRaceMode': {
-      const r = await trainingRunner();
-      r.setRace(command.race);
-      emit('raceMode', { race: r.race }, command.id);
-      return;
-    }
-    case 'listRuns': {
-      emit('runList', await (await trainingRunner()).list(), command.id);
-      return;
-    }
-    case 'deleteRun': {
-      await (await trainingRunner()).remove(command.runId);
-      emit('runDeleted', { runId: command.runId }, command.id);
-      return;
-    }
-    case 'setPacing': {
-      (await trainingRunner()).setPacing(command.enabled);
-      return;
-    }
-    case 'quietDone': {
-      runner?.quietDone();
-      return;
-    }
-    case 'destroyDevice': {
-      const gpu = currentWebGpu();
-      if (!gpu || tf.getBackend() !== 'webgpu')
-        throw new Error('Not training on WebGPU: no device to destroy');
-      gpu.device.destroy();
-      emit('deviceDestroyed', {}, command.id);
-      return;
-    }
-  }
-}
+    const transfer = tensors.map((t) => t.values.buffer as ArrayBuffer);
+    emit('runWeights', { runId: command.runId, tensors }, command.id, transfer);
+  },
+  async setPacing(command) {
+    (await trainingRunner()).setPacing(command.enabled);
+  },
+  quietDone() {
+    runner?.quietDone();
+  },
+  async destroyDevice(command) {
+    const gpu = currentWebGpu();
+    if (!gpu || tf.getBackend() !== 'webgpu')
+      throw new Error('Not training on WebGPU: no device to destroy');
+    gpu.device.destroy();
+    emit('deviceDestroyed', {}, command.id);
+  },
+};
 
 self.addEventListener('message', (event: MessageEvent) => {
   const command: unknown = event.data;
   if (!isCommand(command)) return;
-  handle(command).catch((error: unknown) => {
-    emit('error', { message: error instanceof Error ? error.message : String(error) }, command.id);
-  });
+  Promise.resolve()
+    .then(() => dispatch(handlers, command))
+    .catch((error: unknown) => {
+      emit(
+        'error',
+        { message: error instanceof Error ? error.message : String(error) },
+        command.id,
+      );
+    });
 });

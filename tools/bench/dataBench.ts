@@ -8,8 +8,8 @@
 import { deleteDataset, openDatasetDb, type DatasetManifest } from '../../src/storage/datasetStore';
 import type { ImportProgress } from '../../src/data/importer';
 import { openBatches, type LoaderStats } from '../../src/data/loader';
-import { CIFAR10_BIN_FILES, localCifar10Request } from '../../src/data/sources';
-import { createDataClient } from '../../src/protocol/training';
+import { CIFAR10_BIN_FILES, localCifar10Request } from '../../src/model/datasetSources';
+import { createDataClient } from '../../src/protocol/import';
 import type { DataBenchReport, LoaderEpoch } from './dataBenchReport';
 
 declare global {

@@ -4,7 +4,7 @@
  */
 import { useEffect, useState, type DragEvent, type FormEvent } from 'react';
 import { DATASET_KINDS, type DatasetKind } from '../../storage/datasetStore';
-import { HUGGING_FACE_DATASETS, huggingFaceRequest } from '../../data/sources';
+import { HUGGING_FACE_DATASETS, huggingFaceRequest } from '../../model/datasetSources';
 import type { ImportSource } from '../../data/importer';
 import {
   cancelImport,

@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
-import { SAMPLE_DATASET_NAME } from '../../data/sources';
+import { SAMPLE_DATASET_NAME } from '../../model/datasetSources';
 import { toRunConfig } from '../../model/hyperparameters';
 import { useAppStore } from '../../state/store';
 import {

@@ -2,8 +2,7 @@
  * Where datasets come from, as import sources: the shipped sample, the full CIFAR-10 served
  * by the dev/preview server after `npm run data:cifar10`, and the Hugging Face Parquet exports.
  */
-import type { DatasetKind } from '../storage/datasetStore';
-import type { ImportRequest } from './importer';
+import type { DatasetKind, ImportRequest } from './dataset';
 
 export const SAMPLE_DATASET_NAME = 'CIFAR-10 sample';
 export const SAMPLE_FILES = ['sample_data_batch.bin.gz', 'sample_test_batch.bin.gz'] as const;

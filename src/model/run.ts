@@ -1,0 +1,120 @@
+/**
+ * A training run as the app knows it: its configuration (Section 4.2's recipe), status, live
+ * numbers and history. The training worker's protocol carries these; the runs database stores
+ * them inside its own records (storage/checkpoint.ts).
+ */
+import type { BackendName } from './backend';
+import type { NetworkSpec } from './spec';
+
+/** Section 4.2's learning-rate schedule: `base`, times `factor` at each milestone. */
+export interface LrSchedule {
+  /** Learning rate at the start (paper: 0.1). */
+  base: number;
+  /** Multiplier applied at each milestone (paper: 0.1, i.e. divided by 10). */
+  factor: number;
+  /** Fractions of the planned steps where the rate drops (paper: 0.5, 0.75, 0.875). */
+  milestones: number[];
+}
+
+/** SGD as in Section 4.2. */
+export interface SgdConfig {
+  /** Paper: 0.9. */
+  momentum: number;
+  /** Paper: 1e-4 (on weights and BN gamma; not on biases and BN beta, as the authors' MXNet). */
+  weightDecay: number;
+  /** Paper: true. */
+  nesterov: boolean;
+}
+
+/** Everything that defines a training run; with the same backend, the same config trains alike. */
+export interface RunConfig {
+  /** A label for people. */
+  name: string;
+  spec: NetworkSpec;
+  /** The dataset's name in the dataset store (src/data). */
+  dataset: string;
+  /** Seeds the weights, the batch order and the augmentation. */
+  seed: number;
+  epochs: number;
+  batchSize: number;
+  schedule: LrSchedule;
+  sgd: SgdConfig;
+  /** Pad 4, random crop, random flip (off for SVHN, as the paper). */
+  augment: boolean;
+  /** Evaluate on the test set every N steps as well as at each epoch's end (0: epoch ends only). */
+  evalEverySteps: number;
+  /** Evaluate on the first N test images (0: all of them). */
+  testLimit: number;
+  /** Train on the first N training images of each epoch's order (0: all of them). */
+  trainLimit: number;
+  /** Checkpoint every N minutes while running (also at each epoch's end and on pause). */
+  checkpointEveryMinutes: number;
+}
+
+/**
+ * queued: waits for its turn (queue mode); running; paused (by the user, a reload, a fault:
+ * see `message`); stopped (by the user, final); finished (all epochs); failed (cannot go on).
+ */
+export type RunStatus = 'queued' | 'running' | 'paused' | 'stopped' | 'finished' | 'failed';
+
+/** Training numbers averaged over the steps since the previous point. */
+export interface TrainPoint {
+  step: number;
+  /** Fractional epoch (step / steps per epoch). */
+  epoch: number;
+  loss: number;
+  /** Fraction of misclassified training images (0..1), with augmentation. */
+  error: number;
+  lr: number;
+  imagesPerSecond: number;
+}
+
+/** One evaluation on the test set (BN in inference mode). */
+export interface TestPoint {
+  step: number;
+  epoch: number;
+  loss: number;
+  /** Fraction of misclassified test images (0..1). */
+  error: number;
+}
+
+/** A run's latest numbers, for the live read-out. */
+export interface RunLive {
+  /** Steps done. */
+  step: number;
+  totalSteps: number;
+  epoch: number;
+  lr: number;
+  imagesPerSecond: number;
+  trainLoss: number | null;
+  trainError: number | null;
+  testError: number | null;
+  /** Estimated from the recent pace; null until known. */
+  secondsLeft: number | null;
+}
+
+export interface RunSummary {
+  id: string;
+  config: RunConfig;
+  status: RunStatus;
+  /** Why it is paused or failed, for a person (null when there is nothing to say). */
+  message: string | null;
+  /** The backend its steps run on. */
+  backend: BackendName | null;
+  live: RunLive;
+  /** The step of the last checkpoint in IndexedDB (null before the first). */
+  checkpointStep: number | null;
+}
+
+export interface RunHistory {
+  train: TrainPoint[];
+  test: TestPoint[];
+}
+
+export interface RunMetricsUpdate {
+  runId: string;
+  live: RunLive;
+  /** Points since the previous update, to append. */
+  train: TrainPoint[];
+  test: TestPoint[];
+}
