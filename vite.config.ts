@@ -69,7 +69,7 @@ export default defineConfig({
     chunkSizeWarningLimit: 4096,
   },
   test: {
-    include: ['src/**/*.test.ts', 'src/**/*.test.tsx'],
+    include: ['src/**/*.test.ts', 'src/**/*.test.tsx', 'lint/**/*.test.ts'],
     // The PyTorch integration tests take minutes: `npm run test:torch` (vitest.torch.config.ts).
     exclude: ['**/node_modules/**', 'src/**/*.torch.test.ts'],
     environment: 'node',

@@ -3,11 +3,12 @@
  * the charts overlay it on the browser runs. It lives only in the page (not in IndexedDB) and
  * its id starts with IMPORTED_RUN_PREFIX: the worker knows nothing of it.
  */
+import { IMPORTED_RUN_PREFIX } from '../model/run';
 import type { ImportedMetrics } from './metrics';
 import type { NetworkSpec } from '../model/spec';
-import type { RunSummary } from '../protocol/training';
+import type { RunSummary } from '../model/run';
 
-export const IMPORTED_RUN_PREFIX = 'pytorch-import-';
+export { IMPORTED_RUN_PREFIX };
 
 export function importedRunSummary(
   m: ImportedMetrics,

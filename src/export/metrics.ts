@@ -10,7 +10,7 @@
  */
 import { validateSpec } from '../model/schema';
 import type { NetworkSpec } from '../model/spec';
-import type { RunHistory, TestPoint, TrainPoint } from '../protocol/training';
+import type { RunHistory, TestPoint, TrainPoint } from '../model/run';
 
 export const METRICS_FORMAT = 'dmrnet-playground-metrics';
 

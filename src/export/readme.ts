@@ -1,7 +1,9 @@
 /** README.md of the exported project: what it is and the exact commands. */
+import type { DatasetKind } from '../model/dataset';
 import type { NetworkSpec } from '../model/spec';
 
-export type ExportDataset = 'cifar10' | 'cifar100' | 'svhn';
+/** The datasets the exported train.py reads. */
+export type ExportDataset = DatasetKind;
 
 export interface ReadmeFacts {
   spec: NetworkSpec;

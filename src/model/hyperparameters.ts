@@ -4,7 +4,7 @@
  * Pure: used by the form, the share URL codec and the runs panel.
  */
 
-import type { RunConfig } from '../protocol/training';
+import type { RunConfig } from './run';
 import type { NetworkSpec } from './spec';
 
 export const SCHEDULES = ['paper', 'constant'] as const;

@@ -6,6 +6,12 @@
 import type { BackendName } from './backend';
 import type { NetworkSpec } from './spec';
 
+/**
+ * The id prefix of a PyTorch run imported into the page (export/importedRun.ts): it lives only
+ * in the page, and the training worker knows nothing of it.
+ */
+export const IMPORTED_RUN_PREFIX = 'pytorch-import-';
+
 /** Section 4.2's learning-rate schedule: `base`, times `factor` at each milestone. */
 export interface LrSchedule {
   /** Learning rate at the start (paper: 0.1). */

@@ -16,7 +16,7 @@ import {
   type DatasetManifest,
   type Split,
 } from '../storage/datasetStore';
-import type { ImportProgress, ImportRequest } from '../data/importer';
+import type { ImportProgress, ImportRequest } from '../model/dataset';
 import { SAMPLE_DATASET_NAME, sampleRequest } from '../model/datasetSources';
 
 export interface StorageInfo {

@@ -3,9 +3,8 @@
  * one click from Hugging Face) with progress and cancel, delete, and a preview grid.
  */
 import { useEffect, useState, type DragEvent, type FormEvent } from 'react';
-import { DATASET_KINDS, type DatasetKind } from '../../storage/datasetStore';
+import { DATASET_KINDS, type DatasetKind, type ImportSource } from '../../model/dataset';
 import { HUGGING_FACE_DATASETS, huggingFaceRequest } from '../../model/datasetSources';
-import type { ImportSource } from '../../data/importer';
 import {
   cancelImport,
   ensureSampleInstalled,

@@ -1,13 +1,13 @@
 import { useId, useMemo, useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
-import type { ExportDataset } from '../../export/readme';
+import type { DatasetKind as ExportDataset } from '../../model/dataset';
+import { IMPORTED_RUN_PREFIX } from '../../model/run';
 import { useAppStore } from '../../state/store';
 import {
   downloadPyTorchProject,
   importPyTorchMetrics,
   removeImportedRuns,
 } from '../../state/exportActions';
-import { IMPORTED_RUN_PREFIX } from '../../export/importedRun';
 
 type Message = { kind: 'ok' | 'error'; text: string } | null;
 

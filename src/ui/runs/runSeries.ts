@@ -1,5 +1,5 @@
 /** Turns the training slice's runs into chart series and summary numbers (pure, tested). */
-import type { RunHistory, TestPoint, TrainPoint } from '../../protocol/training';
+import type { RunHistory, TestPoint, TrainPoint } from '../../model/run';
 import type { XYSeries } from '../charts/csv';
 import { seriesColor } from '../charts/palette';
 

@@ -1,4 +1,4 @@
-import type { BackendName, BackendReport } from '../../protocol/training';
+import type { BackendName, BackendReport } from '../../model/backend';
 
 const DISPLAY: Record<BackendName, string> = { webgpu: 'WebGPU', webgl: 'WebGL', cpu: 'CPU' };
 

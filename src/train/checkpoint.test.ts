@@ -1,7 +1,7 @@
 import 'fake-indexeddb/auto';
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { RunConfig } from '../protocol/training';
+import type { RunConfig } from '../model/run';
 import {
   deleteRunRecord,
   listRunRecords,
@@ -10,9 +10,9 @@ import {
   saveRun,
   type CheckpointRecord,
   type RunRecord,
-} from './checkpoint';
-import { memoryDataSource, tinyNetwork, tinySpec } from '../train/testing/fakes';
-import { TrainingRun } from '../train/trainingRun';
+} from '../storage/checkpoint';
+import { memoryDataSource, tinyNetwork, tinySpec } from './testing/fakes';
+import { TrainingRun } from './trainingRun';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
