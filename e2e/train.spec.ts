@@ -3,8 +3,11 @@
  * the shipped CIFAR-10 sample in IndexedDB. SwiftShader is slow, so the network is tiny (width
  * 4, one block per stage), batches are 8 images, and every test takes few steps.
  */
+import { readFileSync } from 'node:fs';
 import { expect, test, type Page } from '@playwright/test';
+import { strFromU8, unzipSync } from 'fflate';
 import { SAMPLE_DATASET_NAME } from '../src/model/datasetSources';
+import { weightNames } from '../src/model/plan';
 import { tinyClassroom } from '../src/model/presets';
 import type { RunHistory } from '../src/protocol/training';
 import { encodeShareHash } from '../src/state/urlState';
@@ -233,4 +236,36 @@ test('a huge learning rate pauses the run and says to lower it', async ({ page }
   await panel(page).getByRole('button', { name: 'Set rate' }).click();
   await expect(panel(page).getByTestId('run-status')).toHaveText('paused', { timeout: 180_000 });
   await expect(panel(page).getByTestId('run-message')).toContainText('Lower the learning rate');
+});
+
+test("a run's weights export as weights.safetensors, read by the training worker from its runs database", async ({
+  page,
+}) => {
+  await openApp(page, { trainLimit: 16, epochs: 1 }); // 2 steps, then the epoch's checkpoint
+  const id = await startRun(page);
+  await expect(panel(page).getByTestId('run-status')).toHaveText('finished', LONG);
+  await expect(panel(page).getByTestId('run-checkpoint')).toHaveText(/^step \d+$/, LONG);
+  const exportPanel = page.getByTestId('export-panel');
+  await exportPanel.getByLabel('Weights').selectOption(id);
+  const [download] = await Promise.all([
+    page.waitForEvent('download'),
+    exportPanel.getByRole('button', { name: 'Download PyTorch project (.zip)' }).click(),
+  ]);
+  const files = unzipSync(new Uint8Array(readFileSync(await download.path())));
+  const weights = Object.entries(files).find(([n]) => n.endsWith('/weights.safetensors'))?.[1];
+  expect(weights).toBeDefined();
+  // safetensors: an 8-byte little-endian header length, then the JSON header.
+  const headerLength = Number(
+    new DataView(weights!.buffer, weights!.byteOffset).getBigUint64(0, true),
+  );
+  const header = JSON.parse(strFromU8(weights!.subarray(8, 8 + headerLength))) as Record<
+    string,
+    unknown
+  >;
+  const names = Object.keys(header).filter((k) => k !== '__metadata__');
+  expect(names.sort()).toEqual(
+    weightNames(tinyClassroom({ width: 4 }))
+      .map((w) => w.name)
+      .sort(),
+  );
 });
