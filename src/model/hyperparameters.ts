@@ -4,6 +4,7 @@
  * Pure: used by the form, the share URL codec and the runs panel.
  */
 
+import { z } from 'zod';
 import type { RunConfig } from './run';
 import type { NetworkSpec } from './spec';
 
@@ -51,6 +52,14 @@ export const DEFAULT_HYPERPARAMETERS: Hyperparameters = {
   evalEverySteps: 50,
 };
 
+/**
+ * The bounds of every field, for the form, the share URL and the training worker alike (one
+ * schema below; the worker used to accept weight decay up to 1 and any batch size). Weight
+ * decay stops at 0.1: the paper's is 1e-4, and at 0.1 the decay term already outweighs the
+ * gradient of a trained network, so anything above is a typo, not an experiment. Batches stop
+ * at 1024: the paper's is 64, and a step's largest buffer grows with the batch (train/limits.ts),
+ * so a bigger one would not fit a browser GPU's buffer limits at any network size worth training.
+ */
 export const HYPER_LIMITS = {
   epochs: { min: 1, max: 400 },
   batchSize: { min: 1, max: 1024 },
@@ -68,10 +77,6 @@ export type HyperErrors = Partial<Record<HyperField, string>>;
 export type HyperResult =
   { ok: true; value: Hyperparameters } | { ok: false; errors: HyperErrors; value: Hyperparameters };
 
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
 /** Reads a number from a form string or a parsed JSON value; NaN when it is not one. */
 export function toNumber(v: unknown): number {
   if (typeof v === 'number') return v;
@@ -79,20 +84,47 @@ export function toNumber(v: unknown): number {
   return Number.NaN;
 }
 
-function checkInteger(v: unknown, name: string, { min, max }: { min: number; max: number }) {
-  const n = toNumber(v);
-  if (!Number.isInteger(n) || n < min || n > max) {
-    return { n, error: `${name} must be a whole number from ${min} to ${max}.` };
-  }
-  return { n, error: null };
+type Range = { readonly min: number; readonly max: number };
+
+/** A whole number in `range`, from a number or a form string; one message for any fault. */
+function wholeNumber(label: string, { min, max }: Range) {
+  const error = `${label} must be a whole number from ${min} to ${max}.`;
+  return z.preprocess(
+    toNumber,
+    z.number({ error }).refine((n) => Number.isInteger(n) && n >= min && n <= max, { error }),
+  );
 }
 
-function checkReal(v: unknown, name: string, { min, max }: { min: number; max: number }) {
-  const n = toNumber(v);
-  if (!Number.isFinite(n) || n < min || n > max) {
-    return { n, error: `${name} must be a number from ${min} to ${max}.` };
-  }
-  return { n, error: null };
+/** A finite number in `range`, from a number or a form string. */
+function realNumber(label: string, { min, max }: Range) {
+  const error = `${label} must be a number from ${min} to ${max}.`;
+  return z.preprocess(
+    toNumber,
+    z.number({ error }).refine((n) => Number.isFinite(n) && n >= min && n <= max, { error }),
+  );
+}
+
+/** Each field's schema: the form, the share URL and the worker's run config all use these. */
+export const HYPER_FIELDS = {
+  epochs: wholeNumber('Epochs', HYPER_LIMITS.epochs),
+  batchSize: wholeNumber('Batch size', HYPER_LIMITS.batchSize),
+  learningRate: realNumber('Learning rate', HYPER_LIMITS.learningRate),
+  schedule: z.enum(SCHEDULES, { error: `Schedule must be one of: ${SCHEDULES.join(', ')}.` }),
+  weightDecay: realNumber('Weight decay', HYPER_LIMITS.weightDecay),
+  augmentation: z.boolean({ error: 'Augmentation must be on or off.' }),
+  seed: wholeNumber('Seed', HYPER_LIMITS.seed),
+  backend: z.enum(BACKEND_CHOICES, {
+    error: `Backend must be one of: ${BACKEND_CHOICES.join(', ')}.`,
+  }),
+  trainLimit: wholeNumber('Training images per epoch', HYPER_LIMITS.trainLimit),
+  testLimit: wholeNumber('Test images', HYPER_LIMITS.testLimit),
+  evalEverySteps: wholeNumber('Test every N steps', HYPER_LIMITS.evalEverySteps),
+} satisfies Record<HyperField, z.ZodType>;
+
+export const hyperparametersSchema = z.object(HYPER_FIELDS);
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
 /**
@@ -106,37 +138,58 @@ export function validateHyperparameters(input: unknown): HyperResult {
   if (!isRecord(input)) {
     return { ok: false, errors: { epochs: 'Hyperparameters must be an object.' }, value };
   }
-  const ints = [
-    ['epochs', 'Epochs', HYPER_LIMITS.epochs],
-    ['batchSize', 'Batch size', HYPER_LIMITS.batchSize],
-    ['seed', 'Seed', HYPER_LIMITS.seed],
-    ['trainLimit', 'Training images per epoch', HYPER_LIMITS.trainLimit],
-    ['testLimit', 'Test images', HYPER_LIMITS.testLimit],
-    ['evalEverySteps', 'Test every N steps', HYPER_LIMITS.evalEverySteps],
-  ] as const;
-  for (const [key, name, range] of ints) {
-    const { n, error } = checkInteger(input[key], name, range);
-    if (error) errors[key] = error;
-    else value[key] = n;
+  for (const key of Object.keys(HYPER_FIELDS) as HyperField[]) {
+    const parsed = HYPER_FIELDS[key].safeParse(input[key]);
+    if (parsed.success) (value as Record<HyperField, unknown>)[key] = parsed.data;
+    else errors[key] = parsed.error.issues[0]?.message ?? `${key} is not valid.`;
   }
-  const reals = [
-    ['learningRate', 'Learning rate', HYPER_LIMITS.learningRate],
-    ['weightDecay', 'Weight decay', HYPER_LIMITS.weightDecay],
-  ] as const;
-  for (const [key, name, range] of reals) {
-    const { n, error } = checkReal(input[key], name, range);
-    if (error) errors[key] = error;
-    else value[key] = n;
-  }
-  const schedule = SCHEDULES.find((s) => s === input.schedule);
-  if (schedule) value.schedule = schedule;
-  else errors.schedule = `Schedule must be one of: ${SCHEDULES.join(', ')}.`;
-  const backend = BACKEND_CHOICES.find((b) => b === input.backend);
-  if (backend) value.backend = backend;
-  else errors.backend = `Backend must be one of: ${BACKEND_CHOICES.join(', ')}.`;
-  if (typeof input.augmentation === 'boolean') value.augmentation = input.augmentation;
-  else errors.augmentation = 'Augmentation must be on or off.';
   return Object.keys(errors).length === 0 ? { ok: true, value } : { ok: false, errors, value };
+}
+
+/**
+ * A run config as the training worker checks it before it starts: the same field schemas as
+ * the form, and the rules only a run config has (Section 4.2's schedule, SGD's momentum). The
+ * network itself is checked by model/schema.ts.
+ */
+export const runConfigSchema = z.object({
+  name: z.string({ error: 'The run needs a name.' }),
+  dataset: z
+    .string({ error: 'The run needs a dataset.' })
+    .min(1, { error: 'The run needs a dataset.' }),
+  seed: HYPER_FIELDS.seed,
+  epochs: HYPER_FIELDS.epochs,
+  batchSize: HYPER_FIELDS.batchSize,
+  schedule: z.object({
+    base: HYPER_FIELDS.learningRate,
+    factor: z.number().refine((f) => f > 0 && f <= 1, {
+      error: 'The decay factor must be in (0, 1] (the paper divides by 10: 0.1).',
+    }),
+    milestones: z.array(
+      z.number().refine((m) => m > 0 && m < 1, {
+        error: 'Milestones are fractions of training strictly between 0 and 1.',
+      }),
+    ),
+  }),
+  sgd: z.object({
+    momentum: z.number().refine((m) => m >= 0 && m < 1, {
+      error: 'Momentum must be in [0, 1) (paper: 0.9).',
+    }),
+    weightDecay: HYPER_FIELDS.weightDecay,
+    nesterov: z.boolean({ error: 'Nesterov must be on or off.' }),
+  }),
+  augment: HYPER_FIELDS.augmentation,
+  evalEverySteps: HYPER_FIELDS.evalEverySteps,
+  testLimit: HYPER_FIELDS.testLimit,
+  trainLimit: HYPER_FIELDS.trainLimit,
+  checkpointEveryMinutes: z.number().refine((m) => m > 0, {
+    error: 'Checkpoint every ... minutes must be more than 0.',
+  }),
+});
+
+/** What is wrong with a run config, one message per fault (empty when it can start). */
+export function runConfigProblems(config: unknown): string[] {
+  const parsed = runConfigSchema.safeParse(config);
+  return parsed.success ? [] : [...new Set(parsed.error.issues.map((i) => i.message))];
 }
 
 /** Section 4.2's milestones: the rate is divided by 10 at 1/2, 3/4 and 7/8 of the steps. */

@@ -23,7 +23,7 @@ import {
   type RunsDb,
 } from '../storage/checkpoint';
 import type { DataSource } from './data';
-import { scheduleProblem } from './schedule';
+import { runConfigProblems } from '../model/hyperparameters';
 import { TrainingRun, type NetworkFactory } from './trainingRun';
 
 export const METRICS_INTERVAL_MS = 100;
@@ -161,33 +161,8 @@ export class Runner {
   }
 
   private validate(config: RunConfig): void {
-    const problems: string[] = [];
-    if (!Number.isInteger(config.epochs) || config.epochs < 1) {
-      problems.push('Epochs must be a whole number of at least 1.');
-    }
-    if (!Number.isInteger(config.batchSize) || config.batchSize < 1) {
-      problems.push('The batch size must be a whole number of at least 1 (the paper uses 64).');
-    }
-    if (!Number.isInteger(config.seed)) problems.push('The seed must be a whole number.');
-    const schedule = scheduleProblem(config.schedule);
-    if (schedule) problems.push(schedule);
-    const { momentum, weightDecay } = config.sgd;
-    if (!(momentum >= 0 && momentum < 1)) problems.push('Momentum must be in [0, 1) (paper: 0.9).');
-    if (!(weightDecay >= 0 && weightDecay < 1)) {
-      problems.push('Weight decay must be in [0, 1) (paper: 1e-4).');
-    }
-    for (const [key, label] of [
-      ['evalEverySteps', 'Evaluate every'],
-      ['testLimit', 'Test images'],
-      ['trainLimit', 'Training images'],
-    ] as const) {
-      if (!Number.isInteger(config[key]) || config[key] < 0) {
-        problems.push(`${label} must be a whole number, 0 or more (0: no limit).`);
-      }
-    }
-    if (!(config.checkpointEveryMinutes > 0)) {
-      problems.push('Checkpoint every ... minutes must be more than 0.');
-    }
+    // The form's and the share URL's schema (model/hyperparameters.ts): one set of bounds.
+    const problems = runConfigProblems(config);
     if (problems.length === 0) {
       const refusal = this.deps.refusal(config);
       if (refusal) problems.push(refusal);

@@ -44,17 +44,3 @@ export function learningRateAt(
   const atChange = scheduledLr(schedule, override.atStep, totalSteps);
   return override.value * (scheduled / atChange);
 }
-
-/** A message for a schedule a person typed, or null when it is usable. */
-export function scheduleProblem(schedule: LrSchedule): string | null {
-  if (!(schedule.base > 0) || !Number.isFinite(schedule.base)) {
-    return 'The learning rate must be a positive number (the paper uses 0.1).';
-  }
-  if (!(schedule.factor > 0 && schedule.factor <= 1)) {
-    return 'The decay factor must be in (0, 1] (the paper divides by 10: 0.1).';
-  }
-  for (const m of schedule.milestones) {
-    if (!(m > 0 && m < 1)) return 'Milestones are fractions of training strictly between 0 and 1.';
-  }
-  return null;
-}
