@@ -1,9 +1,8 @@
 /**
- * The dataset panel's state and its module-level actions: the list of stored datasets,
- * storage usage, the running import (through the import worker) and the preview.
+ * The dataset panel's actions on the store's datasets part (datasetSlice.ts): the list of
+ * stored datasets, storage usage, the running import (through the import worker) and the preview.
  * Reads (list, preview, delete) go straight to IndexedDB; imports run in the worker.
  */
-import { create } from 'zustand';
 import { createDataClient, type DataClient } from '../protocol/import';
 import {
   deleteDataset,
@@ -16,49 +15,19 @@ import {
   type DatasetManifest,
   type Split,
 } from '../storage/datasetStore';
-import type { ImportProgress, ImportRequest } from '../model/dataset';
+import type { ImportRequest } from '../model/dataset';
+import type { DatasetPanelState } from './datasetSlice';
+import { useAppStore } from './store';
 import { SAMPLE_DATASET_NAME, sampleRequest } from '../model/datasetSources';
 
-export interface StorageInfo {
-  usage: number | null;
-  quota: number | null;
-  persisted: boolean | null;
+/** Merges `patch` (or what it computes from the current state) into the store's datasets part. */
+function setData(
+  patch: Partial<DatasetPanelState> | ((d: DatasetPanelState) => Partial<DatasetPanelState>),
+): void {
+  useAppStore.setState((s) => ({
+    data: { ...s.data, ...(typeof patch === 'function' ? patch(s.data) : patch) },
+  }));
 }
-
-export interface ImportState {
-  id: number;
-  name: string;
-  progress: ImportProgress | null;
-}
-
-export interface Preview {
-  name: string;
-  split: Split;
-  /** count x 32 x 32 x 3, NHWC. */
-  pixels: Uint8Array;
-  labels: string[];
-}
-
-export interface DatasetPanelState {
-  datasets: DatasetManifest[];
-  loaded: boolean;
-  storage: StorageInfo;
-  running: ImportState | null;
-  /** The last import's outcome, for a person (role=status / role=alert). */
-  message: { kind: 'done' | 'error'; text: string } | null;
-  preview: Preview | null;
-  sample: 'unknown' | 'installing' | 'installed' | 'absent';
-}
-
-export const useDatasetPanel = create<DatasetPanelState>()(() => ({
-  datasets: [],
-  loaded: false,
-  storage: { usage: null, quota: null, persisted: null },
-  running: null,
-  message: null,
-  preview: null,
-  sample: 'unknown',
-}));
 
 const PREVIEW_IMAGES = 40;
 const SAMPLE_META_KEY = 'sampleInstalled';
@@ -78,10 +47,10 @@ function dataClient(): DataClient {
     });
     client = createDataClient(worker);
     client.on('importProgress', (event) => {
-      const running = useDatasetPanel.getState().running;
+      const running = useAppStore.getState().data.running;
       if (running && running.id === event.importId) {
         const { phase, images, fraction, imagesPerSec, secondsLeft } = event;
-        useDatasetPanel.setState({
+        setData({
           running: { ...running, progress: { phase, images, fraction, imagesPerSec, secondsLeft } },
         });
       }
@@ -97,7 +66,7 @@ function baseUrl(): string {
 export async function refreshDatasets(): Promise<void> {
   const db = await database();
   const datasets = await listManifests(db);
-  useDatasetPanel.setState({ datasets, loaded: true });
+  setData({ datasets, loaded: true });
   await refreshStorage();
 }
 
@@ -108,7 +77,7 @@ export async function refreshStorage(): Promise<void> {
     storage.estimate(),
     storage.persisted ? storage.persisted() : Promise.resolve(null),
   ]);
-  useDatasetPanel.setState({
+  setData({
     storage: {
       usage: estimate.usage ?? null,
       quota: estimate.quota ?? null,
@@ -121,13 +90,13 @@ export async function refreshStorage(): Promise<void> {
 export async function requestPersistence(): Promise<void> {
   if (!navigator.storage?.persist) return;
   const persisted = await navigator.storage.persist().catch(() => false);
-  useDatasetPanel.setState((s) => ({ storage: { ...s.storage, persisted } }));
+  setData((d) => ({ storage: { ...d.storage, persisted } }));
 }
 
 /** Runs one import in the worker; resolves with the manifest, or null when it failed. */
 export async function startImport(request: ImportRequest): Promise<DatasetManifest | null> {
-  if (useDatasetPanel.getState().running) {
-    useDatasetPanel.setState({
+  if (useAppStore.getState().data.running) {
+    setData({
       message: { kind: 'error', text: 'An import is already running; wait for it or cancel it.' },
     });
     return null;
@@ -151,7 +120,7 @@ export async function startImport(request: ImportRequest): Promise<DatasetManife
       reject(new Error(event.message));
     });
   });
-  useDatasetPanel.setState({
+  setData({
     running: { id, name: request.name, progress: null },
     message: null,
   });
@@ -159,7 +128,7 @@ export async function startImport(request: ImportRequest): Promise<DatasetManife
   try {
     const { manifest, seconds } = await reply;
     const images = Object.values(manifest.splits).reduce((s, v) => s + (v?.count ?? 0), 0);
-    useDatasetPanel.setState({
+    setData({
       message: {
         kind: 'done',
         text: `Imported "${manifest.name}": ${images.toLocaleString('en-US')} images in ${seconds.toFixed(1)} s.`,
@@ -167,18 +136,18 @@ export async function startImport(request: ImportRequest): Promise<DatasetManife
     });
     return manifest;
   } catch (error) {
-    useDatasetPanel.setState({
+    setData({
       message: { kind: 'error', text: error instanceof Error ? error.message : String(error) },
     });
     return null;
   } finally {
-    useDatasetPanel.setState({ running: null });
+    setData({ running: null });
     await refreshDatasets();
   }
 }
 
 export async function cancelImport(): Promise<void> {
-  const running = useDatasetPanel.getState().running;
+  const running = useAppStore.getState().data.running;
   if (!running || !client) return;
   await client.request('cancelImport', { importId: running.id });
 }
@@ -186,20 +155,19 @@ export async function cancelImport(): Promise<void> {
 export async function removeDataset(name: string): Promise<void> {
   const db = await database();
   await deleteDataset(db, name);
-  if (useDatasetPanel.getState().preview?.name === name)
-    useDatasetPanel.setState({ preview: null });
+  if (useAppStore.getState().data.preview?.name === name) setData({ preview: null });
   await refreshDatasets();
 }
 
 export async function showPreview(name: string): Promise<void> {
   const db = await database();
-  const manifest = useDatasetPanel.getState().datasets.find((d) => d.name === name);
+  const manifest = useAppStore.getState().data.datasets.find((d) => d.name === name);
   if (!manifest) return;
   const split: Split = manifest.splits.train ? 'train' : 'test';
   try {
     const shard = await readShard(db, manifest.storageId, split, 0);
     const count = Math.min(PREVIEW_IMAGES, shard.count);
-    useDatasetPanel.setState({
+    setData({
       preview: {
         name,
         split,
@@ -211,7 +179,7 @@ export async function showPreview(name: string): Promise<void> {
       },
     });
   } catch (error) {
-    useDatasetPanel.setState({
+    setData({
       message: { kind: 'error', text: error instanceof Error ? error.message : String(error) },
     });
   }
@@ -226,23 +194,23 @@ export async function ensureSampleInstalled(): Promise<void> {
   const db = await database();
   const present = (await listManifests(db)).some((m) => m.name === SAMPLE_DATASET_NAME);
   if (present) {
-    useDatasetPanel.setState({ sample: 'installed' });
+    setData({ sample: 'installed' });
     return;
   }
   if (await getMeta<boolean>(db, SAMPLE_META_KEY)) {
-    useDatasetPanel.setState({ sample: 'absent' });
+    setData({ sample: 'absent' });
     return;
   }
   await installSample();
 }
 
 export async function installSample(): Promise<void> {
-  useDatasetPanel.setState({ sample: 'installing' });
+  setData({ sample: 'installing' });
   const manifest = await startImport(sampleRequest(baseUrl()));
   const db = await database();
   const present = (await listManifests(db)).some((m) => m.name === SAMPLE_DATASET_NAME);
   if (manifest || present) await setMeta(db, SAMPLE_META_KEY, true);
-  useDatasetPanel.setState({ sample: present ? 'installed' : 'absent' });
+  setData({ sample: present ? 'installed' : 'absent' });
 }
 
 export { baseUrl };

@@ -7,11 +7,13 @@ import { create } from 'zustand';
 import { createWorkerSlice, type WorkerSlice } from './workerSlice';
 import { createEditorSlice, type EditorSlice } from './editorSlice';
 import { createTrainingSlice, type TrainingSlice } from './trainingSlice';
+import { createDatasetSlice, type DatasetSlice } from './datasetSlice';
 
-export type AppState = WorkerSlice & EditorSlice & TrainingSlice;
+export type AppState = WorkerSlice & EditorSlice & TrainingSlice & DatasetSlice;
 
 export const useAppStore = create<AppState>()((...a) => ({
   ...createWorkerSlice(...a),
   ...createEditorSlice(...a),
   ...createTrainingSlice(...a),
+  ...createDatasetSlice(...a),
 }));

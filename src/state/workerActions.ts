@@ -61,3 +61,13 @@ export async function runDeviceCheck(): Promise<void> {
     });
   }
 }
+
+/** tf.memory() in the worker, for a person: the tensor count must stay flat while training. */
+export async function workerMemoryText(): Promise<string> {
+  try {
+    const m = await getWorkerClient().request('memory', {});
+    return `${m.numTensors} tensors, ${(m.numBytes / 2 ** 20).toFixed(1)} MiB`;
+  } catch (error) {
+    return error instanceof Error ? error.message : String(error);
+  }
+}

@@ -13,8 +13,8 @@ import {
   removeDataset,
   showPreview,
   startImport,
-  useDatasetPanel,
 } from '../../state/datasetActions';
+import { useAppStore } from '../../state/store';
 import { formatBytes, formatCount, formatSeconds, uniqueName } from './format';
 import { PreviewGrid } from './PreviewGrid';
 
@@ -25,7 +25,7 @@ function datasetNameFor(files: File[] | string, taken: ReadonlySet<string>): str
 }
 
 function ImportProgressBar() {
-  const running = useDatasetPanel((s) => s.running);
+  const running = useAppStore((s) => s.data.running);
   if (!running) return null;
   const p = running.progress;
   return (
@@ -52,7 +52,9 @@ function ImportProgressBar() {
 }
 
 export function DatasetPanel() {
-  const { datasets, loaded, storage, running, message, preview, sample } = useDatasetPanel();
+  const { datasets, loaded, storage, running, message, preview, sample } = useAppStore(
+    (s) => s.data,
+  );
   const [url, setUrl] = useState('');
   const [kind, setKind] = useState<DatasetKind | 'auto'>('auto');
   const [dragging, setDragging] = useState(false);

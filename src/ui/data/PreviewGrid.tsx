@@ -1,5 +1,5 @@
 import { useEffect, useRef } from 'react';
-import type { Preview } from '../../state/datasetActions';
+import type { Preview } from '../../state/datasetSlice';
 
 const SIZE = 32;
 

@@ -16,7 +16,7 @@ import {
   stepRun,
   stopRun,
 } from '../../state/trainingActions';
-import { getWorkerClient } from '../../state/workerActions';
+import { workerMemoryText } from '../../state/workerActions';
 import type { TrainingRunView } from '../../state/trainingSlice';
 import { backendDisplayName } from '../shell/backendLabel';
 import { formatDuration, formatLoss, formatLr, formatPercent, parseLearningRate } from './format';
@@ -223,14 +223,7 @@ function RunControls({ run }: { run: TrainingRunView }) {
 /** tf.memory() in the worker: the tensor count must stay flat while training. */
 function MemoryCheck({ disabled }: { disabled: boolean }) {
   const [text, setText] = useState('');
-  const check = async () => {
-    try {
-      const m = await getWorkerClient().request('memory', {});
-      setText(`${m.numTensors} tensors, ${(m.numBytes / 2 ** 20).toFixed(1)} MiB`);
-    } catch (error) {
-      setText(error instanceof Error ? error.message : String(error));
-    }
-  };
+  const check = async () => setText(await workerMemoryText());
   return (
     <p className="training-memory">
       <button type="button" disabled={disabled} onClick={() => void check()}>
