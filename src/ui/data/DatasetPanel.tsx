@@ -15,7 +15,8 @@ import {
   startImport,
 } from '../../state/datasetActions';
 import { useAppStore } from '../../state/store';
-import { formatBytes, formatCount, formatSeconds, uniqueName } from './format';
+import { formatBytes, formatCount, formatSeconds } from '../format';
+import { uniqueName } from './uniqueName';
 import { PreviewGrid } from './PreviewGrid';
 
 function datasetNameFor(files: File[] | string, taken: ReadonlySet<string>): string {

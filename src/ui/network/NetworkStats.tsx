@@ -1,5 +1,5 @@
 import type { NetworkSpec } from '../../model/spec';
-import { formatBytes, formatCount, formatShort } from './format';
+import { formatBytes, formatCount, formatShort } from '../format';
 import { useAnalysis } from './useAnalysis';
 
 /** The model core's numbers for the current network, updated on every change. */

@@ -13,7 +13,7 @@ import {
 import type { TrainingRunView } from '../../state/trainingSlice';
 import { toRunConfig } from '../../model/hyperparameters';
 import { DEFAULT_TRAINING_DATASET } from '../train/TrainingPanel';
-import { formatCount, formatDuration, formatPercent } from '../network/format';
+import { formatCount, formatDuration, formatPercent } from '../format';
 import { analysisOf } from '../../model/analysisCache';
 import { paramSpread, raceSpecs } from '../../model/race';
 import { bestTestError } from './runSeries';
@@ -70,7 +70,7 @@ function RunRow({ run }: { run: TrainingRunView }) {
           {active ? `${formatDuration(live.secondsLeft)} left` : '—'}
         </div>
       </td>
-      <td data-testid="run-best-error">{formatPercent(best)}</td>
+      <td data-testid="run-best-error">{formatPercent(best, 2)}</td>
       <td className="run-actions">
         {status === 'paused' ? (
           <button

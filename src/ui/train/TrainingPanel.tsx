@@ -19,7 +19,7 @@ import {
 import { workerMemoryText } from '../../state/workerActions';
 import type { TrainingRunView } from '../../state/trainingSlice';
 import { backendDisplayName } from '../shell/backendLabel';
-import { formatDuration, formatLoss, formatLr, formatPercent, parseLearningRate } from './format';
+import { formatDuration, formatLoss, formatLr, formatPercent, parseLearningRate } from '../format';
 
 /** The dataset a new run trains on unless the person names another: the shipped sample. */
 export const DEFAULT_TRAINING_DATASET = SAMPLE_DATASET_NAME;
