@@ -248,6 +248,12 @@ describe('cost estimates', () => {
     expect(small.multiplyAdds).toBeGreaterThan(32 * 32 * 16 * 27 + 640);
     expect(big.multiplyAdds).toBeGreaterThan(small.multiplyAdds);
     expect(half.activationBytes * 2).toBe(small.activationBytes);
-    expect(small.weightBytes).toBe(3 * (small.params + small.nonTrainable) * 4);
+    // ResNet L = 12: 369,690 parameters (Table 2), of them 2,016 BN gammas and betas (conv0 16,
+    // 24 branch BNs of 16, 32, 64 channels and two projection BNs of 32 and 64, times 2), so as
+    // many running means and variances; weights, gradients and momentum: 3 floats of 4 bytes.
+    const resnet = analyzeNetwork(fromPaper({ arch: 'resnet', L: 12 }), { batch: 64 });
+    expect(resnet.params).toBe(369_690);
+    expect(resnet.nonTrainable).toBe(2_016);
+    expect(resnet.weightBytes).toBe(3 * (369_690 + 2_016) * 4);
   });
 });
