@@ -7,9 +7,11 @@ import { CIFAR100_COARSE_LABELS, CIFAR100_FINE_LABELS } from '../labelNames';
 import { readCifar100Binary, readCifar10Binary, writeCifar10Binary } from './cifarBinary';
 import { DatasetInputError } from './decodedImages';
 import { decodeInput } from './decodeInput';
-import { readMat, readSvhnMat, writeMat } from './matFile';
+import { writeMat } from '../testing/matWriter';
+import { writeTar } from '../testing/tarWriter';
+import { readMat, readSvhnMat } from './matFile';
 import { readParquetImages } from './parquetImages';
-import { readTar, writeTar } from './tar';
+import { readTar } from './tar';
 
 const buffer = (bytes: Uint8Array): ArrayBuffer =>
   bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;

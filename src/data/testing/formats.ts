@@ -6,7 +6,7 @@ import { encode as encodePng } from 'fast-png';
 import { parquetWriteBuffer } from 'hyparquet-writer';
 import { IMAGE_BYTES } from '../../storage/datasetStore';
 import { CIFAR100_RECORD_BYTES, writeCifar10Binary } from '../readers/cifarBinary';
-import { writeMat } from '../readers/matFile';
+import { writeMat } from './matWriter';
 import { fixtureImages } from './fixtures';
 
 export function cifar10Bin(count: number, labelOf = (i: number) => i % 10): Uint8Array {
