@@ -115,35 +115,3 @@ export async function benchPageResult(
     await new Promise((r) => setTimeout(r, pollMs));
   }
 }
-
-/**
- * Exits with a message on an option the script does not know (a typo would otherwise be
- * ignored silently and the run measure the defaults). `valued` options take the next argument.
- */
-export function rejectUnknownOptions(
-  args: string[],
-  flags: readonly string[],
-  valued: readonly string[],
-  script: string,
-): void {
-  const known = new Set([...flags, ...valued].map((o) => `--${o}`));
-  for (let i = 0; i < args.length; i++) {
-    if (!known.has(args[i]!)) {
-      console.error(`Unknown option ${args[i]}. See the comment at the top of ${script}.`);
-      process.exit(2);
-    }
-    if (valued.includes(args[i]!.slice(2))) i++;
-  }
-}
-
-/** `--name N` from `args` as a positive whole number; exits with a message when it is not. */
-export function positiveIntOption(args: string[], name: string, fallback: number): number {
-  const i = args.indexOf(`--${name}`);
-  if (i < 0) return fallback;
-  const v = Number(args[i + 1]);
-  if (!(Number.isInteger(v) && v > 0)) {
-    console.error(`--${name} needs a positive whole number (got ${args[i + 1] ?? 'nothing'})`);
-    process.exit(2);
-  }
-  return v;
-}

@@ -19,32 +19,34 @@ import {
   benchPageResult,
   buildApp,
   launchChromium,
-  positiveIntOption,
-  rejectUnknownOptions,
   startPreview,
   TOOLS_CONFIG,
   TOOLS_DIST,
 } from './appInBrowser';
+import { isPositiveInteger, numberOption, scriptOptions, usageError } from './cliArgs';
 
-const args = process.argv.slice(2);
-rejectUnknownOptions(
-  args,
-  ['json', 'no-build', 'keep'],
-  ['batch', 'epochs', 'port', 'dist'],
-  'scripts/bench-data.ts',
+const SCRIPT = 'scripts/bench-data.ts';
+const values = scriptOptions(
+  {
+    json: { type: 'boolean' },
+    'no-build': { type: 'boolean' },
+    keep: { type: 'boolean' },
+    batch: { type: 'string' },
+    epochs: { type: 'string' },
+    port: { type: 'string' },
+    dist: { type: 'string' },
+  },
+  SCRIPT,
 );
-const flag = (name: string) => args.includes(`--${name}`);
-const option = (name: string, fallback: number) => positiveIntOption(args, name, fallback);
+const flag = (name: 'json' | 'no-build' | 'keep') => values[name] === true;
+const option = (name: 'batch' | 'epochs' | 'port', fallback: number) =>
+  numberOption(values[name], name, fallback, isPositiveInteger, 'a positive whole number', SCRIPT);
 
 const json = flag('json');
 const log = (m: string) => (json ? process.stderr : process.stdout).write(`${m}\n`);
 const port = option('port', 4181);
-const distIndex = args.indexOf('--dist');
-const dist = distIndex >= 0 ? (args[distIndex + 1] ?? '') : TOOLS_DIST;
-if (!dist || dist.startsWith('--')) {
-  console.error('--dist needs a folder (got nothing)');
-  process.exit(2);
-}
+const dist = values.dist ?? TOOLS_DIST;
+if (!dist) usageError('--dist needs a folder (got nothing)', SCRIPT);
 const query = new URLSearchParams({
   batch: String(option('batch', 128)),
   epochs: String(option('epochs', 2)),

@@ -10,22 +10,29 @@ import {
   benchPageResult,
   buildApp,
   launchChromium,
-  positiveIntOption,
-  rejectUnknownOptions,
   startPreview,
   TOOLS_CONFIG,
   TOOLS_DIST,
 } from './appInBrowser';
+import { isPositiveInteger, numberOption, scriptOptions } from './cliArgs';
 
-const args = process.argv.slice(2);
-rejectUnknownOptions(
-  args,
-  ['json', 'no-build', 'tiny-only'],
-  ['steps', 'warmup', 'tiny-batch', 'l12-batch', 'port'],
-  'scripts/bench-step.ts',
+const SCRIPT = 'scripts/bench-step.ts';
+const values = scriptOptions(
+  {
+    json: { type: 'boolean' },
+    'no-build': { type: 'boolean' },
+    'tiny-only': { type: 'boolean' },
+    steps: { type: 'string' },
+    warmup: { type: 'string' },
+    'tiny-batch': { type: 'string' },
+    'l12-batch': { type: 'string' },
+    port: { type: 'string' },
+  },
+  SCRIPT,
 );
-const flag = (name: string) => args.includes(`--${name}`);
-const option = (name: string, fallback: number) => positiveIntOption(args, name, fallback);
+const flag = (name: 'json' | 'no-build' | 'tiny-only') => values[name] === true;
+const option = (name: 'steps' | 'warmup' | 'tiny-batch' | 'l12-batch' | 'port', fallback: number) =>
+  numberOption(values[name], name, fallback, isPositiveInteger, 'a positive whole number', SCRIPT);
 
 const json = flag('json');
 const log = (m: string) => (json ? process.stderr : process.stdout).write(`${m}\n`);

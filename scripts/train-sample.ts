@@ -28,6 +28,7 @@ import type { RunHistory } from '../src/protocol/training';
 import { encodeShareHash } from '../src/state/urlState';
 import { DEFAULT_HYPERPARAMETERS } from '../src/model/hyperparameters';
 import { buildApp, launchChromium, startPreview } from './appInBrowser';
+import { numberOption, scriptOptions, usageError } from './cliArgs';
 
 interface Options {
   json: boolean;
@@ -46,58 +47,70 @@ interface Options {
   backend: string | null;
 }
 
-function parseArgs(argv: string[]): Options {
-  const options: Options = {
-    json: false,
-    build: true,
-    epochs: 2,
-    width: 4,
-    batch: 16,
-    lr: 0.1,
-    seed: 1,
-    port: 4199,
-    augment: false,
-    trainImages: 0,
-    schedule: 'paper',
-    backend: null,
-  };
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    if (arg === '--json') options.json = true;
-    else if (arg === '--no-build') options.build = false;
-    else if (arg === '--no-augment') options.augment = false;
-    else if (arg === '--augment') options.augment = true;
-    else if (arg === '--schedule') {
-      const value = argv[++i] ?? '';
-      if (value !== 'paper' && value !== 'constant') {
-        throw new Error(`--schedule must be paper or constant, got "${value}"`);
-      }
-      options.schedule = value;
-    } else if (arg === '--backend') {
-      const value = argv[++i] ?? '';
-      if (!['webgpu', 'webgl', 'cpu'].includes(value)) {
-        throw new Error(`--backend must be webgpu, webgl or cpu, got "${value}"`);
-      }
-      options.backend = value;
-    } else if (arg === '--train-images') {
-      const value = Number(argv[++i]);
-      if (!Number.isInteger(value) || value < 0) {
-        throw new Error(`--train-images needs a whole number (0 for all), got "${argv[i] ?? ''}"`);
-      }
-      options.trainImages = value;
-    } else if (['--epochs', '--width', '--batch', '--lr', '--seed', '--port'].includes(arg)) {
-      const value = Number(argv[++i]);
-      if (!Number.isFinite(value) || value <= 0) {
-        throw new Error(`${arg} needs a positive number, got "${argv[i] ?? ''}"`);
-      }
-      options[arg.slice(2) as 'epochs' | 'width' | 'batch' | 'lr' | 'seed' | 'port'] = value;
-    } else {
-      throw new Error(
-        `Unknown option ${arg}. See the comment at the top of scripts/train-sample.ts.`,
-      );
-    }
+const SCRIPT = 'scripts/train-sample.ts';
+
+function readOptions(argv: string[]): Options {
+  const v = scriptOptions(
+    {
+      json: { type: 'boolean' },
+      'no-build': { type: 'boolean' },
+      augment: { type: 'boolean' },
+      'no-augment': { type: 'boolean' },
+      schedule: { type: 'string' },
+      backend: { type: 'string' },
+      'train-images': { type: 'string' },
+      epochs: { type: 'string' },
+      width: { type: 'string' },
+      batch: { type: 'string' },
+      lr: { type: 'string' },
+      seed: { type: 'string' },
+      port: { type: 'string' },
+    },
+    SCRIPT,
+    argv,
+  );
+  const schedule = v.schedule ?? 'paper';
+  if (schedule !== 'paper' && schedule !== 'constant') {
+    usageError(`--schedule must be paper or constant, got "${schedule}"`, SCRIPT);
   }
-  return options;
+  const backend = v.backend ?? null;
+  if (backend !== null && !['webgpu', 'webgl', 'cpu'].includes(backend)) {
+    usageError(`--backend must be webgpu, webgl or cpu, got "${backend}"`, SCRIPT);
+  }
+  const positive = (
+    name: 'epochs' | 'width' | 'batch' | 'lr' | 'seed' | 'port',
+    fallback: number,
+  ) =>
+    numberOption(
+      v[name],
+      name,
+      fallback,
+      (n) => Number.isFinite(n) && n > 0,
+      'a positive number',
+      SCRIPT,
+    );
+  return {
+    json: v.json === true,
+    build: v['no-build'] !== true,
+    epochs: positive('epochs', 2),
+    width: positive('width', 4),
+    batch: positive('batch', 16),
+    lr: positive('lr', 0.1),
+    seed: positive('seed', 1),
+    port: positive('port', 4199),
+    // The last of --augment / --no-augment wins, as before; default off.
+    augment: v.augment === true && argv.lastIndexOf('--augment') > argv.lastIndexOf('--no-augment'),
+    trainImages: numberOption(
+      v['train-images'],
+      'train-images',
+      0,
+      (n) => Number.isInteger(n) && n >= 0,
+      'a whole number (0 for all)',
+      SCRIPT,
+    ),
+    schedule,
+    backend,
+  };
 }
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
@@ -136,7 +149,7 @@ async function storedHistory(
 }
 
 async function main(): Promise<void> {
-  const options = parseArgs(process.argv.slice(2));
+  const options = readOptions(process.argv.slice(2));
   if (options.build) {
     log('Building the app (vite build)…');
     buildApp(true);
