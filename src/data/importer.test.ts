@@ -14,13 +14,8 @@ import {
   readShard,
   type DatasetDb,
 } from '../storage/datasetStore';
-import {
-  ImportCancelledError,
-  SHARD_SIZE,
-  addChannelHistogram,
-  importDataset,
-  type ImportProgress,
-} from './importer';
+import { ImportCancelledError, SHARD_SIZE, importDataset, type ImportProgress } from './importer';
+import { addChannelHistogram } from './channelStatistics';
 import { fixtureIndex } from './testing/fixtures';
 import { cifar10Bin, hfParquet } from './testing/formats';
 
