@@ -7,11 +7,11 @@
  * or from step 0 with a message where there is none yet.
  */
 import { expect, test, type Page } from '@playwright/test';
-import { SAMPLE_DATASET_NAME } from '../src/data/sources';
+import { SAMPLE_DATASET_NAME } from '../src/model/datasetSources';
 import { tinyClassroom } from '../src/model/presets';
-import type { RunHistory } from '../src/protocol';
+import type { RunHistory } from '../src/protocol/training';
 import { encodeShareHash } from '../src/state/urlState';
-import { DEFAULT_HYPERPARAMETERS } from '../src/ui/hyper/hyperparameters';
+import { DEFAULT_HYPERPARAMETERS } from '../src/model/hyperparameters';
 
 test.describe.configure({ mode: 'serial' });
 test.setTimeout(300_000);

@@ -12,7 +12,7 @@ import { expect, test } from '@playwright/test';
 import { DRAW_BUDGET } from '../src/ui/graph/graphBudget';
 import type { NetworkSpec } from '../src/model/spec';
 import { encodeShareHash } from '../src/state/urlState';
-import { DEFAULT_HYPERPARAMETERS } from '../src/ui/hyper/hyperparameters';
+import { DEFAULT_HYPERPARAMETERS } from '../src/model/hyperparameters';
 import { PlaygroundPage } from './playgroundPage';
 
 /** The network: 1,000 blocks, 704,145 parameters, within every schema limit. */
