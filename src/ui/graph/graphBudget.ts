@@ -123,12 +123,14 @@ export function planDrawing(
       return [segs[0]!, { type: 'summary', start, count }, segs[segs.length - 1]!];
     });
 
+  // Each block's cost once (the plan is rebuilt a few times while it is fitted).
+  const costs = spec.stages.map((stage) => stage.blocks.map(cost));
   const segmentCost = (si: number, s: Segment): { nodes: number; blocks: number } => {
-    const blocks = spec.stages[si]!.blocks;
+    const c = costs[si]!;
     if (s.type === 'summary') return { nodes: SUMMARY_COST, blocks: 0 };
-    if (!s.open) return { nodes: cost(blocks[s.start]!), blocks: 1 };
+    if (!s.open) return { nodes: c[s.start]!, blocks: 1 };
     let nodes = 0;
-    for (let i = s.start; i < s.start + s.count; i++) nodes += cost(blocks[i]!);
+    for (let i = s.start; i < s.start + s.count; i++) nodes += c[i]!;
     return { nodes, blocks: s.count };
   };
   const total = (stages: Segment[][]) => {
