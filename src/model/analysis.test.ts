@@ -257,3 +257,43 @@ describe('cost estimates', () => {
     expect(resnet.weightBytes).toBe(3 * (369_690 + 2_016) * 4);
   });
 });
+
+describe('path counts past the floating-point range', () => {
+  it('stay finite in mean, std and probabilities for 5 x 200 blocks of K = 8 (~1e954 paths)', () => {
+    const spec: NetworkSpec = {
+      version: 1,
+      name: 'huge',
+      input: { height: 32, width: 32, channels: 3 },
+      classes: 10,
+      stemWidth: 1,
+      widen: 1,
+      sharing: 'full',
+      stages: Array.from({ length: 5 }, (_, s) => ({
+        width: 1,
+        stride: s === 0 ? 1 : 2,
+        blocks: Array.from({ length: 200 }, (_, i) => ({
+          kind: i % 2 === 0 ? ('mergeAndRun' as const) : ('inception' as const),
+          branches: 8,
+          layersPerBranch: 8,
+        })),
+      })),
+    };
+    const a = analyzeNetwork(spec);
+    const d = a.paths.withoutProjections;
+    expect(a.params).toBe(704_145);
+    expect(a.actualDepth).toBe(8002);
+    expect(d.total).toBe(Infinity);
+    expect(d.log10Total).toBeGreaterThan(900);
+    expect(Number.isFinite(d.mean) && Number.isFinite(d.std)).toBe(true);
+    expect(d.probabilities.reduce((s, p) => s + p, 0)).toBeCloseTo(1, 9);
+    expect(Number.isFinite(a.paths.withProjections.mean)).toBe(true);
+  });
+
+  it('match the exact bigint counts where no rescaling happens', () => {
+    const spec = fromPaper({ arch: 'dmrnet', L: 24, K: 3 });
+    const d = analyzeNetwork(spec).paths.withoutProjections;
+    const exact = exactPathCounts(spec);
+    const total = exact.reduce((s, c) => s + c, 0n);
+    expect(d.log10Total).toBeCloseTo(Math.log10(Number(total)), 9);
+  });
+});

@@ -25,8 +25,14 @@ export interface PathDistribution {
   counts: number[];
   /** counts / total: the chance a path chosen uniformly has this length. */
   probabilities: number[];
-  /** Total number of paths (floating point, see counts). */
+  /**
+   * Total number of paths (floating point, see counts). Counts and total are Infinity past
+   * ~1.8e308 paths (5 stages x 200 blocks of K = 8 have ~1e954); probabilities, mean and std
+   * stay exact to rounding, and `log10Total` gives the size.
+   */
   total: number;
+  /** log10(total), finite for every network. */
+  log10Total: number;
   mean: number;
   std: number;
 }
@@ -95,9 +101,15 @@ export function activationFloatsPerImage(plan: NetworkPlan): number {
   return floats;
 }
 
-/** Add `factor x src`, shifted by `shift` lengths, into `target`. */
-function addShifted(target: Float64Array, src: Float64Array, shift: number, factor = 1): void {
-  const n = target.length - shift;
+/** Add `factor x src`, shifted by `shift` lengths, into `target` (up to `reach` in src). */
+function addShifted(
+  target: Float64Array,
+  src: Float64Array,
+  shift: number,
+  factor = 1,
+  reach = src.length - 1,
+): void {
+  const n = Math.min(target.length - shift, reach + 1);
   for (let i = 0; i < n; i++) {
     const v = src[i] as number;
     if (v !== 0) target[i + shift] = (target[i + shift] as number) + factor * v;
@@ -111,86 +123,162 @@ function adaptStreams<T>(streams: T[], needed: number, sum: (xs: T[]) => T): T[]
   return Array.from({ length: needed }, () => one);
 }
 
+/** The distinct arrays of `streams` with how often each occurs. */
+function distinct(streams: Float64Array[]): [Float64Array, number][] {
+  const counts = new Map<Float64Array, number>();
+  for (const x of streams) counts.set(x, (counts.get(x) ?? 0) + 1);
+  return [...counts];
+}
+
+/** Streams past this many paths are scaled down (by RESCALE) so that counts stay finite. */
+const RESCALE_ABOVE = 1e250;
+const RESCALE_LOG10 = 250;
+
 /**
  * Count paths by dynamic programming over blocks and streams. A path chooses, in every block,
  * one way through it: a branch (B layers) or the shortcut (0 layers, 1 if `projections` and the
  * shortcut is a 1x1 projection). Merge-and-run (Eq. 3): stream i's output is reached from
  * stream i through H_i and from every stream j through the merge. The fused last block reaches
  * its single output from each stream through H_j or the merge.
+ *
+ * Streams with equal counts share one array (they are never written in place, except by the
+ * uniform rescaling), so K identical streams cost one: 5 stages x 200 blocks of K = 8 take
+ * milliseconds, not half a second. Counts past 1e250 (9^1000 paths is ~1e954) are scaled down
+ * together, and the polynomial comes with the base-10 exponent of the scale.
  */
-function pathPolynomial(plan: NetworkPlan, projections: boolean): Float64Array {
-  let maxLen = 2;
-  for (const b of plan.blocks) maxLen += Math.max(b.layersPerBranch, 1);
-  const size = maxLen + 1;
-  const zero = () => new Float64Array(size);
+function pathPolynomial(plan: NetworkPlan, projections: boolean): Polynomial {
+  // Every path length is conv0 + FC (2) plus whole branches (B layers each) and projections
+  // (1 each, when counted): index i stands for length 2 + unit x i, unit the gcd of the
+  // shifts. With B = 8 everywhere that is 8 times less to count.
+  const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b));
+  let unit = 0;
+  let span = 0;
+  for (const b of plan.blocks) {
+    unit = gcd(Math.max(b.layersPerBranch, 1), unit);
+    span += Math.max(b.layersPerBranch, 1);
+    if (projections && b.projections.length > 0) unit = 1;
+  }
+  unit = Math.max(unit, 1);
+  const size = span / unit + 1;
+  // Arrays no stream holds any more are reused: 1,000 blocks would otherwise allocate
+  // hundreds of MB in 64 KB arrays and spend more time collecting them than counting.
+  const pool: Float64Array[] = [];
+  const zero = () => pool.pop()?.fill(0) ?? new Float64Array(size);
+  // The longest path so far: entries past it are zero.
+  let reach = 0;
   const sum = (xs: Float64Array[]) => {
     const out = zero();
-    for (const x of xs) addShifted(out, x, 0);
+    for (const [x, n] of distinct(xs)) addShifted(out, x, 0, n, reach);
     return out;
   };
-  // conv0: one layer, one stem per stream (sharing "none") or one shared.
-  let streams: Float64Array[] = plan.stems.map(() => {
-    const p = zero();
-    p[1] = 1;
-    return p;
-  });
+  const each = (streams: Float64Array[], f: (x: Float64Array) => Float64Array) => {
+    const done = new Map<Float64Array, Float64Array>();
+    return streams.map((x) => {
+      let y = done.get(x);
+      if (!y) {
+        y = f(x);
+        done.set(x, y);
+      }
+      return y;
+    });
+  };
+  let log10Scale = 0;
+  // conv0: one layer, one stem per stream (sharing "none") or one shared; equal counts.
+  const stem = zero();
+  stem[0] = 1;
+  let streams: Float64Array[] = plan.stems.map(() => stem);
   for (const block of plan.blocks) {
+    const before = streams;
     streams = adaptStreams(streams, block.inputStreams, sum);
-    const B = block.layersPerBranch;
+    const adapted = streams;
+    let scratch: Float64Array | null = null;
+    const B = Math.max(block.layersPerBranch, 1) / unit;
     const skip = projections && block.projections.length > 0 ? 1 : 0;
+    const r = reach;
     if (block.kind === 'residual' || block.kind === 'inception') {
       const x = streams[0] as Float64Array;
       const out = zero();
-      addShifted(out, x, skip); // Eq. 1 / Eq. 2: the shortcut
-      addShifted(out, x, B, block.k); // one way per branch
+      addShifted(out, x, skip, 1, r); // Eq. 1 / Eq. 2: the shortcut
+      addShifted(out, x, B, block.k, r); // one way per branch
       streams = [out];
     } else if (block.kind === 'identity') {
-      streams = streams.map((x) => {
+      streams = each(streams, (x) => {
         const out = zero();
-        addShifted(out, x, skip);
-        addShifted(out, x, B);
+        addShifted(out, x, skip, 1, r);
+        addShifted(out, x, B, 1, r);
         return out;
       });
     } else {
       // Eq. 3: m = mean_j P_j(x_j) reaches every output stream.
       const merged = zero();
-      for (const x of streams) addShifted(merged, x, skip);
+      for (const [x, n] of distinct(streams)) addShifted(merged, x, skip, n, r);
       if (block.fuse) {
         const out = merged;
-        for (const x of streams) addShifted(out, x, B);
+        for (const [x, n] of distinct(streams)) addShifted(out, x, B, n, r);
         streams = [out];
       } else {
-        streams = streams.map((x) => {
-          const out = merged.slice();
-          addShifted(out, x, B);
+        streams = each(streams, (x) => {
+          const out = zero();
+          out.set(merged);
+          addShifted(out, x, B, 1, r);
           return out;
         });
+        scratch = merged;
       }
     }
+    const live = new Set(streams);
+    const dead = new Set([...before, ...adapted, ...(scratch ? [scratch] : [])]);
+    for (const x of dead) if (!live.has(x)) pool.push(x);
+    reach += B;
+    const unique = distinct(streams).map(([x]) => x);
+    let largest = 0;
+    for (const x of unique)
+      for (let i = 0; i <= reach && i < size; i++) largest = Math.max(largest, x[i]!);
+    if (largest > RESCALE_ABOVE) {
+      for (const x of unique)
+        for (let i = 0; i <= reach && i < size; i++) x[i]! /= 10 ** RESCALE_LOG10;
+      log10Scale += RESCALE_LOG10;
+    }
   }
-  // Average the streams (sharing "full") or one FC per stream: the FC adds one layer either way.
+  // Average the streams (sharing "full") or one FC per stream: the FC layer is in the offset 2.
   const out = zero();
-  for (const x of streams) addShifted(out, x, 1);
-  return out;
+  for (const [x, n] of distinct(streams)) addShifted(out, x, 0, n, reach);
+  return { poly: out, log10Scale, unit };
 }
 
-function distribution(poly: Float64Array): PathDistribution {
+/** Path counts by length: index i counts the paths of 2 + unit x i layers, times 10^log10Scale. */
+interface Polynomial {
+  poly: Float64Array;
+  log10Scale: number;
+  unit: number;
+}
+
+function distribution({ poly, log10Scale, unit }: Polynomial): PathDistribution {
   const lengths: number[] = [];
-  const counts: number[] = [];
-  let total = 0;
-  poly.forEach((c, len) => {
+  const scaled: number[] = [];
+  let scaledTotal = 0;
+  poly.forEach((c, i) => {
     if (c > 0) {
-      lengths.push(len);
-      counts.push(c);
-      total += c;
+      lengths.push(2 + unit * i);
+      scaled.push(c);
+      scaledTotal += c;
     }
   });
-  const probabilities = counts.map((c) => c / total);
+  const probabilities = scaled.map((c) => c / scaledTotal);
   let mean = 0;
   probabilities.forEach((p, i) => (mean += p * (lengths[i] as number)));
   let variance = 0;
   probabilities.forEach((p, i) => (variance += p * ((lengths[i] as number) - mean) ** 2));
-  return { lengths, counts, probabilities, total, mean, std: Math.sqrt(variance) };
+  const unscale = 10 ** log10Scale;
+  return {
+    lengths,
+    counts: scaled.map((c) => c * unscale),
+    probabilities,
+    total: scaledTotal * unscale,
+    log10Total: Math.log10(scaledTotal) + log10Scale,
+    mean,
+    std: Math.sqrt(variance),
+  };
 }
 
 /** Mean number of layers one block adds to a path if every block is treated alike (Sec. 3.2). */
@@ -286,22 +374,40 @@ export function analyzeNetwork(
   }
   params = stem + classifier + stages.reduce((a, s) => a + s.branches + s.projections, 0);
 
-  const withoutProjections = distribution(pathPolynomial(plan, false));
-  const withProjections = distribution(pathPolynomial(plan, true));
   const paperMean = 2 + plan.blocks.reduce((a, b) => a + closedFormBlockMean(b), 0);
   const family = describeFamily(plan);
   const fused = plan.blocks.filter((b) => b.fuse);
-  let explanation = '';
-  const diff = withoutProjections.mean - paperMean;
-  if (Math.abs(diff) > 1e-9) {
-    explanation =
-      fused.length > 0
-        ? `The exact mean is ${diff.toFixed(3)} above the paper's formula because the last block ` +
+  const explain = (mean: number): string => {
+    const diff = mean - paperMean;
+    if (Math.abs(diff) <= 1e-9) return '';
+    return fused.length > 0
+      ? `The exact mean is ${diff.toFixed(3)} above the paper's formula because the last block ` +
           `fuses the streams (authors' code): from each stream it offers only H (B layers) or ` +
           `the merge (0), so it adds B/2 instead of B/(K+1); the formula treats every block alike.`
-        : `The exact mean differs from the closed form by ${diff.toFixed(3)} because the network ` +
+      : `The exact mean differs from the closed form by ${diff.toFixed(3)} because the network ` +
           `changes the number of streams or mixes block kinds, which the formula does not model.`;
-  }
+  };
+  // The path distributions are computed when first read: the schema's size caps (every spec
+  // from a URL or a file) read only the counts, and the page shows only one of the two. For
+  // 5 x 200 blocks of K = 8 each takes a good part of a second on a slow machine.
+  let withoutProjections: PathDistribution | undefined;
+  let withProjections: PathDistribution | undefined;
+  let explanation: string | undefined;
+  const paths: NetworkAnalysis['paths'] = {
+    get withoutProjections() {
+      return (withoutProjections ??= distribution(pathPolynomial(plan, false)));
+    },
+    get withProjections() {
+      return (withProjections ??= distribution(pathPolynomial(plan, true)));
+    },
+    paperMean,
+    paperFormula: family
+      ? `${family.formula} = ${paperMean.toFixed(3)} (${family.family})`
+      : `sum of per-block means + 2 = ${paperMean.toFixed(3)}`,
+    get explanation() {
+      return (explanation ??= explain(this.withoutProjections.mean));
+    },
+  };
 
   let tableL = 0;
   let sectionL = 0;
@@ -319,20 +425,14 @@ export function analyzeNetwork(
     batch,
     activationBytes: activationFloatsPerImage(plan) * batch * 4,
     weightBytes: 3 * (params + nonTrainable) * 4,
-    actualDepth: withoutProjections.lengths[withoutProjections.lengths.length - 1] ?? 0,
+    // Every block offers a branch of B layers: the longest path takes all of them, conv0 and FC
+    // (read off the polynomial it would be lost to rescaling past ~1e558 paths).
+    actualDepth: plan.blocks.reduce((n, b) => n + b.layersPerBranch, 2),
     plainDepth: conv + 2,
     blocksPerStage: spec.stages.map((s) => s.blocks.length),
     tableL,
     sectionL,
-    paths: {
-      withoutProjections,
-      withProjections,
-      paperMean,
-      paperFormula: family
-        ? `${family.formula} = ${paperMean.toFixed(3)} (${family.family})`
-        : `sum of per-block means + 2 = ${paperMean.toFixed(3)}`,
-      explanation,
-    },
+    paths,
   };
 }
 

@@ -23,6 +23,7 @@ async function setup() {
     refusal: (c) => (c.batchSize > 100 ? 'too large for this GPU' : null),
     emit: <K extends EventType>(type: K, payload: EventMap[K]) => events.push({ type, payload }),
     reinitBackend: () => Promise.reject(new Error('not in unit tests')),
+    deviceLost: () => Promise.resolve(false),
   });
   return { db, runner, events };
 }
@@ -133,5 +134,117 @@ describe('Runner', () => {
     runner.setPacing(false);
     await runner.stop(run.id);
     db.close();
+  });
+});
+
+/**
+ * A device that can be lost: while `broken`, every batch read fails with the words WebGPU
+ * uses for a read of a destroyed device, and `deviceLost` answers true. Each device announces
+ * its loss to the runner once (device.lost resolves once; the worker's watcher runs first).
+ */
+async function setupLossy() {
+  const db = await openRunsDb(`dmrnet-runs-runner-${++dbCount}`);
+  const events: { type: EventType; payload: unknown }[] = [];
+  const base = memoryDataSource({ classes: 3, train: 32, test: 8 });
+  const device = {
+    broken: false,
+    /** Whether a failure announces a loss (false: a plain error, no device involved). */
+    announces: true,
+    reinits: [] as { skipWebGpu?: boolean }[],
+    onReinit: (_n: number) => {},
+    /** Devices whose loss was announced (the n-th device is the one after n reinits). */
+    announced: new Set<number>(),
+    lose(reason: string) {
+      this.broken = true;
+      const id = this.reinits.length;
+      if (this.announced.has(id)) return;
+      this.announced.add(id);
+      void runner.onDeviceLost(reason);
+    },
+  };
+  const MAP_ASYNC =
+    "Failed to execute 'mapAsync' on 'GPUBuffer': Buffer was unmapped before mapping was resolved.";
+  const data = {
+    ...base,
+    async *batches(name: string, request: Parameters<typeof base.batches>[1]) {
+      for await (const batch of base.batches(name, request)) {
+        if (device.broken) throw new Error(MAP_ASYNC);
+        yield batch;
+      }
+    },
+  };
+  // eslint-disable-next-line prefer-const -- the device's fake needs the runner it serves
+  let runner: Runner;
+  runner = new Runner({
+    db,
+    data,
+    buildNetwork: tinyNetwork,
+    backendName: () => 'cpu',
+    refusal: () => null,
+    emit: <K extends EventType>(type: K, payload: EventMap[K]) => events.push({ type, payload }),
+    reinitBackend: async (options = {}) => {
+      device.reinits.push(options);
+      device.broken = false;
+      device.onReinit(device.reinits.length);
+      return { backend: 'cpu', adapter: null, refused: [], tfjsVersion: tf.version.tfjs };
+    },
+    deviceLost: async () => {
+      if (!device.broken || !device.announces) return false;
+      device.lose('Device was destroyed.');
+      return true;
+    },
+  });
+  const shown = () => JSON.stringify(events);
+  return { db, runner, events, device, shown, MAP_ASYNC };
+}
+
+describe('Runner after a lost device', () => {
+  it('restarts a run lost at step 0, before any checkpoint, with a message', async () => {
+    const { runner, events, device, shown } = await setupLossy();
+    device.broken = true;
+    const run = await runner.start(config());
+    await until(() => (lastUpdate(events, run.id)?.status === 'finished' ? true : undefined));
+    expect(device.reinits).toHaveLength(1);
+    expect(shown()).toContain(
+      "The GPU device was lost at step 0, before the run's first checkpoint: it started again from step 0.",
+    );
+    expect(shown()).not.toContain('mapAsync');
+    const list = await runner.list();
+    const done = list.runs.find((r) => r.run.id === run.id)!;
+    expect(done.history.test.map((p) => p.step)).toEqual([4, 8]);
+  });
+
+  it('goes back to the checkpoint when lost again during the recovery, and twice in a row', async () => {
+    const { runner, events, device, shown } = await setupLossy();
+    const run = await runner.start(config());
+    await until(() => (lastUpdate(events, run.id)?.checkpointStep === 4 ? true : undefined));
+    // The new device is lost while the run is being reloaded onto it, then once more.
+    device.onReinit = (n) => {
+      if (n <= 2) device.lose(`lost again (${n})`);
+    };
+    device.broken = true;
+    await until(() => (lastUpdate(events, run.id)?.status === 'finished' ? true : undefined));
+    expect(device.reinits.length).toBeGreaterThanOrEqual(3);
+    // The third loss in a row, no step between, gives WebGPU up for the next backend.
+    expect(device.reinits[2]).toEqual({ skipWebGpu: true });
+    expect(shown()).toContain('the run went back to its checkpoint at step 4 and goes on.');
+    expect(shown()).not.toContain('mapAsync');
+    const list = await runner.list();
+    const done = list.runs.find((r) => r.run.id === run.id)!;
+    expect(done.run.status).toBe('finished');
+    expect(done.history.test.map((p) => p.step)).toEqual([4, 8]);
+  });
+
+  it('still fails a run on an error that no device loss follows, with the error', async () => {
+    const { runner, events, device } = await setupLossy();
+    device.announces = false;
+    device.broken = true;
+    const run = await runner.start(config());
+    const failed = await until(() => {
+      const u = lastUpdate(events, run.id);
+      return u?.status === 'failed' ? u : undefined;
+    });
+    expect(failed.message).toContain('mapAsync');
+    expect(device.reinits).toHaveLength(0);
   });
 });

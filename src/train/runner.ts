@@ -4,7 +4,8 @@
  * step by step so their curves grow together. Sends metrics at most every METRICS_INTERVAL_MS
  * (paced on a software GPU: with each quiet moment, see setPacing) and recovers from faults: a
  * non-finite loss pauses the run and rolls it back to its last checkpoint; a lost device
- * reloads every run from its checkpoint on a new backend.
+ * reloads every run from its checkpoint on a new backend, whenever it is lost: at the first
+ * step, during a recovery, or several times in a row (see onDeviceLost).
  */
 import type {
   BackendName,
@@ -39,9 +40,23 @@ export interface RunnerDeps {
   /** Why `config` cannot train on this device (spec errors, adapter limits), or null. */
   refusal: (config: RunConfig) => string | null;
   emit: <K extends EventType>(type: K, payload: EventMap[K]) => void;
-  /** Re-initialise tfjs after a device loss (WebGPU again if it comes back, else the next). */
-  reinitBackend: () => Promise<BackendReport>;
+  /**
+   * Re-initialise tfjs after a device loss: WebGPU again if it comes back, else the next
+   * backend; with `skipWebGpu`, the next backend at once.
+   */
+  reinitBackend: (options?: { skipWebGpu?: boolean }) => Promise<BackendReport>;
+  /**
+   * Whether the device in use is lost, or is announced lost within `ms`. A failing read
+   * (mapAsync) comes before the loss is announced; on a software GPU seconds before, once
+   * the queued work is done. Resolves false at once where no device can be lost (CPU).
+   */
+  deviceLost: (ms: number) => Promise<boolean>;
 }
+
+/** How long a failed step waits for a device loss to be announced before failing the run. */
+export const DEVICE_LOSS_GRACE_MS = 10_000;
+/** Device losses in a row, with no step done between, before WebGPU is given up for the next backend. */
+export const MAX_LOSSES_IN_A_ROW = 3;
 
 function describe(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
@@ -56,6 +71,10 @@ export class Runner {
   private looping = -1;
   private turn = 0;
   private recovering: Promise<void> | null = null;
+  /** A loss announced while recovering from the one before (its reason): recover again. */
+  private lostDuringRecovery: string | null = null;
+  /** Device losses since the last step that went through. */
+  private lossesInARow = 0;
   private pendingMetrics = new Map<string, RunMetricsUpdate>();
   private metricsTimer: ReturnType<typeof setTimeout> | null = null;
   private restored = false;
@@ -177,9 +196,25 @@ export class Runner {
     return false;
   }
 
+  /** Commands that need the device wait until a recovery is done. */
+  private async settled(): Promise<void> {
+    while (this.recovering) await this.recovering;
+  }
+
+  /**
+   * Whether `error` came with a device loss (now or within the grace period). Such errors are
+   * the device's raw words ("Failed to execute 'mapAsync' on 'GPUBuffer'..."): never shown.
+   */
+  private async lostDevice(): Promise<boolean> {
+    if (this.recovering) return true;
+    const lost = await this.deps.deviceLost(DEVICE_LOSS_GRACE_MS);
+    return lost || this.recovering !== null;
+  }
+
   async start(config: RunConfig): Promise<RunSummary> {
     await this.restore();
     this.validate(config);
+    await this.settled();
     const id = `run-${Date.now().toString(36)}-${Math.floor(Math.random() * 1e9).toString(36)}`;
     const run = this.newRun(id, config);
     run.status = !this.race && this.hasRunning() ? 'queued' : 'running';
@@ -205,10 +240,32 @@ export class Runner {
       run.message = null;
       // Say so at once; the checkpoint waits for the step in flight and the device's queue.
       this.deps.emit('runUpdate', { run: run.summary() });
-      await run.exclusive(() => run.checkpoint());
+      try {
+        await run.exclusive(() => run.checkpoint());
+      } catch (error) {
+        if (!(await this.lostDevice())) throw error;
+        await this.backToCheckpoint(run, 'while the run was pausing');
+      }
       this.promote();
     }
     return run.summary();
+  }
+
+  /**
+   * After a device loss: `run` (paused or stopped) keeps only its checkpoint; it says so, and
+   * a resume goes on from there.
+   */
+  private async backToCheckpoint(run: TrainingRun, when: string): Promise<void> {
+    const at = run.checkpointStep;
+    run.unload();
+    run.live.step = at ?? 0;
+    run.step = at ?? 0;
+    run.message =
+      at === null
+        ? `The GPU device was lost ${when}, before its first checkpoint: resume starts it again.`
+        : `The GPU device was lost ${when}: the run is back at its checkpoint at step ${at}, where resume goes on.`;
+    await run.saveRecord();
+    this.deps.emit('runUpdate', { run: run.summary() });
   }
 
   async resume(runId: string): Promise<RunSummary> {
@@ -216,6 +273,7 @@ export class Runner {
     if (run.status !== 'paused') {
       throw new Error(`Only a paused run can resume; this one is ${run.status}.`);
     }
+    await this.settled();
     const history = await this.ensureLoaded(run);
     run.status = !this.race && this.hasRunning(run) ? 'queued' : 'running';
     run.message = null;
@@ -240,11 +298,16 @@ export class Runner {
     run.status = 'stopped';
     run.message = null;
     this.deps.emit('runUpdate', { run: run.summary() });
-    await run.exclusive(async () => {
-      if (run.isLoaded) await run.checkpoint();
-      else await run.saveRecord();
-      run.unload();
-    });
+    try {
+      await run.exclusive(async () => {
+        if (run.isLoaded) await run.checkpoint();
+        else await run.saveRecord();
+        run.unload();
+      });
+    } catch (error) {
+      if (!(await this.lostDevice())) throw error;
+      await this.backToCheckpoint(run, 'while the run was stopping');
+    }
     this.promote();
     return run.summary();
   }
@@ -252,9 +315,16 @@ export class Runner {
   async stepOnce(runId: string): Promise<RunSummary> {
     const run = this.get(runId);
     if (run.status !== 'paused') throw new Error('Pause the run first, then step it.');
-    const reloaded = await this.ensureLoaded(run);
-    if (reloaded) this.deps.emit('runUpdate', { run: run.summary(), history: run.history });
-    await run.exclusive(() => this.advance(run, true));
+    await this.settled();
+    try {
+      const reloaded = await this.ensureLoaded(run);
+      if (reloaded) this.deps.emit('runUpdate', { run: run.summary(), history: run.history });
+      await run.exclusive(() => this.advance(run, true, this.generation));
+    } catch (error) {
+      if (!(await this.lostDevice())) throw error;
+      await this.settled();
+      await this.backToCheckpoint(run, 'during the step');
+    }
     return run.summary();
   }
 
@@ -326,11 +396,12 @@ export class Runner {
         const run = this.pick();
         if (!run) break;
         try {
-          await run.exclusive(() => this.advance(run, false));
+          await run.exclusive(() => this.advance(run, false, generation));
           await this.quietMoment(run);
         } catch (error) {
-          await sleep(250); // a device loss is announced a little after the failing call
-          if (generation !== this.generation || this.recovering) break;
+          // A device loss is announced after the failing call: the recovery takes over.
+          const lost = await this.lostDevice();
+          if (generation !== this.generation || lost) break;
           this.fail(run, describe(error));
         }
         // Let commands (pause, stop, lr) in between steps.
@@ -342,14 +413,19 @@ export class Runner {
   }
 
   /** One step of `run`, then whatever is due: evaluation, checkpoint, finishing, faults. */
-  private async advance(run: TrainingRun, single: boolean): Promise<void> {
+  private async advance(run: TrainingRun, single: boolean, generation: number): Promise<void> {
     if (!single && run.status !== 'running') return;
     if (!run.isLoaded) {
       await run.load(await loadCheckpoint(this.deps.db, run.id));
       this.deps.emit('runUpdate', { run: run.summary(), history: run.history });
     }
     await run.trainOneStep(single);
+    // A step that settles after a device loss belongs to the lost device: the recovery
+    // reloaded the run, so nothing of this one may touch it.
+    if (generation !== this.generation) return;
+    this.lossesInARow = 0;
     if (!run.fault && run.dueForEvaluation()) await run.evaluate();
+    if (generation !== this.generation) return;
     this.queueMetrics(run, {});
     if (run.fault) {
       await this.rollBack(run, run.fault.message);
@@ -390,26 +466,62 @@ export class Runner {
 
   /**
    * The device is gone: every tensor with it. Start tfjs again (WebGPU if a new device comes,
-   * else the next backend) and reload the runs from their checkpoints; the running ones go on.
+   * else the next backend) and reload the running runs from their checkpoints, or from step 0
+   * with a message where there is none yet; they go on. A loss announced during the recovery
+   * (the new device lost too) recovers again once this one is done; after MAX_LOSSES_IN_A_ROW
+   * losses with no step between, WebGPU is given up for the next backend.
    */
   onDeviceLost(reason: string): Promise<void> {
-    this.recovering ??= this.recover(reason).finally(() => {
+    this.lostDuringRecovery = reason;
+    this.recovering ??= this.recoverWhileLost().finally(() => {
       this.recovering = null;
       this.kick();
     });
     return this.recovering;
   }
 
+  private async recoverWhileLost(): Promise<void> {
+    // `recovering` is set before the first recovery starts: a loss announced at once (even
+    // from inside the backend's restart) joins this recovery instead of starting another.
+    await Promise.resolve();
+    while (this.lostDuringRecovery !== null) {
+      const reason = this.lostDuringRecovery;
+      this.lostDuringRecovery = null;
+      await this.recover(reason);
+    }
+  }
+
   private async recover(reason: string): Promise<void> {
     this.generation++;
+    this.lossesInARow++;
+    const lostAt = new Map<TrainingRun, number>();
     for (const run of this.runs.values()) {
+      lostAt.set(run, run.step);
       run.resetQueue();
       run.unload();
     }
-    const report = await this.deps.reinitBackend();
+    let report: BackendReport;
+    try {
+      report = await this.deps.reinitBackend({
+        skipWebGpu: this.lossesInARow >= MAX_LOSSES_IN_A_ROW,
+      });
+    } catch (error) {
+      for (const run of this.runs.values()) {
+        if (run.status === 'running' || run.status === 'queued') {
+          this.fail(
+            run,
+            `the GPU device was lost and no backend could start again (${describe(error)})`,
+          );
+        }
+      }
+      return;
+    }
+    const gaveUp = this.lossesInARow >= MAX_LOSSES_IN_A_ROW && report.backend !== 'webgpu';
     this.deps.emit('backendChanged', {
       report,
-      reason: `The GPU device was lost (${reason}); training continues from the last checkpoints on ${report.backend}.`,
+      reason:
+        `The GPU device was lost (${reason}); training continues from the last checkpoints on ${report.backend}` +
+        (gaveUp ? ` (WebGPU was lost ${this.lossesInARow} times in a row).` : '.'),
     });
     for (const run of this.runs.values()) {
       if (run.status !== 'running') continue;
@@ -417,8 +529,17 @@ export class Runner {
         await run.exclusive(async () => {
           await run.load(await loadCheckpoint(this.deps.db, run.id));
         });
+        const from = run.checkpointStep;
+        const at = lostAt.get(run) ?? 0;
+        run.message =
+          from === null
+            ? `The GPU device was lost at step ${at}, before the run's first checkpoint: it started again from step 0.`
+            : `The GPU device was lost at step ${at}: the run went back to its checkpoint at step ${from} and goes on.`;
+        await run.saveRecord();
         this.deps.emit('runUpdate', { run: run.summary(), history: run.history });
       } catch (error) {
+        // The new device lost as well: the next round reloads the run.
+        if (this.lostDuringRecovery !== null) continue;
         this.fail(run, describe(error));
       }
     }

@@ -362,6 +362,9 @@ export class TrainingRun {
         this.deps.hooks.onTrainPoint(this, point);
       })
       .finally(() => tf.dispose([lossT, correctT]));
+    // After a device loss nobody may wait for this read (the run was unloaded): its failure is
+    // the loss's, which the runner handles, not an unhandled rejection.
+    this.pendingRead.catch(() => undefined);
   }
 
   private flagNonFinite(step: number, lr: number): void {

@@ -16,7 +16,7 @@ import {
   type EventType,
   type TrainingHandlers,
 } from '../protocol/training';
-import { currentWebGpu, initBackend } from './backend';
+import { DEFAULT_BACKEND_ORDER, currentWebGpu, initBackend } from './backend';
 import { checkpointWeights, openRunsDb } from '../storage/checkpoint';
 import { indexedDbDataSource } from './datasetSource';
 import { runDeviceCheck } from './deviceCheck';
@@ -61,11 +61,26 @@ function watchDevice(): void {
   });
 }
 
-async function reinitBackend(): Promise<BackendReport> {
-  const report = await initBackend();
+async function reinitBackend(options: { skipWebGpu?: boolean } = {}): Promise<BackendReport> {
+  const report = await initBackend(
+    options.skipWebGpu ? DEFAULT_BACKEND_ORDER.filter((b) => b !== 'webgpu') : undefined,
+  );
   ready = Promise.resolve(report);
   watchDevice();
   return report;
+}
+
+/** Whether the WebGPU device in use is lost, or is announced lost within `ms`. */
+function deviceLost(ms: number): Promise<boolean> {
+  const gpu = currentWebGpu();
+  if (!gpu || tf.getBackend() !== 'webgpu') return Promise.resolve(false);
+  return new Promise<boolean>((resolve) => {
+    const timer = setTimeout(() => resolve(false), ms);
+    void gpu.device.lost.then(() => {
+      clearTimeout(timer);
+      resolve(true);
+    });
+  });
 }
 
 let runsDb: ReturnType<typeof openRunsDb> | null = null;
@@ -84,6 +99,7 @@ async function trainingRunner(): Promise<Runner> {
       refusal,
       emit: (type, payload) => emit(type, payload, null),
       reinitBackend,
+      deviceLost,
     });
   }
   return runner;

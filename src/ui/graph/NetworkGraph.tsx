@@ -100,11 +100,26 @@ export const NetworkGraph = memo(function NetworkGraph({
         className="network-graph"
         data-blocks={blocks}
         data-drawn={layout.groups.length}
+        data-summarised={layout.budget.summarisedBlocks}
       >
         {layout.items.map((item, i) => (
           <Item key={i} item={item} />
         ))}
         {layout.groups.map((g) => {
+          if (g.summary) {
+            // Nothing to expand: past the budget these blocks are edited in the stage lists.
+            return (
+              <g
+                key={g.id}
+                className="g-group g-group--summary"
+                role="img"
+                aria-label={g.label}
+                data-testid="summary-run"
+              >
+                <rect x={g.x} y={g.y} width={g.w} height={g.h} rx={8} />
+              </g>
+            );
+          }
           const key = `${g.stage}:${g.start}`;
           const action = g.collapsed
             ? `expand ${g.count} blocks`

@@ -3,11 +3,15 @@
  * to right; each block shows its branches (conv layers as small boxes, a trapezoid where the
  * layer downsamples), its sum nodes (+), the merge node (M: the average of the K stream
  * inputs, Eq. 3) and its shortcut (dashed where it is a 1x1 projection, as in the paper).
- * Runs of identical blocks collapse into one drawn block marked "x n" unless expanded.
- * Pure: the React component only renders the primitives this returns.
+ * Runs of identical blocks collapse into one drawn block marked "x n" unless expanded; past
+ * the drawing's budget (graphBudget.ts) stretches of mixed blocks become summary boxes, and the
+ * drawing says so. Pure: the React component only renders the primitives this returns.
  */
 import type { BlockSpec, NetworkSpec } from '../../model/spec';
 import { BLOCK_KIND_LABEL } from '../../model/specEdit';
+import { DRAW_BUDGET, groupId, planDrawing, stageRuns, type DrawPlan } from './graphBudget';
+
+export { groupId, stageRuns };
 
 export const LANE = 56;
 const CONV_W = 13;
@@ -49,6 +53,8 @@ export interface GraphGroup {
   count: number;
   /** True when `count` blocks are drawn as one. */
   collapsed: boolean;
+  /** True when `count` blocks of any kinds are drawn as one summary box (over the budget). */
+  summary: boolean;
   /** The run of identical blocks this belongs to (the id kept in the expanded set). */
   runId: string;
   runCount: number;
@@ -65,6 +71,45 @@ export interface GraphLayout {
   height: number;
   items: GraphItem[];
   groups: GraphGroup[];
+  /** What the budget did: summaries drawn, blocks inside them, expansions closed again. */
+  budget: Pick<DrawPlan, 'summaries' | 'summarisedBlocks' | 'closedExpansions'>;
+}
+
+/** SVG elements the component renders for an item (titles included). */
+export function svgNodesOf(item: GraphItem): number {
+  switch (item.type) {
+    case 'wire':
+    case 'label':
+      return 1;
+    case 'conv':
+      return 2;
+    case 'box':
+    case 'node':
+      return 4;
+  }
+}
+
+/** SVG elements of the whole drawing: the items, and a group (g, rect) per click target. */
+export function svgNodeCount(layout: GraphLayout): number {
+  return layout.items.reduce((n, i) => n + svgNodesOf(i), 0) + 2 * layout.groups.length;
+}
+
+const blockCosts = new Map<string, number>();
+
+/**
+ * SVG elements one drawn block takes, measured by drawing it: the block, the wires into it (up
+ * to 2K and an average node), its click target and its "x n" label.
+ */
+export function blockDrawCost(block: BlockSpec, annotate = false): number {
+  const key = `${block.kind}/${block.branches}/${block.layersPerBranch}/${!!block.fuse}/${annotate}`;
+  let cost = blockCosts.get(key);
+  if (cost === undefined) {
+    const items: GraphItem[] = [];
+    drawBlock(block, 0, 0, { down: false, projection: false, channels: 1, annotate }, items);
+    cost = items.reduce((n, i) => n + svgNodesOf(i), 0) + 2 * lanesOf(block) + 4 + 2 + 1;
+    blockCosts.set(key, cost);
+  }
+  return cost;
 }
 
 /** The number of streams a block takes in and gives out (see the NetworkSpec doc comment). */
@@ -74,31 +119,6 @@ export function streamsOf(block: BlockSpec): { inputs: number; outputs: number }
     inputs: block.branches,
     outputs: block.kind === 'mergeAndRun' && block.fuse ? 1 : block.branches,
   };
-}
-
-function sameBlock(a: BlockSpec, b: BlockSpec): boolean {
-  return (
-    a.kind === b.kind &&
-    a.branches === b.branches &&
-    a.layersPerBranch === b.layersPerBranch &&
-    !!a.fuse === !!b.fuse
-  );
-}
-
-/** The runs a stage is drawn as: its first block alone when it downsamples or projects. */
-export function stageRuns(
-  blocks: readonly BlockSpec[],
-  firstIsSpecial: boolean,
-): { start: number; count: number }[] {
-  const runs: { start: number; count: number }[] = [];
-  blocks.forEach((b, i) => {
-    const last = runs[runs.length - 1];
-    const prev = blocks[i - 1];
-    const breakHere = i === 0 || (i === 1 && firstIsSpecial) || !prev || !sameBlock(prev, b);
-    if (breakHere || !last) runs.push({ start: i, count: 1 });
-    else last.count += 1;
-  });
-  return runs;
 }
 
 function laneYs(k: number, cy: number): number[] {
@@ -387,10 +407,6 @@ function connect(
   return { x: ex, ys: toYs };
 }
 
-export function groupId(stage: number, start: number): string {
-  return `s${stage}b${start}`;
-}
-
 /**
  * Lays the network out. `expanded` holds ids of runs drawn block by block; the others are
  * drawn once with "x n".
@@ -434,15 +450,23 @@ export function layoutNetwork(
   let channels = stemChannels;
   let resolution = ih;
 
+  const plan = planDrawing(spec, expanded, (b) => blockDrawCost(b, options.annotate));
   spec.stages.forEach((stage, si) => {
     const stageChannels = stage.width * spec.widen;
     const first = stage.blocks[0];
     const firstIsSpecial = stage.stride === 2 || stageChannels !== channels;
     const stageX0 = x;
     if (stage.stride === 2) resolution = Math.ceil(resolution / 2);
-    for (const run of stageRuns(stage.blocks, firstIsSpecial)) {
-      const id = groupId(si, run.start);
-      const open = run.count > 1 && expanded.has(id);
+    for (const seg of plan.stages[si] ?? []) {
+      if (seg.type === 'summary') {
+        const conn = connect(ys, streamsOf(stage.blocks[seg.start]!).inputs, x, cy, items);
+        const out = drawSummary(stage.blocks, seg, si, conn.x, cy, maxLanes, items, groups);
+        x = out.x1;
+        ys = out.outYs;
+        continue;
+      }
+      const run = { start: seg.start, count: seg.count };
+      const open = seg.open;
       const drawn = open ? run.count : 1;
       const groupX = x;
       for (let k = 0; k < drawn; k++) {
@@ -554,7 +578,99 @@ export function layoutNetwork(
     `Fully connected → softmax, ${spec.classes} classes${spec.sharing === 'none' ? ' (one per stream, logits averaged)' : ''}`,
     34,
   );
-  return { width: x + 10, height: stageLabelY + 20, items, groups };
+  const note = budgetNote(plan);
+  if (note) {
+    items.push({ type: 'label', x: 8, y: 13, text: note, anchor: 'start', tone: 'muted' });
+  }
+  const { summaries, summarisedBlocks, closedExpansions } = plan;
+  return {
+    width: x + 10,
+    height: stageLabelY + 20,
+    items,
+    groups,
+    budget: { summaries, summarisedBlocks, closedExpansions },
+  };
+}
+
+/** What the drawing says when the budget changed it (written at its top left). */
+export function budgetNote(plan: DrawPlan): string | null {
+  const parts: string[] = [];
+  if (plan.summaries > 0) {
+    parts.push(
+      `${plan.summarisedBlocks} blocks are drawn as ${plan.summaries} ${plan.summaries === 1 ? 'summary' : 'summaries'} (⋯)`,
+    );
+  }
+  if (plan.closedExpansions > 0) {
+    parts.push(
+      `${plan.closedExpansions} expanded ${plan.closedExpansions === 1 ? 'run is' : 'runs are'} shown collapsed`,
+    );
+  }
+  if (parts.length === 0) return null;
+  return `Too large to draw block by block (over ${DRAW_BUDGET.blocks} blocks or ${DRAW_BUDGET.svgNodes.toLocaleString('en-US')} shapes): ${parts.join('; ')}. The stage lists hold every block.`;
+}
+
+const SUMMARY_W = 96;
+
+/** A stretch of blocks of any kinds drawn as one box, with what it holds in its title. */
+function drawSummary(
+  blocks: readonly BlockSpec[],
+  seg: { start: number; count: number },
+  stage: number,
+  x0: number,
+  cy: number,
+  maxLanes: number,
+  items: GraphItem[],
+  groups: GraphGroup[],
+): { x1: number; outYs: number[] } {
+  const inner = blocks.slice(seg.start, seg.start + seg.count);
+  const kinds = new Map<string, number>();
+  for (const b of inner) {
+    const k = b.kind === 'residual' ? '' : ` K=${b.branches}`;
+    const key = `${BLOCK_KIND_LABEL[b.kind]}${k} B=${b.layersPerBranch}${b.fuse ? ' fuse' : ''}`;
+    kinds.set(key, (kinds.get(key) ?? 0) + 1);
+  }
+  const holds = [...kinds].map(([k, n]) => `${n} × ${k}`).join(', ');
+  const first = seg.start + 1;
+  const last = seg.start + seg.count;
+  const title = `Blocks ${first}–${last} of stage ${stage + 1}, summarised: ${holds}`;
+  const inYs = laneYs(streamsOf(inner[0]!).inputs, cy);
+  const outYs = laneYs(streamsOf(inner[inner.length - 1]!).outputs, cy);
+  const top = Math.min(...inYs, ...outYs) - CONV_H / 2;
+  const bottom = Math.max(...inYs, ...outYs) + CONV_H / 2;
+  const bx = x0 + 8;
+  items.push({
+    type: 'box',
+    x: bx,
+    y: top,
+    w: SUMMARY_W,
+    h: bottom - top,
+    label: `⋯ ${seg.count} blocks`,
+    title,
+  });
+  // Each stream enters and leaves the box where it runs.
+  const wire = (ys: number[], from: number, to: number) => {
+    for (const y of ys) {
+      items.push({
+        type: 'wire',
+        d: line([
+          [from, y],
+          [to, y],
+        ]),
+        kind: 'stream',
+      });
+    }
+  };
+  wire(inYs, x0, bx);
+  const x1 = bx + SUMMARY_W + 8;
+  wire(outYs, bx + SUMMARY_W, x1);
+  const run = { start: seg.start, count: seg.count };
+  const g = makeGroup(stage, seg.start, seg.count, false, run, inner[0]!, x0 + 4, x1, cy, maxLanes);
+  groups.push({
+    ...g,
+    summary: true,
+    label: `${title} (too many to draw one by one; edit them in the stage list)`,
+  });
+  return { x1, outYs };
 }
 
 function makeGroup(
@@ -582,6 +698,7 @@ function makeGroup(
     start,
     count,
     collapsed,
+    summary: false,
     block,
     x: x0 - 2,
     y: cy - half,
