@@ -7,7 +7,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { PAPER_SCHEDULE, scheduledLr } from '../train/schedule';
+import { PAPER_SCHEDULE, scheduledLr } from '../model/schedule';
 import { TRAIN_PY } from './python/trainPy';
 
 const PYTHON = process.env.TORCH_PYTHON ?? '/usr/bin/python3';

@@ -29,7 +29,7 @@ import {
 } from '../storage/checkpoint';
 import type { DataInfo, DataSource, TrainerBatch } from './data';
 import { createRng, mixSeed } from '../model/random';
-import { learningRateAt, type LrOverride } from './schedule';
+import { learningRateAt, type LrOverride } from '../model/schedule';
 import { disposeFusedTrainer, fusedEvalBatch, fusedTrainStep } from './fused/step';
 import { createOptimizerSlots, evalBatch, trainStep, type OptimizerSlots } from './step';
 import { chooseStep } from './stepChoice';

@@ -3,10 +3,10 @@
  * planned training. Milestones are exact fractions of the planned steps (the rate drops at the
  * first step >= milestone * totalSteps, no rounding), so the same schedule works for 400 CIFAR
  * epochs, 40 SVHN epochs or a 1-epoch demo, which still passes all three drops. The exported
- * train.py's `lr_at_step` is the same rule, operation for operation (schedule.python.test.ts).
+ * train.py's `lr_at_step` is the same rule, operation for operation (src/export/schedule.test.ts).
  */
 
-import type { LrSchedule } from '../protocol/training';
+import type { LrSchedule } from './run';
 
 export type { LrSchedule };
 
