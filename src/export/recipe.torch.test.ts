@@ -151,7 +151,7 @@ print(json.dumps(out))
     expect(got.fill.samePlaces).toBe(true);
   }, 240_000);
 
-  it('train.py trains with --decay, --pad-fill and --bn-batch, and refuses a BN batch that does not split', () => {
+  it('train.py trains with --decay, --pad-fill and --bn-batch, resumes with its decay rule, and refuses a BN batch that does not split', () => {
     const out = join(root, 'run');
     const r = python(
       [
@@ -182,6 +182,29 @@ print(json.dumps(out))
     const parsed = parseMetrics(metrics, 'metrics.json');
     expect(parsed.history.train.at(-1)?.step).toBe(2);
     expect(Number.isFinite(parsed.history.train.at(-1)?.loss)).toBe(true);
+
+    // Resumed without --decay, the run keeps the rule it trained with (and its optimizer state).
+    const resumed = python(
+      [
+        'train.py',
+        '--cpu',
+        '--data',
+        data,
+        '--out',
+        out,
+        '--epochs',
+        '1',
+        '--max-steps',
+        '3',
+        '--resume',
+      ],
+      project,
+    );
+    expect(resumed.code, resumed.err).toBe(0);
+    expect(resumed.out).toMatch(/trained with --decay weights-gamma; resuming with it/);
+    expect(JSON.parse(readFileSync(join(out, 'metrics.json'), 'utf8'))).toMatchObject({
+      recipe: { decay: 'weights-gamma' },
+    });
 
     const bad = python(
       ['train.py', '--cpu', '--data', data, '--out', join(root, 'bad'), '--bn-batch', '24'],

@@ -287,6 +287,14 @@ def main(argv=None):
         try:
             ckpt = torch.load(path, map_location=d.device)
             model.load_state_dict(ckpt["model"])
+            # A run resumes with the decay rule it trained with (checkpoints from before
+            # --decay: weights and gamma only); the optimizer's parameter groups follow it.
+            trained = ckpt.get("recipe", {}).get("decay", "weights-gamma")
+            if trained != args.decay:
+                if d.main:
+                    print("note: %s trained with --decay %s; resuming with it" % (path, trained))
+                args.decay = trained
+                optimizer = make_optimizer(model, args)
             optimizer.load_state_dict(ckpt["optimizer"])
             scaler.load_state_dict(ckpt["scaler"])
         except Exception as e:  # a damaged or foreign file: say so instead of a traceback
@@ -377,7 +385,7 @@ def main(argv=None):
             state = {"model": model.state_dict(), "optimizer": optimizer.state_dict(), "scaler": scaler.state_dict(),
                      "epoch": epoch + 1 if i + 1 == steps_per_epoch else epoch, "step": step,
                      "steps_per_epoch": steps_per_epoch, "rows": rows,
-                     "elapsed_s": row["elapsed_s"], "spec": spec}
+                     "elapsed_s": row["elapsed_s"], "spec": spec, "recipe": meta["recipe"]}
             torch.save(state, ckpt_path + ".tmp")
             os.replace(ckpt_path + ".tmp", ckpt_path)  # never a half-written checkpoint
         if stop:
