@@ -5,6 +5,15 @@ type BenchWindow = { __benchResult?: unknown; __benchError?: string };
 
 interface Report {
   diffs: { name: string; maxAbsDiff: number; maxAbsReference: number }[];
+  decay: {
+    rule: string;
+    name: string;
+    lr: number;
+    weightDecay: number;
+    momentum: number;
+    before: number[];
+    after: number[];
+  }[];
   lossCurve: { fused: number[]; reference: number[] };
   tensorsAfterStep: number[];
 }
@@ -57,6 +66,27 @@ test('fused kernels and the fused step match the unfused tfjs computation', asyn
       1e-3 * Math.max(1, reference[i]!),
     );
   });
+  // Issue 17: biases and BN betas with zero gradient, one fused optimizer step. Under the
+  // authors' rule weight decay alone moves them: g = wd w, v = g, w -= lr (g + mu v), i.e.
+  // w (1 - lr wd (1 + mu)) (lr wd with momentum 0); under MXNet's default they stay.
+  for (const rule of ['all', 'weights-gamma']) {
+    const entries = report.decay.filter((d) => d.rule === rule);
+    expect(
+      entries.some((d) => d.name.endsWith('.beta')),
+      rule,
+    ).toBe(true);
+    expect(
+      entries.some((d) => d.name.endsWith('.bias')),
+      rule,
+    ).toBe(true);
+    for (const d of entries) {
+      const shrink = rule === 'all' ? 1 - d.lr * d.weightDecay * (1 + d.momentum) : 1;
+      expect(d.before.some((v) => v !== 0)).toBe(true);
+      d.before.forEach((b, i) => {
+        expect(Math.abs(d.after[i]! - b * shrink), `${rule} ${d.name}[${i}]`).toBeLessThan(1e-6);
+      });
+    }
+  }
   // No tensor leaks: the count is flat from the second step on.
   const counts = report.tensorsAfterStep.slice(1);
   expect(Math.max(...counts)).toBe(Math.min(...counts));

@@ -269,3 +269,25 @@ test("a run's weights export as weights.safetensors, read by the training worker
       .sort(),
   );
 });
+
+test('ghost batch norm and the mean fill from a share link: the run trains on the unfused step and says so', async ({
+  page,
+}) => {
+  // Issue 17: BN over 4 of each 8 images; WebGPU's fused step has no ghost BN, so the run
+  // takes the tfjs step, visibly.
+  await openApp(page, { trainLimit: 24, epochs: 1, bnBatch: 4, padFill: 'mean' }); // 3 steps
+  const form = page.getByRole('form', { name: 'Hyperparameters' });
+  await expect(form.getByLabel('BN batch (0: whole batch)')).toHaveValue('4');
+  await expect(form.getByLabel('Padding fill')).toHaveValue('mean');
+  await expect(form.getByLabel('Weight decay on')).toHaveValue('all');
+  await startRun(page);
+  await expect(panel(page).getByTestId('run-status')).toHaveText('finished', { timeout: 240_000 });
+  await expect(page.getByTestId('run-step-note').last()).toContainText(
+    'Unfused WebGPU step: ghost batch norm (BN over 4 of 8 images)',
+  );
+  await expect(page.getByTestId('run-row').last()).toContainText('BN over 4');
+  const id = await panel(page).getByTestId('training-run').getAttribute('data-run-id');
+  const record = await stored(page, id!);
+  expect(record.history.train.at(-1)?.step).toBe(3);
+  expect(record.history.train.every((p) => Number.isFinite(p.loss))).toBe(true);
+});

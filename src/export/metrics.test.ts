@@ -49,6 +49,12 @@ describe('PyTorch metrics import', () => {
     const m = parseMetrics(JSON.stringify(doc), 'metrics.json');
     expect(m.name).toBe('DMRNet L=12');
     expect(m.facts).toMatchObject({ params: 349402, worldSize: 2, dataset: 'cifar10', amp: false });
+    // Files from before train.py's recipe flags say nothing about them.
+    expect(m.facts).toMatchObject({ decay: null, padFill: null, bnBatch: null });
+    const withRecipe = parseMetrics(
+      JSON.stringify({ ...doc, recipe: { decay: 'all', pad_fill: 'mean', bn_batch: 32 } }),
+    );
+    expect(withRecipe.facts).toMatchObject({ decay: 'all', padFill: 'mean', bnBatch: 32 });
     expect(m.history.test).toEqual([{ step: 781, epoch: 1, loss: 1.2, error: 0.43 }]);
     expect(m.spec).toEqual(fromPaper({ arch: 'dmrnet', L: 12 }));
     expect(parseMetrics(JSON.stringify({ ...doc, spec: { version: 9 } })).spec).toBeNull();

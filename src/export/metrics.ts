@@ -8,6 +8,7 @@
  * columns are accepted instead of the errors (error = 1 - accuracy).
  * JSON: {"format": "dmrnet-playground-metrics", "version": 1, ...facts, "rows": [rows as above]}.
  */
+import { DECAY_RULES, PAD_FILLS, type DecayRule, type PadFill } from '../model/recipe';
 import { validateSpec } from '../model/schema';
 import type { NetworkSpec } from '../model/spec';
 import type { RunHistory, TestPoint, TrainPoint } from '../model/run';
@@ -28,6 +29,10 @@ export interface ImportedRunFacts {
   amp: boolean | null;
   device: string | null;
   epochs: number | null;
+  /** train.py's --decay, --pad-fill and --bn-batch (null in files written before them). */
+  decay: DecayRule | null;
+  padFill: PadFill | null;
+  bnBatch: number | null;
 }
 
 export interface ImportedMetrics {
@@ -156,6 +161,9 @@ export function parseMetrics(text: string, fileName = 'metrics'): ImportedMetric
     amp: null,
     device: null,
     epochs: null,
+    decay: null,
+    padFill: null,
+    bnBatch: null,
   };
   const trimmed = text.trim();
   if (trimmed === '') throw new MetricsImportError(`${fileName} is empty`);
@@ -183,6 +191,10 @@ export function parseMetrics(text: string, fileName = 'metrics'): ImportedMetric
         throw new MetricsImportError(`${fileName}, row ${i + 1}: not an object`);
       }
     });
+    const recipe =
+      typeof d.recipe === 'object' && d.recipe !== null
+        ? (d.recipe as Record<string, unknown>)
+        : {};
     const facts: ImportedRunFacts = {
       network: str(d.network),
       dataset: str(d.dataset),
@@ -192,6 +204,9 @@ export function parseMetrics(text: string, fileName = 'metrics'): ImportedMetric
       amp: typeof d.amp === 'boolean' ? d.amp : null,
       device: str(d.device),
       epochs: int(d.epochs),
+      decay: DECAY_RULES.find((r) => r === recipe.decay) ?? null,
+      padFill: PAD_FILLS.find((f) => f === recipe.pad_fill) ?? null,
+      bnBatch: int(recipe.bn_batch),
     };
     const checked = d.spec === undefined ? null : validateSpec(d.spec);
     return {

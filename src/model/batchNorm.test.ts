@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-cpu';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { batchNormTraining } from './batchNorm';
+import { batchNormTraining, bnGroups, ghostBatchNormTraining } from './batchNorm';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -85,5 +85,62 @@ describe('batchNormTraining (hand-written gradient)', () => {
     });
     expect(tf.memory().numTensors).toBe(before);
     tf.dispose([y, gamma, beta]);
+  });
+});
+
+describe('ghost batch norm (BN statistics per group of the batch)', () => {
+  /** Each group through tf.moments + tf.batchNorm on its own slice, by autodiff. */
+  function groupedReference(groups: number) {
+    return (y: tf.Tensor4D, gamma: tf.Tensor1D, beta: tf.Tensor1D): tf.Tensor4D =>
+      tf.concat(
+        tf.split(y, groups, 0).map((part) => reference(part as tf.Tensor4D, gamma, beta)),
+        0,
+      );
+  }
+
+  it('equals BN on each group apart: output, averaged statistics, gradients', () => {
+    tf.tidy(() => {
+      const y = tf.randomNormal([6, 5, 4, 3], 0.7, 2, 'float32', 11) as tf.Tensor4D;
+      const gamma = tf.randomNormal([3], 1, 0.3, 'float32', 12) as tf.Tensor1D;
+      const beta = tf.randomNormal([3], 0, 0.3, 'float32', 13) as tf.Tensor1D;
+      const w = tf.randomNormal([6, 5, 4, 3], 0, 1, 'float32', 14);
+      type F = (a: tf.Tensor4D, b: tf.Tensor1D, c: tf.Tensor1D) => tf.Tensor4D;
+      const loss = (f: F) => (a: tf.Tensor, b: tf.Tensor, c: tf.Tensor) =>
+        tf.sum(tf.mul(tf.square(f(a as tf.Tensor4D, b as tf.Tensor1D, c as tf.Tensor1D)), w));
+      for (const groups of [2, 3]) {
+        const mine: F = (a, b, c) => ghostBatchNormTraining(a, b, c, EPS, groups).out;
+        const ref = groupedReference(groups);
+        expect(maxDiff(mine(y, gamma, beta), ref(y, gamma, beta))).toBeLessThan(1e-5);
+        // Whole-batch BN is measurably different: the test can tell the two apart.
+        expect(maxDiff(mine(y, gamma, beta), reference(y, gamma, beta))).toBeGreaterThan(1e-3);
+        const { mean, variance } = ghostBatchNormTraining(y, gamma, beta, EPS, groups);
+        const parts = tf.split(y, groups, 0).map((p) => tf.moments(p, [0, 1, 2]));
+        const avg = (ts: tf.Tensor[]) => tf.div(tf.addN(ts), ts.length);
+        expect(maxDiff(mean, avg(parts.map((m) => m.mean)))).toBeLessThan(1e-5);
+        expect(maxDiff(variance, avg(parts.map((m) => m.variance)))).toBeLessThan(1e-4);
+        const gMine = tf.grads(loss(mine))([y, gamma, beta]);
+        const gRef = tf.grads(loss(ref))([y, gamma, beta]);
+        gMine.forEach((g, i) => {
+          const scale = tf.max(tf.abs(gRef[i]!)).dataSync()[0] as number;
+          expect(maxDiff(g, gRef[i]!) / scale, `groups ${groups} grad ${i}`).toBeLessThan(1e-4);
+        });
+      }
+      // One group is plain BN.
+      expect(
+        maxDiff(
+          ghostBatchNormTraining(y, gamma, beta, EPS, 1).out,
+          batchNormTraining(y, gamma, beta, EPS).out,
+        ),
+      ).toBe(0);
+    });
+  });
+
+  it('splits a batch only into equal groups, with a message otherwise', () => {
+    expect(bnGroups(64, 32)).toBe(2);
+    expect(bnGroups(64, 0)).toBe(1);
+    expect(bnGroups(64, 64)).toBe(1);
+    expect(bnGroups(16, 32)).toBe(1);
+    expect(bnGroups(64, 24)).toMatch(/must divide the batch size \(64\)/);
+    expect(bnGroups(64, -1)).toMatch(/whole number/);
   });
 });

@@ -66,3 +66,84 @@ export function batchNormTraining(
   tf.dispose([kept.mean, kept.variance]);
   return { out, mean, variance };
 }
+
+/**
+ * The number of BN groups for ghost batch norm over `bnBatch` images of a batch of
+ * `batchSize` (0 or bnBatch >= batchSize: one group, plain BN), or a message when `bnBatch`
+ * does not split the batch evenly.
+ */
+export function bnGroups(batchSize: number, bnBatch: number): number | string {
+  if (!Number.isInteger(bnBatch) || bnBatch < 0) {
+    return 'The BN batch must be a whole number, 0 or more (0: the whole batch).';
+  }
+  if (bnBatch === 0 || bnBatch >= batchSize) return 1;
+  if (batchSize % bnBatch !== 0) {
+    return `The BN batch (${bnBatch}) must divide the batch size (${batchSize}) evenly, e.g. 32 of 64 as the paper's two GPUs.`;
+  }
+  return batchSize / bnBatch;
+}
+
+/**
+ * Ghost batch norm: `batchNormTraining` with the batch split into `groups` consecutive groups
+ * of images, each normalised with its own mean and variance, as on `groups` GPUs that each see
+ * their share of the batch (the paper's 64 images on two GPUs: BN over 32). gamma and beta are
+ * shared, so their gradients sum over the groups. The statistics returned for the running
+ * averages are the groups' means of mean and variance (MXNet averages the devices' moving
+ * statistics when it collects the parameters). groups = 1 is `batchNormTraining` itself.
+ */
+export function ghostBatchNormTraining(
+  y: tf.Tensor4D,
+  gamma: tf.Tensor1D,
+  beta: tf.Tensor1D,
+  epsilon: number,
+  groups: number,
+): BatchNormTrainingResult {
+  if (groups === 1) return batchNormTraining(y, gamma, beta, epsilon);
+  const [n, h, w, c] = y.shape;
+  if (!Number.isInteger(groups) || groups < 1 || n % groups !== 0) {
+    throw new Error(`internal: ${groups} BN groups do not split a batch of ${n}`);
+  }
+  // NHWC is image-major: [G, (N/G) * H, W, C] puts each group's images in one slice, and the
+  // per-group statistics are reductions over axes 1 and 2.
+  const grouped: [number, number, number, number] = [groups, (n / groups) * h, w, c];
+  const axes = [1, 2];
+  let stats: { mean: tf.Tensor1D; variance: tf.Tensor1D } | null = null;
+  const f = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const [x, g, b, save] = args as [tf.Tensor4D, tf.Tensor1D, tf.Tensor1D, tf.GradSaveFunc];
+    const xg = tf.reshape(x, grouped);
+    const mean = tf.mean(xg, axes, true); // [G, 1, 1, C]
+    const cs = tf.sub(xg, mean);
+    const variance = tf.mean(tf.square(cs), axes, true);
+    const rstd = tf.rsqrt(tf.add(variance, epsilon));
+    const s = tf.mul(g, rstd); // [G, 1, 1, C]
+    const value = tf.reshape(tf.add(tf.mul(cs, s), b), [n, h, w, c]) as tf.Tensor4D;
+    stats = {
+      mean: tf.keep(tf.reshape(tf.mean(mean, 0), [c]) as tf.Tensor1D),
+      variance: tf.keep(tf.reshape(tf.mean(variance, 0), [c]) as tf.Tensor1D),
+    };
+    save([cs, rstd, s]);
+    return {
+      value,
+      gradFunc: (dy: tf.Tensor4D, saved: tf.Tensor[]) => {
+        const [c0, r, sc] = saved as [tf.Tensor, tf.Tensor, tf.Tensor];
+        const count = grouped[1] * grouped[2]; // values per channel in one group
+        const dyg = tf.reshape(dy, grouped);
+        const dbetaG = tf.sum(dyg, axes, true);
+        const dycG = tf.sum(tf.mul(dyg, c0), axes, true);
+        const dgamma = tf.reshape(tf.sum(tf.mul(dycG, r), [0, 1, 2]), [c]);
+        const dbeta = tf.reshape(tf.sum(dbetaG, [0, 1, 2]), [c]);
+        const a = tf.mul(tf.mul(sc, tf.square(r)), tf.div(dycG, -count));
+        const bias = tf.mul(sc, tf.div(dbetaG, -count));
+        const dx = tf.reshape(tf.add(tf.add(tf.mul(dyg, sc), tf.mul(c0, a)), bias), [n, h, w, c]);
+        return [dx, dgamma, dbeta];
+      },
+    };
+  });
+  const out = f(y, gamma, beta) as tf.Tensor4D;
+  const kept = stats as { mean: tf.Tensor1D; variance: tf.Tensor1D } | null;
+  if (!kept) throw new Error('internal: batch statistics were not computed');
+  const mean = tf.clone(kept.mean);
+  const variance = tf.clone(kept.variance);
+  tf.dispose([kept.mean, kept.variance]);
+  return { out, mean, variance };
+}

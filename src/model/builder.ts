@@ -32,7 +32,7 @@
  * tensor with identity shortcuts (a DMRNet's first block), the merge is that tensor itself.
  */
 import * as tf from '@tensorflow/tfjs';
-import { batchNormTraining } from './batchNorm';
+import { ghostBatchNormTraining } from './batchNorm';
 import type { BatchStats, BuiltNetwork, NamedVariable } from './network';
 import { planNetwork, weightNames, type ConvBnPlan } from './plan';
 import { seededNormal, seededUniform, weightSeed } from './random';
@@ -79,6 +79,7 @@ export interface TfjsNetwork extends BuiltNetwork {
     x: tf.Tensor4D,
     training: boolean,
     stats?: BatchStats,
+    bnGroups?: number,
   ): { streams: tf.Tensor4D[]; stats: BatchStats };
   /** The variable of a stable weight name (throws on an unknown name). */
   weight(name: string): tf.Variable;
@@ -108,13 +109,14 @@ export function buildNetwork(spec: NetworkSpec, options: BuildOptions): TfjsNetw
     l: ConvBnPlan,
     training: boolean,
     stats: BatchStats,
+    groups: number,
   ): tf.Tensor4D {
     const y = tf.conv2d(x, v(`${l.conv}.weight`) as tf.Tensor4D, l.stride, l.kernel === 3 ? 1 : 0);
     const gamma = v(`${l.bn}.gamma`) as tf.Tensor1D;
     const beta = v(`${l.bn}.beta`) as tf.Tensor1D;
     let out: tf.Tensor4D;
     if (training) {
-      const bn = batchNormTraining(y, gamma, beta, BN_EPSILON);
+      const bn = ghostBatchNormTraining(y, gamma, beta, BN_EPSILON, groups);
       stats.set(l.bn, { mean: bn.mean, variance: bn.variance });
       out = bn.out;
     } else {
@@ -130,8 +132,13 @@ export function buildNetwork(spec: NetworkSpec, options: BuildOptions): TfjsNetw
     return l.relu ? tf.relu(out) : out;
   }
 
-  const runBranch = (x: tf.Tensor4D, layers: ConvBnPlan[], training: boolean, stats: BatchStats) =>
-    layers.reduce((h, l) => convBn(h, l, training, stats), x);
+  const runBranch = (
+    x: tf.Tensor4D,
+    layers: ConvBnPlan[],
+    training: boolean,
+    stats: BatchStats,
+    groups: number,
+  ) => layers.reduce((h, l) => convBn(h, l, training, stats, groups), x);
 
   /** The "+" then ReLU of Eq. 1-3 (one add for two terms, one addN for more). */
   const reluOfSum = (xs: tf.Tensor4D[]): tf.Tensor4D =>
@@ -152,8 +159,9 @@ export function buildNetwork(spec: NetworkSpec, options: BuildOptions): TfjsNetw
     x: tf.Tensor4D,
     training: boolean,
     stats: BatchStats = new Map(),
+    bnGroups = 1,
   ): { streams: tf.Tensor4D[]; stats: BatchStats } {
-    let streams = plan.stems.map((stem) => convBn(x, stem, training, stats));
+    let streams = plan.stems.map((stem) => convBn(x, stem, training, stats, bnGroups));
     for (const block of plan.blocks) {
       // Stream adaptation: K -> 1 by averaging, 1 -> K by copying (spec.ts).
       if (streams.length !== block.inputStreams) {
@@ -162,10 +170,10 @@ export function buildNetwork(spec: NetworkSpec, options: BuildOptions): TfjsNetw
       }
       const shortcut = (s: tf.Tensor4D, j: number): tf.Tensor4D => {
         const p = block.projections[j];
-        return p ? convBn(s, p, training, stats) : s;
+        return p ? convBn(s, p, training, stats, bnGroups) : s;
       };
       const branchOut = (s: tf.Tensor4D, j: number) =>
-        runBranch(s, block.branches[j] as ConvBnPlan[], training, stats);
+        runBranch(s, block.branches[j] as ConvBnPlan[], training, stats, bnGroups);
       if (block.kind === 'residual' || block.kind === 'inception') {
         // Eq. 1 / Eq. 2: ReLU(P(x) + sum_j H_j(x)).
         const s = streams[0] as tf.Tensor4D;
@@ -185,8 +193,12 @@ export function buildNetwork(spec: NetworkSpec, options: BuildOptions): TfjsNetw
     return { streams, stats };
   }
 
-  function apply(x: tf.Tensor4D, training: boolean): { logits: tf.Tensor2D; stats: BatchStats } {
-    const { streams, stats } = features(x, training);
+  function apply(
+    x: tf.Tensor4D,
+    training: boolean,
+    bnGroups = 1,
+  ): { logits: tf.Tensor2D; stats: BatchStats } {
+    const { streams, stats } = features(x, training, new Map(), bnGroups);
     const classify = (stream: tf.Tensor4D, j: number): tf.Tensor2D => {
       const fc = plan.classifiers[j] as (typeof plan.classifiers)[number];
       const pooled = tf.mean(stream, [1, 2]) as tf.Tensor2D;

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  BEFORE_RECIPE_OPTIONS,
   DEFAULT_HYPERPARAMETERS,
   HYPER_LIMITS,
   runConfigProblems,
@@ -56,7 +57,9 @@ describe('hyperparameters', () => {
       'tiny',
     );
     expect(c.schedule).toEqual({ base: 0.1, factor: 0.1, milestones: [] });
-    expect(c.sgd).toEqual({ momentum: 0.9, weightDecay: 1e-4, nesterov: true });
+    expect(c.sgd).toEqual({ momentum: 0.9, weightDecay: 1e-4, nesterov: true, decay: 'all' });
+    expect(c.padFill).toBe('zero');
+    expect(c.bnBatch).toBe(0);
     expect(c.dataset).toBe('cifar10-sample');
   });
 
@@ -91,5 +94,66 @@ describe('hyperparameters', () => {
       'Momentum must be in [0, 1) (paper: 0.9).',
     ]);
     expect(runConfigProblems({ ...config, checkpointEveryMinutes: 0, epochs: 0 })).toHaveLength(2);
+  });
+
+  it('the worker checks the recipe options, and takes a run config stored without them', () => {
+    const config = toRunConfig(tinyClassroom(), DEFAULT_HYPERPARAMETERS, 'd', 'n');
+    expect(runConfigProblems({ ...config, bnBatch: 32 })).toEqual([]);
+    expect(runConfigProblems({ ...config, bnBatch: 24 })[0]).toMatch(
+      /BN batch \(24\) must divide the batch size \(64\)/,
+    );
+    expect(runConfigProblems({ ...config, padFill: 'grey' })[0]).toMatch(/zero, mean/);
+    expect(runConfigProblems({ ...config, sgd: { ...config.sgd, decay: 'x' } })[0]).toMatch(
+      /all, weights-gamma/,
+    );
+    const old: Record<string, unknown> = { ...config, sgd: { ...config.sgd } };
+    delete old.padFill;
+    delete old.bnBatch;
+    delete (old.sgd as Record<string, unknown>).decay;
+    expect(runConfigProblems(old)).toEqual([]);
+  });
+
+  it("defaults to the authors' decay rule, zero padding and whole-batch BN", () => {
+    expect(DEFAULT_HYPERPARAMETERS.decay).toBe('all');
+    expect(DEFAULT_HYPERPARAMETERS.padFill).toBe('zero');
+    expect(DEFAULT_HYPERPARAMETERS.bnBatch).toBe(0);
+  });
+
+  it('takes the recipe options, and explains wrong ones', () => {
+    const ok = validateHyperparameters({
+      ...DEFAULT_HYPERPARAMETERS,
+      decay: 'weights-gamma',
+      padFill: 'mean',
+      bnBatch: '32',
+    });
+    expect(ok.ok).toBe(true);
+    expect(ok.value).toMatchObject({ decay: 'weights-gamma', padFill: 'mean', bnBatch: 32 });
+    const c = toRunConfig(tinyClassroom(), ok.value, 'd', 'n');
+    expect(c.sgd.decay).toBe('weights-gamma');
+    expect(c.padFill).toBe('mean');
+    expect(c.bnBatch).toBe(32);
+    const bad = validateHyperparameters({
+      ...DEFAULT_HYPERPARAMETERS,
+      decay: 'biases',
+      padFill: 'grey',
+      bnBatch: '24',
+    });
+    expect(bad.ok).toBe(false);
+    if (!bad.ok) {
+      expect(bad.errors.decay).toMatch(/all, weights-gamma/);
+      expect(bad.errors.padFill).toMatch(/zero, mean/);
+      expect(bad.errors.bnBatch).toMatch(/must divide the batch size \(64\)/);
+    }
+  });
+
+  it('reads a share link made before the recipe options as the run it described', () => {
+    const old: Record<string, unknown> = { ...DEFAULT_HYPERPARAMETERS };
+    delete old.decay;
+    delete old.padFill;
+    delete old.bnBatch;
+    const r = validateHyperparameters(old);
+    expect(r.ok).toBe(true);
+    expect(r.value).toMatchObject(BEFORE_RECIPE_OPTIONS);
+    expect(r.value.decay).toBe('weights-gamma');
   });
 });

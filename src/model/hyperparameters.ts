@@ -5,6 +5,8 @@
  */
 
 import { z } from 'zod';
+import { bnGroups } from './batchNorm';
+import { DECAY_RULES, PAD_FILLS, type DecayRule, type PadFill } from './recipe';
 import type { RunConfig } from './run';
 import type { NetworkSpec } from './spec';
 
@@ -24,8 +26,14 @@ export interface Hyperparameters {
   learningRate: number;
   schedule: LrSchedule;
   weightDecay: number;
+  /** Which parameters weight decay applies to (model/recipe.ts; authors' code: all). */
+  decay: DecayRule;
   /** Pad 4, random 32x32 crop, horizontal flip (Section 4.2). */
   augmentation: boolean;
+  /** The padding's fill (paper: zero; authors' train_model.py: channel means). */
+  padFill: PadFill;
+  /** Ghost batch norm: BN statistics over groups of this many images (0: the whole batch). */
+  bnBatch: number;
   seed: number;
   /** The backend to start the worker with (applies after a reload: tfjs has one per worker). */
   backend: BackendChoice;
@@ -44,7 +52,10 @@ export const DEFAULT_HYPERPARAMETERS: Hyperparameters = {
   learningRate: 0.1,
   schedule: 'paper',
   weightDecay: 1e-4,
+  decay: 'all',
   augmentation: true,
+  padFill: 'zero',
+  bnBatch: 0,
   seed: 1,
   backend: 'auto',
   trainLimit: 0,
@@ -69,7 +80,19 @@ export const HYPER_LIMITS = {
   trainLimit: { min: 0, max: 1_000_000 },
   testLimit: { min: 0, max: 1_000_000 },
   evalEverySteps: { min: 0, max: 1_000_000 },
+  bnBatch: { min: 0, max: 1024 },
 } as const;
+
+/**
+ * What a share link or run config made before an option existed trained with: absent fields
+ * read as these (MXNet's decay rule, zero padding, whole-batch BN), so an old link still
+ * describes its run.
+ */
+export const BEFORE_RECIPE_OPTIONS: Pick<Hyperparameters, 'decay' | 'padFill' | 'bnBatch'> = {
+  decay: 'weights-gamma',
+  padFill: 'zero',
+  bnBatch: 0,
+};
 
 export type HyperField = keyof Hyperparameters;
 export type HyperErrors = Partial<Record<HyperField, string>>;
@@ -104,6 +127,11 @@ function realNumber(label: string, { min, max }: Range) {
   );
 }
 
+/** `schema`, reading an absent value as `fallback` (fields added after links were shared). */
+function absentAs<T extends z.ZodType>(fallback: unknown, schema: T) {
+  return z.preprocess((v) => (v === undefined ? fallback : v), schema);
+}
+
 /** Each field's schema: the form, the share URL and the worker's run config all use these. */
 export const HYPER_FIELDS = {
   epochs: wholeNumber('Epochs', HYPER_LIMITS.epochs),
@@ -111,7 +139,16 @@ export const HYPER_FIELDS = {
   learningRate: realNumber('Learning rate', HYPER_LIMITS.learningRate),
   schedule: z.enum(SCHEDULES, { error: `Schedule must be one of: ${SCHEDULES.join(', ')}.` }),
   weightDecay: realNumber('Weight decay', HYPER_LIMITS.weightDecay),
+  decay: absentAs(
+    BEFORE_RECIPE_OPTIONS.decay,
+    z.enum(DECAY_RULES, { error: `Weight decay applies to one of: ${DECAY_RULES.join(', ')}.` }),
+  ),
   augmentation: z.boolean({ error: 'Augmentation must be on or off.' }),
+  padFill: absentAs(
+    BEFORE_RECIPE_OPTIONS.padFill,
+    z.enum(PAD_FILLS, { error: `The padding fill must be one of: ${PAD_FILLS.join(', ')}.` }),
+  ),
+  bnBatch: absentAs(BEFORE_RECIPE_OPTIONS.bnBatch, wholeNumber('BN batch', HYPER_LIMITS.bnBatch)),
   seed: wholeNumber('Seed', HYPER_LIMITS.seed),
   backend: z.enum(BACKEND_CHOICES, {
     error: `Backend must be one of: ${BACKEND_CHOICES.join(', ')}.`,
@@ -142,6 +179,12 @@ export function validateHyperparameters(input: unknown): HyperResult {
     const parsed = HYPER_FIELDS[key].safeParse(input[key]);
     if (parsed.success) (value as Record<HyperField, unknown>)[key] = parsed.data;
     else errors[key] = parsed.error.issues[0]?.message ?? `${key} is not valid.`;
+  }
+  // Ghost BN needs groups of equal size (model/batchNorm.ts).
+  const groups = bnGroups(value.batchSize, value.bnBatch);
+  if (!errors.bnBatch && !errors.batchSize && typeof groups === 'string') {
+    errors.bnBatch = groups;
+    value.bnBatch = DEFAULT_HYPERPARAMETERS.bnBatch;
   }
   return Object.keys(errors).length === 0 ? { ok: true, value } : { ok: false, errors, value };
 }
@@ -176,8 +219,11 @@ export const runConfigSchema = z.object({
     }),
     weightDecay: HYPER_FIELDS.weightDecay,
     nesterov: z.boolean({ error: 'Nesterov must be on or off.' }),
+    decay: HYPER_FIELDS.decay,
   }),
   augment: HYPER_FIELDS.augmentation,
+  padFill: HYPER_FIELDS.padFill,
+  bnBatch: HYPER_FIELDS.bnBatch,
   evalEverySteps: HYPER_FIELDS.evalEverySteps,
   testLimit: HYPER_FIELDS.testLimit,
   trainLimit: HYPER_FIELDS.trainLimit,
@@ -189,7 +235,9 @@ export const runConfigSchema = z.object({
 /** What is wrong with a run config, one message per fault (empty when it can start). */
 export function runConfigProblems(config: unknown): string[] {
   const parsed = runConfigSchema.safeParse(config);
-  return parsed.success ? [] : [...new Set(parsed.error.issues.map((i) => i.message))];
+  if (!parsed.success) return [...new Set(parsed.error.issues.map((i) => i.message))];
+  const groups = bnGroups(parsed.data.batchSize, parsed.data.bnBatch);
+  return typeof groups === 'string' ? [groups] : [];
 }
 
 /** Section 4.2's milestones: the rate is divided by 10 at 1/2, 3/4 and 7/8 of the steps. */
@@ -214,8 +262,10 @@ export function toRunConfig(
       factor: 0.1,
       milestones: h.schedule === 'paper' ? PAPER_MILESTONES : [],
     },
-    sgd: { momentum: 0.9, weightDecay: h.weightDecay, nesterov: true },
+    sgd: { momentum: 0.9, weightDecay: h.weightDecay, nesterov: true, decay: h.decay },
     augment: h.augmentation,
+    padFill: h.padFill,
+    bnBatch: h.bnBatch,
     evalEverySteps: h.evalEverySteps,
     testLimit: h.testLimit,
     trainLimit: h.trainLimit,

@@ -29,8 +29,14 @@ export interface BuiltNetwork {
    * Forward pass on NHWC float input, returns logits [N, classes]. With training=true, BN uses
    * batch statistics and returns them in `stats` (the caller updates the running averages
    * outside the gradient computation); with training=false, BN uses the running averages.
+   * `bnGroups` > 1 (training only): ghost batch norm, statistics per group of N / bnGroups
+   * consecutive images (model/batchNorm.ts), the groups' average returned in `stats`.
    */
-  apply(x: tf.Tensor4D, training: boolean): { logits: tf.Tensor2D; stats: BatchStats };
+  apply(
+    x: tf.Tensor4D,
+    training: boolean,
+    bnGroups?: number,
+  ): { logits: tf.Tensor2D; stats: BatchStats };
   /** running = momentum * running + (1 - momentum) * batch (momentum 0.9, as the authors). */
   updateRunningStats(stats: BatchStats): void;
   dispose(): void;

@@ -4,6 +4,7 @@
  * them inside its own records (storage/checkpoint.ts).
  */
 import type { BackendName } from './backend';
+import type { DecayRule, PadFill } from './recipe';
 import type { NetworkSpec } from './spec';
 
 /**
@@ -26,10 +27,15 @@ export interface LrSchedule {
 export interface SgdConfig {
   /** Paper: 0.9. */
   momentum: number;
-  /** Paper: 1e-4 (on weights and BN gamma; not on biases and BN beta, as the authors' MXNet). */
+  /** Paper: 1e-4. */
   weightDecay: number;
   /** Paper: true. */
   nesterov: boolean;
+  /**
+   * Which parameters decay (./recipe.ts); default 'all' (the authors' code). Absent in runs
+   * stored before the option existed: those trained, and resume, with 'weights-gamma'.
+   */
+  decay?: DecayRule;
 }
 
 /** Everything that defines a training run; with the same backend, the same config trains alike. */
@@ -47,6 +53,17 @@ export interface RunConfig {
   sgd: SgdConfig;
   /** Pad 4, random crop, random flip (off for SVHN, as the paper). */
   augment: boolean;
+  /**
+   * The padding's colour: 'zero' (black, the paper's "zero padding"; also what runs stored
+   * without the field used) or 'mean' (each channel's rounded training-set mean, the fill
+   * values the authors' train_model.py passes).
+   */
+  padFill?: PadFill;
+  /**
+   * Ghost batch norm: BN statistics over groups of this many images of a batch (the paper's
+   * batch of 64 ran on two GPUs, so 32). 0 or absent: the whole batch.
+   */
+  bnBatch?: number;
   /** Evaluate on the test set every N steps as well as at each epoch's end (0: epoch ends only). */
   evalEverySteps: number;
   /** Evaluate on the first N test images (0: all of them). */
@@ -107,6 +124,8 @@ export interface RunSummary {
   message: string | null;
   /** The backend its steps run on. */
   backend: BackendName | null;
+  /** Why its steps are not the backend's usual ones (e.g. ghost BN off the fused step). */
+  stepNote?: string | null;
   live: RunLive;
   /** The step of the last checkpoint in IndexedDB (null before the first). */
   checkpointStep: number | null;

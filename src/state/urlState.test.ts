@@ -24,6 +24,9 @@ describe('share URL codec', () => {
       epochs: 7,
       learningRate: 0.05,
       augmentation: false,
+      decay: 'weights-gamma' as const,
+      padFill: 'mean' as const,
+      bnBatch: 32,
     };
     const hash = encodeShareHash({ spec, hyper });
     expect(hash.length).toBeLessThan(1200);
@@ -31,6 +34,23 @@ describe('share URL codec', () => {
     expect(d.messages).toEqual([]);
     expect(d.spec).toEqual(spec);
     expect(d.hyper).toEqual(hyper);
+  });
+
+  it('opens a link made before the recipe options with what that link trained with', () => {
+    const spec = tinyClassroom();
+    const old: Record<string, unknown> = { ...DEFAULT_HYPERPARAMETERS, epochs: 3 };
+    delete old.decay;
+    delete old.padFill;
+    delete old.bnBatch;
+    const d = decoded(hashOf({ spec, hyper: old }));
+    expect(d.messages).toEqual([]);
+    expect(d.hyper).toEqual({
+      ...DEFAULT_HYPERPARAMETERS,
+      epochs: 3,
+      decay: 'weights-gamma',
+      padFill: 'zero',
+      bnBatch: 0,
+    });
   });
 
   it('round-trips a hand-built network', () => {

@@ -1,6 +1,12 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { augmentAndNormalize, cropBoxes, drawAugmentation, type AugmentParams } from './augment';
+import {
+  augmentAndNormalize,
+  cropBoxes,
+  drawAugmentation,
+  padFill,
+  type AugmentParams,
+} from './augment';
 import { createRng } from '../model/random';
 
 beforeAll(async () => {
@@ -18,7 +24,7 @@ function labelled(n: number, h: number, w: number, c: number): tf.Tensor4D {
   return tf.tensor4d(values, [n, h, w, c]);
 }
 
-/** The expected crop: from the zero-padded image, rows top.., columns left.., maybe mirrored. */
+/** The expected crop: from the padded image (zero or `fill`), rows top.., columns left.., maybe mirrored. */
 function expectedCrop(
   src: Float32Array,
   i: number,
@@ -37,7 +43,7 @@ function expectedCrop(
         const sy = top + y - params.pad;
         const sx = left + xx - params.pad;
         const inside = sy >= 0 && sy < h && sx >= 0 && sx < w;
-        out.push(inside ? src[((i * h + sy) * w + sx) * c + ch]! : 0);
+        out.push(inside ? src[((i * h + sy) * w + sx) * c + ch]! : (params.fill?.[ch] ?? 0));
       }
   return out;
 }
@@ -74,6 +80,30 @@ describe('augmentation', () => {
     // A flipped image differs from its unflipped crop, so the test would catch a missing flip.
     const unflipped = expectedCrop(src, 1, h, w, c, { ...params, flips: new Uint8Array(n) });
     expect(values.slice(per, 2 * per)).not.toEqual(unflipped);
+    tf.dispose([raw, out]);
+  });
+
+  it('pads with the per-channel fill when given (the mean fill), exactly', async () => {
+    const [n, h, w, c] = [6, 8, 8, 3];
+    const raw = labelled(n, h, w, c);
+    const src = raw.dataSync() as Float32Array;
+    const fill = padFill('mean', [125.3, 122.9, 113.5]);
+    expect(fill).toEqual([125, 123, 114]);
+    expect(padFill('zero', [125.3, 122.9, 113.5])).toEqual([0, 0, 0]);
+    const params: AugmentParams = {
+      offsets: Int32Array.from([0, 0, 8, 8, 0, 8, 8, 0, 4, 4, 3, 5]),
+      flips: Uint8Array.from([0, 1, 1, 0, 0, 1]),
+      pad: 4,
+      fill,
+    };
+    const out = augmentAndNormalize(raw, params, [0, 0, 0], [1, 1, 1]);
+    const values = Array.from(await out.data());
+    const per = h * w * c;
+    for (let i = 0; i < n; i++) {
+      expect(values.slice(i * per, (i + 1) * per)).toEqual(expectedCrop(src, i, h, w, c, params));
+    }
+    // The corner of image 0 (offset 0, 0) is padding: the fill, not zero.
+    expect(values.slice(0, 3)).toEqual([125, 123, 114]);
     tf.dispose([raw, out]);
   });
 

@@ -1,11 +1,13 @@
 /**
- * Augmentation on the device (Section 4.2): zero-pad 4 pixels, take a random 32x32 crop, flip
+ * Augmentation on the device (Section 4.2): pad 4 pixels (zero, as the paper, or each
+ * channel's rounded mean, as the authors' train_model.py: see `padFill`), take a random 32x32 crop, flip
  * half the images horizontally; then normalise each channel with the training set's mean and
  * std. The random choices are drawn on the CPU from the seeded generator (a few numbers per
  * image) and applied on the device in one crop-and-resize: nearest-neighbour sampling on
  * integer-aligned boxes is an exact crop, and a box whose x1 > x2 is the mirrored crop.
  */
 import * as tf from '@tensorflow/tfjs';
+import type { PadFill } from '../model/recipe';
 import type { Rng } from '../model/random';
 
 export interface AugmentParams {
@@ -14,6 +16,17 @@ export interface AugmentParams {
   /** Per image: 1 when the image is flipped horizontally. */
   flips: Uint8Array;
   pad: number;
+  /** Per channel, the padding's pixel value (0..255); absent: zero padding. */
+  fill?: readonly number[];
+}
+
+/**
+ * The padding's pixel values for a fill rule: zero (the paper says "zero padding") or each
+ * channel's training-set mean rounded to a pixel value (the fill values the authors'
+ * train_model.py passes to MXNet's augmenter). `mean` is on the 0..255 scale.
+ */
+export function padFill(rule: PadFill, mean: readonly number[]): number[] {
+  return mean.map((m) => (rule === 'mean' ? Math.round(m) : 0));
 }
 
 /** Draws one batch's crops and flips. */
@@ -63,7 +76,7 @@ export function imagesToTensor(
   ]);
 }
 
-/** Zero-pad, crop and flip (when `params` is given), then normalise per channel. */
+/** Pad, crop and flip (when `params` is given), then normalise per channel. */
 export function augmentAndNormalize(
   raw: tf.Tensor4D,
   params: AugmentParams | null,
@@ -75,12 +88,18 @@ export function augmentAndNormalize(
     let x = raw;
     if (params) {
       const p = params.pad;
-      const padded = tf.pad(raw, [
+      const paddings: [number, number][] = [
         [0, 0],
         [p, p],
         [p, p],
         [0, 0],
-      ]);
+      ];
+      // tf.pad fills with one scalar: pad (x - fill) with zeros and add fill back (exact on
+      // 0..255 integers in float32).
+      const fill = params.fill && params.fill.some((f) => f !== 0) ? params.fill : null;
+      const padded: tf.Tensor4D = fill
+        ? tf.pad(raw.sub(tf.tensor1d([...fill])), paddings).add(tf.tensor1d([...fill]))
+        : tf.pad(raw, paddings);
       const boxes = tf.tensor2d(cropBoxes(params, h, w), [n, 4]);
       const boxInd = tf.range(0, n, 1, 'int32') as tf.Tensor1D;
       x = tf.image.cropAndResize(padded, boxes, boxInd, [h, w], 'nearest');

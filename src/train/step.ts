@@ -7,11 +7,17 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { BatchStats, BuiltNetwork, NamedVariable } from '../model/network';
+import type { DecayRule } from '../model/recipe';
 import type { SgdConfig } from '../protocol/training';
 
-export type { SgdConfig };
+export type { DecayRule, SgdConfig };
 
-export const PAPER_SGD: SgdConfig = { momentum: 0.9, weightDecay: 1e-4, nesterov: true };
+export const PAPER_SGD: SgdConfig = {
+  momentum: 0.9,
+  weightDecay: 1e-4,
+  nesterov: true,
+  decay: 'all',
+};
 
 /** One momentum buffer per trainable variable, in the network's order. */
 export interface OptimizerSlots {
@@ -36,11 +42,21 @@ function uniqueId(): number {
 }
 
 /**
- * Authors' code (MXNet's default `wd_mult`): weight decay applies to conv/FC weights and BN
- * gamma, not to biases and BN beta.
+ * The rule a config trains with. A config without one was stored before the rule was an
+ * option, when the playground used MXNet's default: it resumes with that.
  */
-export function decays(name: string): boolean {
-  return !(name.endsWith('.bias') || name.endsWith('.beta'));
+export function decayRuleOf(config: SgdConfig): DecayRule {
+  return config.decay ?? 'weights-gamma';
+}
+
+/**
+ * Whether weight decay applies to the parameter `name` under `rule`. 'all' is the authors'
+ * code: fusenet trains with its own Nesterov optimizer (utility.py, "same with torch
+ * implementation"), which decays every parameter ending in _weight, _bias, _gamma and _beta.
+ * 'weights-gamma' is MXNet's default (`wd_mult` 0 for biases and BN beta).
+ */
+export function decays(name: string, rule: DecayRule): boolean {
+  return rule === 'all' || !(name.endsWith('.bias') || name.endsWith('.beta'));
 }
 
 /**
@@ -59,11 +75,12 @@ export function applySgdUpdate(
     const lrT = tf.scalar(lr);
     const mu = tf.scalar(config.momentum);
     const wd = tf.scalar(config.weightDecay);
+    const rule = decayRuleOf(config);
     trainable.forEach(({ name, variable }, i) => {
       const grad = grads[variable.name];
       if (!grad) throw new Error(`No gradient for ${name}: it does not reach the loss`);
       const velocity = slots.velocities[i]!.variable;
-      const g = decays(name) && config.weightDecay !== 0 ? grad.add(variable.mul(wd)) : grad;
+      const g = decays(name, rule) && config.weightDecay !== 0 ? grad.add(variable.mul(wd)) : grad;
       const v = velocity.mul(mu).add(g);
       const direction = config.nesterov ? g.add(v.mul(mu)) : v;
       velocity.assign(v);
@@ -91,7 +108,10 @@ export function countCorrect(logits: tf.Tensor2D, labels: tf.Tensor1D): tf.Scala
   return tf.tidy(() => logits.argMax(1).toInt().equal(labels.toInt()).sum().toFloat() as tf.Scalar);
 }
 
-/** One training step on a normalised NHWC batch `x` with int32 `labels`. */
+/**
+ * One training step on a normalised NHWC batch `x` with int32 `labels`; with `bnGroups` > 1,
+ * ghost batch norm over that many groups of the batch (model/batchNorm.ts).
+ */
 export function trainStep(
   net: BuiltNetwork,
   slots: OptimizerSlots,
@@ -99,13 +119,14 @@ export function trainStep(
   labels: tf.Tensor1D,
   lr: number,
   config: SgdConfig,
+  bnGroups = 1,
 ): StepOutput {
   let stats: BatchStats | null = null;
   let logitsKept: tf.Tensor2D | null = null;
   const variables = net.trainable.map((v) => v.variable);
   // variableGrads runs `f` in a tidy: keep what must outlive it (BN batch statistics, logits).
   const { value, grads } = tf.variableGrads(() => {
-    const out = net.apply(x, true);
+    const out = net.apply(x, true, bnGroups);
     for (const s of out.stats.values()) {
       tf.keep(s.mean);
       tf.keep(s.variance);

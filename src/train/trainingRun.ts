@@ -18,7 +18,7 @@ import type {
   TestPoint,
   TrainPoint,
 } from '../protocol/training';
-import { augmentAndNormalize, drawAugmentation, imagesToTensor } from './augment';
+import { augmentAndNormalize, drawAugmentation, imagesToTensor, padFill } from './augment';
 import {
   saveRun,
   type CheckpointRecord,
@@ -29,13 +29,14 @@ import {
 } from '../storage/checkpoint';
 import type { DataInfo, DataSource, TrainerBatch } from './data';
 import { createRng, mixSeed } from '../model/random';
-import { learningRateAt, type LrOverride } from './schedule';
+import { learningRateAt, type LrOverride } from '../model/schedule';
 import { disposeFusedTrainer, fusedEvalBatch, fusedTrainStep } from './fused/step';
 import { createOptimizerSlots, evalBatch, trainStep, type OptimizerSlots } from './step';
+import { chooseStep } from './stepChoice';
 
 /** Steps between two asynchronous reads of the running loss (one train point each). */
 export const REPORT_EVERY = 5;
-/** Pixels of zero padding before the random crop (Section 4.2). */
+/** Pixels of padding before the random crop (Section 4.2; its fill: RunConfig.padFill). */
 export const CROP_PAD = 4;
 
 export type NetworkFactory = (spec: NetworkSpec, seed: number) => BuiltNetwork;
@@ -69,6 +70,8 @@ export class TrainingRun {
   status: RunStatus;
   message: string | null;
   backend: BackendName | null = null;
+  /** Why this run does not take its backend's usual step (stepChoice.ts), or null. */
+  stepNote: string | null = null;
   /** Steps done. */
   step = 0;
   history: RunHistory = { train: [], test: [] };
@@ -143,6 +146,7 @@ export class TrainingRun {
       status: this.status,
       message: this.message,
       backend: this.backend,
+      stepNote: this.stepNote,
       live: { ...this.live },
       checkpointStep: this.checkpointStep,
     };
@@ -187,6 +191,7 @@ export class TrainingRun {
       batches: null,
     };
     this.backend = this.deps.backendName();
+    this.stepNote = chooseStep(this.config, this.backend).note;
     if (checkpoint) {
       restoreInto(net.trainable, checkpoint.weights);
       restoreInto(net.nonTrainable, checkpoint.running);
@@ -276,11 +281,15 @@ export class TrainingRun {
     const { info, net, slots } = l;
     const lr = this.currentLr();
     const augment = this.config.augment
-      ? drawAugmentation(
-          createRng(mixSeed(this.config.seed, this.step, 0xa06)),
-          batch.size,
-          CROP_PAD,
-        )
+      ? {
+          ...drawAugmentation(
+            createRng(mixSeed(this.config.seed, this.step, 0xa06)),
+            batch.size,
+            CROP_PAD,
+          ),
+          // Runs stored before the option existed padded with zeros.
+          fill: padFill(this.config.padFill ?? 'zero', info.mean),
+        }
       : null;
     const raw = imagesToTensor(batch.images, batch.size, info.height, info.width, info.channels);
     const labels = tf.tensor1d(batch.labels.subarray(0, batch.size), 'int32');
@@ -288,9 +297,13 @@ export class TrainingRun {
     let out: { loss: tf.Scalar; correct: tf.Scalar } | null = null;
     try {
       // On WebGPU the fused step (src/train/fused: one dispatch per BN [+ add] [+ ReLU] each
-      // way, one for the whole optimizer); elsewhere, and as its reference, the tfjs step.
-      const step = tf.getBackend() === 'webgpu' ? fusedTrainStep : trainStep;
-      out = step(net, slots, x, labels, lr, this.config.sgd);
+      // way, one for the whole optimizer); elsewhere, as its reference, and for what the fused
+      // kernels do not do (ghost BN: stepChoice.ts), the tfjs step.
+      const choice = chooseStep(this.config, tf.getBackend());
+      this.stepNote = choice.note;
+      out = choice.fused
+        ? fusedTrainStep(net, slots, x, labels, lr, this.config.sgd)
+        : trainStep(net, slots, x, labels, lr, this.config.sgd, choice.bnGroups);
       const o = out;
       const prevLoss = l.lossSum;
       const prevCorrect = l.correctSum;

@@ -14,8 +14,15 @@ import { FusedNesterov } from '../../src/train/fused/nesterov';
 import { createReferenceTrainer } from '../../src/train/fused/reference';
 import { createFusedTrainer, inferenceLogits, type FusedTrainer } from '../../src/train/fused/step';
 import { createRng } from '../../src/model/random';
-import { applySgdUpdate, createOptimizerSlots, decays, type SgdConfig } from '../../src/train/step';
+import {
+  applySgdUpdate,
+  createOptimizerSlots,
+  decayRuleOf,
+  decays,
+  type SgdConfig,
+} from '../../src/train/step';
 import type { CheckReport, KernelDiff } from './messages';
+import { checkDecayRules } from './decayCheck';
 import { seededWeights, variablesFrom } from './weights';
 
 type Arrays = Record<string, Float32Array>;
@@ -192,7 +199,7 @@ async function checkNesterov(): Promise<KernelDiff[]> {
       ? new FusedNesterov(
           trainable.map(({ name, variable }) => ({
             variable,
-            weightDecay: decays(name) ? config.weightDecay : 0,
+            weightDecay: decays(name, decayRuleOf(config)) ? config.weightDecay : 0,
           })),
           config.momentum,
           config.nesterov,
@@ -230,11 +237,12 @@ async function checkNesterov(): Promise<KernelDiff[]> {
   return compare('nesterov', fused, ref);
 }
 
-async function checkAugment(): Promise<KernelDiff[]> {
+/** The augmentation kernel; with `fill`, padding with those pixel values (RunConfig.padFill). */
+async function checkAugment(fill?: number[]): Promise<KernelDiff[]> {
   const shape: [number, number, number, number] = [6, 8, 8, 3];
   const rng = createRng(7);
   const pixels = Uint8Array.from({ length: 6 * 8 * 8 * 3 }, () => rng.int(256));
-  const params: AugmentParams = drawAugmentation(createRng(8), 6, 4);
+  const params: AugmentParams = { ...drawAugmentation(createRng(8), 6, 4), fill };
   const mean = [0.49, 0.48, 0.45];
   const std = [0.25, 0.24, 0.26];
   const ref = await onBackend('cpu', () =>
@@ -246,7 +254,7 @@ async function checkAugment(): Promise<KernelDiff[]> {
     packed.dispose();
     return read({ out });
   });
-  return compare('augment', fused, ref);
+  return compare(fill ? 'augment.fill' : 'augment', fused, ref);
 }
 
 /** Same weights, data and augmentation: 20 steps of each, losses per step. */
@@ -326,6 +334,9 @@ export async function runChecks(
   diffs.push(...(await checkNesterov()));
   progress('augmentation');
   diffs.push(...(await checkAugment()));
+  diffs.push(...(await checkAugment([125, 123, 114])));
+  progress('weight-decay rules');
+  const decay = await checkDecayRules();
   for (const residual of [true, false]) {
     for (const relu of [true, false]) {
       progress(`bn residual=${residual} relu=${relu}`);
@@ -349,6 +360,7 @@ export async function runChecks(
   return {
     backend: 'webgpu',
     diffs,
+    decay,
     lossCurve: { fused: curves.fused, reference: curves.reference },
     tensorsAfterStep: curves.tensors,
     ms: performance.now() - t0,

@@ -9,9 +9,22 @@ export interface KernelDiff {
   maxAbsReference: number;
 }
 
+/** A bias or BN beta with zero gradient, before and after one fused optimizer step. */
+export interface DecayCheck {
+  rule: string;
+  name: string;
+  lr: number;
+  weightDecay: number;
+  momentum: number;
+  before: number[];
+  after: number[];
+}
+
 export interface CheckReport {
   backend: string;
   diffs: KernelDiff[];
+  /** The fused step's optimizer under each weight-decay rule (./decayCheck.ts). */
+  decay: DecayCheck[];
   /** Loss per step of the fused step (WebGPU) and the unfused step (CPU), same seed. */
   lossCurve: { fused: number[]; reference: number[] };
   /** tf.memory().numTensors after each fused step (flat when nothing leaks). */

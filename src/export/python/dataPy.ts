@@ -214,12 +214,23 @@ def channel_stats(images):
     return mean.tolist(), std.tolist()
 
 
-def augment(batch, generator):
-    """Zero-pad 4, random 32x32 crop, horizontal flip of half the images (Section 4.1), on a
-    uint8 or float [N, C, H, W] batch on any device, in three vectorised ops."""
+def pad_fill(rule, mean):
+    """The padding's pixel values: "zero" (the paper's zero padding) or "mean" (each channel's
+    training-set mean rounded to a pixel value, the fill values of the authors' train_model.py).
+    mean is on the 0..1 scale of channel_stats; halves round up, as the playground's Math.round."""
+    return [int(m * 255 + 0.5) if rule == "mean" else 0 for m in mean]
+
+
+def augment(batch, generator, fill=None):
+    """Pad 4 (zeros, or the per-channel pixel values fill), random 32x32 crop, horizontal flip
+    of half the images (Section 4.1), on a uint8 or float [N, C, H, W] batch on any device."""
     n, c, h, w = batch.shape
     device = batch.device
-    padded = torch.nn.functional.pad(batch, (4, 4, 4, 4))
+    if fill is None or not any(fill):
+        padded = torch.nn.functional.pad(batch, (4, 4, 4, 4))
+    else:
+        padded = torch.tensor(fill, dtype=batch.dtype, device=device).view(1, c, 1, 1).repeat(n, 1, h + 8, w + 8)
+        padded[:, :, 4:4 + h, 4:4 + w] = batch
     oy = torch.randint(0, 9, (n,), generator=generator).to(device)
     ox = torch.randint(0, 9, (n,), generator=generator).to(device)
     flip = (torch.rand(n, generator=generator) < 0.5).to(device)

@@ -56,16 +56,26 @@ class BatchNorm(nn.Module):
     mean and variance as buffers), so the state_dict keys equal the browser's weight names.
     Eval mode matches the playground exactly; in training PyTorch folds the unbiased batch
     variance into the moving average where the playground (and MXNet) use the biased one,
-    a factor n / (n - 1) with n >= 4096 values per channel at batch 64 on 32x32 images."""
+    a factor n / (n - 1) with n >= 4096 values per channel at batch 64 on 32x32 images.
+
+    ghost > 0 (set_bn_batch): in training, statistics over each group of ghost consecutive
+    images of the batch (ghost batch norm; the paper's batch of 64 ran on two GPUs, BN over 32
+    each), the groups' mean statistics folded into the moving averages."""
 
     def __init__(self, channels):
         super().__init__()
+        self.ghost = 0
         setattr(self, NAMES["bnGamma"], nn.Parameter(torch.ones(channels)))
         setattr(self, NAMES["bnBeta"], nn.Parameter(torch.zeros(channels)))
         self.register_buffer(NAMES["bnMean"], torch.zeros(channels))
         self.register_buffer(NAMES["bnVariance"], torch.ones(channels))
 
     def forward(self, x):
+        n = x.shape[0]
+        if self.training and self.ghost and n > self.ghost:
+            if n % self.ghost:
+                raise ValueError("a batch of %d does not split into BN groups of %d" % (n, self.ghost))
+            return self._ghost_forward(x, self.ghost)
         return F.batch_norm(
             x,
             getattr(self, NAMES["bnMean"]),
@@ -76,6 +86,30 @@ class BatchNorm(nn.Module):
             BN_MOMENTUM,
             BN_EPS,
         )
+
+
+    def _ghost_forward(self, x, g):
+        n, c, h, w = x.shape
+        xg = x.float().reshape(n // g, g, c, h, w)
+        mean = xg.mean(dim=(1, 3, 4), keepdim=True)
+        var = xg.var(dim=(1, 3, 4), unbiased=False, keepdim=True)
+        gamma = getattr(self, NAMES["bnGamma"]).float().view(1, 1, c, 1, 1)
+        beta = getattr(self, NAMES["bnBeta"]).float().view(1, 1, c, 1, 1)
+        y = (xg - mean) * torch.rsqrt(var + BN_EPS) * gamma + beta
+        with torch.no_grad():
+            count = g * h * w  # as F.batch_norm: the unbiased variance goes into the average
+            rm = getattr(self, NAMES["bnMean"])
+            rv = getattr(self, NAMES["bnVariance"])
+            rm.mul_(1 - BN_MOMENTUM).add_(mean.mean(0).view(c), alpha=BN_MOMENTUM)
+            rv.mul_(1 - BN_MOMENTUM).add_(var.mean(0).view(c) * (count / max(count - 1, 1)), alpha=BN_MOMENTUM)
+        return y.reshape(n, c, h, w).to(x.dtype)
+
+
+def set_bn_batch(model, images):
+    """Ghost batch norm: BN statistics over groups of this many images of each (per-process) batch; 0: the whole batch."""
+    for m in model.modules():
+        if isinstance(m, BatchNorm):
+            m.ghost = images
 
 
 def Conv(cin, cout, kernel, stride):

@@ -12,8 +12,13 @@ export const TRAIN_PY = String.raw`"""Train the exported network with the paper'
         --nproc_per_node 8 train.py --data ...                                # 2 nodes
 
 Recipe (Section 4.2): SGD with Nesterov momentum 0.9, weight decay 1e-4, total batch 64, lr 0.1
-divided by 10 at 1/2, 3/4 and 7/8 of the epochs (400 on CIFAR, 40 on SVHN), He init; pad 4,
+divided by 10 at 1/2, 3/4 and 7/8 of the steps (400 epochs on CIFAR, 40 on SVHN), He init; pad 4,
 random 32x32 crop and horizontal flip on CIFAR (none on SVHN); per-channel normalisation.
+Where the paper says nothing or the authors' code differs (the playground's README, "Recipe"):
+weight decay on every parameter, biases and BN beta too, as the authors' own Nesterov optimizer
+(--decay weights-gamma: MXNet's default); zero padding (--pad-fill mean: the channel means of
+the authors' train_model.py); BN over the whole per-process batch (--bn-batch 32: the paper's
+64 images on two GPUs, ghost batch norm on one).
 Metrics go to OUT/metrics.csv and OUT/metrics.json (the playground imports either).
 """
 import argparse
@@ -36,7 +41,8 @@ METRICS_FORMAT = "dmrnet-playground-metrics"
 # One row per epoch (the last may be partial); errors are fractions of misclassified images.
 METRICS_COLUMNS = ["epoch", "step", "lr", "train_loss", "train_error", "test_loss", "test_error",
                    "images_per_sec", "elapsed_s"]
-LR_DROPS = (0.5, 0.75, 0.875)  # fractions of the epochs where the learning rate drops by 10
+LR_DROPS = (0.5, 0.75, 0.875)  # fractions of the planned steps where the learning rate drops
+LR_FACTOR = 0.1
 
 
 def parse_args(argv):
@@ -51,6 +57,13 @@ def parse_args(argv):
     p.add_argument("--lr", type=float, default=0.1)
     p.add_argument("--momentum", type=float, default=0.9)
     p.add_argument("--weight-decay", type=float, default=1e-4)
+    p.add_argument("--decay", choices=("all", "weights-gamma"), default="all",
+                   help="weight decay on all parameters (authors' code) or on weights and BN gamma only (MXNet default)")
+    p.add_argument("--pad-fill", choices=("zero", "mean"), default="zero",
+                   help="padding before the random crop: zero (paper) or the rounded channel means (authors' train_model.py)")
+    p.add_argument("--bn-batch", type=int, default=0,
+                   help="ghost batch norm: BN statistics over groups of N images of each process's batch "
+                        "(32 at batch 64: the paper's two GPUs on one); 0: the whole batch")
     p.add_argument("--amp", action="store_true", help="mixed precision (float16 autocast + loss scaling) on GPUs")
     p.add_argument("--channels-last", action="store_true", help="NHWC memory layout (faster with --amp on GPUs)")
     p.add_argument("--resume", nargs="?", const="auto",
@@ -118,10 +131,30 @@ class Distributed:
             dist.destroy_process_group()
 
 
-def lr_at(epoch, args):
-    """Step schedule: lr / 10 at each of LR_DROPS fractions of the epochs."""
-    drops = sum(1 for f in LR_DROPS if epoch >= int(round(f * args.epochs)))
-    return args.lr / (10 ** drops)
+def lr_at_step(step, total_steps, base_lr):
+    """Step schedule: base_lr times LR_FACTOR at each of LR_DROPS fractions of the planned steps,
+    exact (no rounding: 1/2, 3/4, 7/8 of an integer are exact floats), so a 1-epoch run still
+    passes all three drops. The playground's src/train/schedule.ts, operation for operation."""
+    lr = base_lr
+    for f in LR_DROPS:
+        if step >= f * total_steps:
+            lr *= LR_FACTOR
+    return lr
+
+
+def make_optimizer(model, args):
+    """SGD with Nesterov momentum; weight decay on every parameter (--decay all: the authors'
+    fusenet optimizer decays each _weight, _bias, _gamma and _beta) or not on biases and BN beta
+    (--decay weights-gamma: MXNet's default wd_mult)."""
+    named = list(model.named_parameters())
+    if args.decay == "all":
+        groups = [{"params": [p for _, p in named]}]
+    else:
+        exempt = (".bias", ".beta")
+        groups = [{"params": [p for n, p in named if not n.endswith(exempt)]},
+                  {"params": [p for n, p in named if n.endswith(exempt)], "weight_decay": 0.0}]
+    return torch.optim.SGD(groups, lr=args.lr, momentum=args.momentum, nesterov=True,
+                           weight_decay=args.weight_decay)
 
 
 def write_atomically(path, text):
@@ -200,6 +233,8 @@ def main(argv=None):
     if args.batch_size % d.world != 0:
         fail("--batch-size %d does not split evenly over %d processes" % (args.batch_size, d.world))
     local_batch = args.batch_size // d.world
+    if args.bn_batch < 0 or (0 < args.bn_batch < local_batch and local_batch % args.bn_batch):
+        fail("--bn-batch %d must divide each process's batch of %d (e.g. 32 of 64)" % (args.bn_batch, local_batch))
     steps_per_epoch = train_x.shape[0] // args.batch_size
     if steps_per_epoch == 0:
         fail("%d training images are fewer than one batch of %d" % (train_x.shape[0], args.batch_size))
@@ -211,6 +246,7 @@ def main(argv=None):
             net.load_weights(model, args.weights)
         except net.WeightsError as e:
             fail(str(e))
+    net.set_bn_batch(model, args.bn_batch if args.bn_batch < local_batch else 0)
     model.to(d.device)
     if args.channels_last:
         model.to(memory_format=torch.channels_last)
@@ -218,6 +254,7 @@ def main(argv=None):
     mean_list, std_list = datasets.channel_stats(train_x)
     mean = torch.tensor(mean_list, device=d.device).view(1, 3, 1, 1)
     std = torch.tensor(std_list, device=d.device).view(1, 3, 1, 1)
+    fill = datasets.pad_fill(args.pad_fill, mean_list)
     # The whole dataset lives on the device as uint8; batches are gathered and augmented there.
     train_x = torch.from_numpy(train_x).to(d.device)
     train_y = torch.from_numpy(train_y).to(d.device)
@@ -234,12 +271,7 @@ def main(argv=None):
 
     ddp = torch.nn.parallel.DistributedDataParallel(
         model, device_ids=[d.local_rank] if use_cuda else None) if d.world > 1 else model
-    # Weight decay on conv and FC weights and BN gamma, not on biases and BN beta (authors' MXNet).
-    decay = [p for n, p in model.named_parameters() if not n.endswith((".bias", ".beta"))]
-    no_decay = [p for n, p in model.named_parameters() if n.endswith((".bias", ".beta"))]
-    groups = [{"params": decay}, {"params": no_decay, "weight_decay": 0.0}]
-    optimizer = torch.optim.SGD(groups, lr=args.lr, momentum=args.momentum, nesterov=True,
-                                weight_decay=args.weight_decay)
+    optimizer = make_optimizer(model, args)
     if hasattr(torch, "amp") and hasattr(torch.amp, "GradScaler"):
         scaler = torch.amp.GradScaler("cuda", enabled=use_amp)
     else:
@@ -255,6 +287,14 @@ def main(argv=None):
         try:
             ckpt = torch.load(path, map_location=d.device)
             model.load_state_dict(ckpt["model"])
+            # A run resumes with the decay rule it trained with (checkpoints from before
+            # --decay: weights and gamma only); the optimizer's parameter groups follow it.
+            trained = ckpt.get("recipe", {}).get("decay", "weights-gamma")
+            if trained != args.decay:
+                if d.main:
+                    print("note: %s trained with --decay %s; resuming with it" % (path, trained))
+                args.decay = trained
+                optimizer = make_optimizer(model, args)
             optimizer.load_state_dict(ckpt["optimizer"])
             scaler.load_state_dict(ckpt["scaler"])
         except Exception as e:  # a damaged or foreign file: say so instead of a traceback
@@ -271,7 +311,8 @@ def main(argv=None):
     meta = {"format": METRICS_FORMAT, "version": 1, "source": "pytorch", "network": spec.get("name", ""),
             "dataset": args.dataset, "params": params, "world_size": d.world, "batch_size": args.batch_size,
             "amp": use_amp, "device": torch.cuda.get_device_name(d.device) if use_cuda else "cpu",
-            "torch": torch.__version__, "epochs": args.epochs, "spec": spec}
+            "torch": torch.__version__, "epochs": args.epochs, "spec": spec,
+            "recipe": {"decay": args.decay, "pad_fill": args.pad_fill, "bn_batch": args.bn_batch}}
     if d.main:
         print("%s: %d parameters, %s, %d train / %d test images, %d process(es) on %s, batch %d (%d each)%s"
               % (meta["network"], params, args.dataset, train_x.shape[0], test_x.shape[0], d.world,
@@ -280,10 +321,9 @@ def main(argv=None):
     t_start = time.time()
     stop = False
     augment = args.dataset != "svhn"  # the paper augments CIFAR only
+    total_steps = args.epochs * steps_per_epoch
+    lr = lr_at_step(step, total_steps, args.lr)
     for epoch in range(start_epoch, args.epochs):
-        lr = lr_at(epoch, args)
-        for group in optimizer.param_groups:
-            group["lr"] = lr
         g = torch.Generator().manual_seed(args.seed * 100003 + epoch)  # same permutation on every rank
         order = torch.randperm(train_x.shape[0], generator=g)[: steps_per_epoch * args.batch_size]
         mine = order.view(steps_per_epoch, args.batch_size)[:, d.rank * local_batch:(d.rank + 1) * local_batch]
@@ -298,10 +338,13 @@ def main(argv=None):
         first = skip if epoch == start_epoch else 0
         i = first - 1
         for i in range(first, steps_per_epoch):
+            lr = lr_at_step(step, total_steps, args.lr)
+            for group in optimizer.param_groups:
+                group["lr"] = lr
             idx = mine[i]
             batch = train_x[idx]
             if augment:
-                batch = datasets.augment(batch, aug_g)
+                batch = datasets.augment(batch, aug_g, fill)
             x = normalize(batch, mean, std, args.channels_last)
             y = train_y[idx]
             with mixed_precision(use_amp):
@@ -342,7 +385,7 @@ def main(argv=None):
             state = {"model": model.state_dict(), "optimizer": optimizer.state_dict(), "scaler": scaler.state_dict(),
                      "epoch": epoch + 1 if i + 1 == steps_per_epoch else epoch, "step": step,
                      "steps_per_epoch": steps_per_epoch, "rows": rows,
-                     "elapsed_s": row["elapsed_s"], "spec": spec}
+                     "elapsed_s": row["elapsed_s"], "spec": spec, "recipe": meta["recipe"]}
             torch.save(state, ckpt_path + ".tmp")
             os.replace(ckpt_path + ".tmp", ckpt_path)  # never a half-written checkpoint
         if stop:

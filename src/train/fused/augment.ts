@@ -4,8 +4,8 @@
  *
  * Input: uint8 NHWC pixels packed four to an int32 (tfjs has no uint8 tensors), and the
  * trainer's AugmentParams (crop corners in the padded image, flips) drawn on the CPU.
- * Padding is in pixel space (value 0) before normalisation, as torchvision's RandomCrop
- * before Normalize and MXNet's ImageRecordIter do.
+ * Padding is in pixel space (value 0, or the params' per-channel `fill`) before
+ * normalisation, as torchvision's RandomCrop before Normalize and MXNet's ImageRecordIter do.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { AugmentParams } from '../augment';
@@ -32,7 +32,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
     if (crops[n * 3u + 2u] != 0) { xs = i32(u.w) - 1 - xs; }
     let sy = i32(y) + dy - u.pad;
     let sx = xs + dx - u.pad;
-    var v = 0.0;
+    var v = meanStd[2u * u.c + ch];
     if (sy >= 0 && sy < i32(u.h) && sx >= 0 && sx < i32(u.w)) {
       let src = ((n * u.h + u32(sy)) * u.w + u32(sx)) * u.c + ch;
       v = f32((pixels[src / 4u] >> ((src % 4u) * 8u)) & 255u);
@@ -70,7 +70,9 @@ export function augmentFused(
   const [n, h, w, c] = shape;
   const pad = params?.pad ?? 0;
   const crops = tf.tensor1d(cropTable(n, params, pad), 'int32');
-  const meanStd = tf.tensor1d([...mean, ...std], 'float32');
+  const fill = params?.fill ?? mean.map(() => 0);
+  // The fill (pixel values, 0..255) rides in the same buffer, after the mean and std.
+  const meanStd = tf.tensor1d([...mean, ...std, ...fill], 'float32');
   const out = emptyTensor<tf.Rank.R4>(shape);
   const total = n * h * w * c;
   dispatch({
@@ -98,13 +100,15 @@ export function augmentReference(
   const [n, h, w, c] = shape;
   const p = params.pad;
   return tf.tidy(() => {
-    const x = tf.tensor4d(Int32Array.from(pixels), shape, 'int32').toFloat().div(255);
-    const padded = tf.pad(x, [
+    const fill = tf.tensor1d([...(params.fill ?? mean.map(() => 0))]);
+    const x = tf.tensor4d(Int32Array.from(pixels), shape, 'int32').toFloat().sub(fill);
+    const paddings: [number, number][] = [
       [0, 0],
       [p, p],
       [p, p],
       [0, 0],
-    ]);
+    ];
+    const padded = tf.pad(x, paddings).add(fill).div(255);
     const images: tf.Tensor3D[] = [];
     for (let i = 0; i < n; i++) {
       const begin = [i, params.offsets[2 * i]!, params.offsets[2 * i + 1]!, 0];

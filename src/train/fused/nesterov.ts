@@ -44,7 +44,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
 
 export interface OptimizedWeight {
   variable: tf.Variable;
-  /** Weight decay for this weight (1e-4 in the paper; 0 to exempt, e.g. BN parameters). */
+  /** Weight decay for this weight (1e-4 in the paper; 0 to exempt it, see step.ts `decays`). */
   weightDecay: number;
 }
 

@@ -12,6 +12,7 @@ import { planNetwork } from '../../model/plan';
 import {
   countCorrect,
   crossEntropy,
+  decayRuleOf,
   decays,
   evalFromLogits,
   type EvalOutput,
@@ -46,6 +47,19 @@ export function weightLookup(net: TrainableNetwork): WeightLookup {
   };
 }
 
+/** The fused step's optimizer for `trainable`: one kernel, weight decay by the config's rule. */
+export function createFusedOptimizer(trainable: NamedVariable[], config: SgdConfig): FusedNesterov {
+  const rule = decayRuleOf(config);
+  return new FusedNesterov(
+    trainable.map(({ name, variable }) => ({
+      variable,
+      weightDecay: decays(name, rule) ? config.weightDecay : 0,
+    })),
+    config.momentum,
+    config.nesterov,
+  );
+}
+
 /**
  * A fused step for `net`. With `slots` (step.ts's OptimizerSlots, which checkpoints save and
  * restore), momentum lives in their velocities, so the fused step is a drop-in for
@@ -59,14 +73,7 @@ export function createFusedTrainer(
   const plan = planNetwork(net.spec);
   const weight = weightLookup(net);
   const variables = net.trainable.map((v: NamedVariable) => v.variable);
-  const optimizer = new FusedNesterov(
-    net.trainable.map(({ name, variable }) => ({
-      variable,
-      weightDecay: decays(name) ? config.weightDecay : 0,
-    })),
-    config.momentum,
-    config.nesterov,
-  );
+  const optimizer = createFusedOptimizer(net.trainable, config);
   const bnTail = (h: tf.Tensor4D, bn: string, residual: tf.Tensor4D | null, relu: boolean) =>
     bnAddReluFused(
       h,
@@ -178,7 +185,8 @@ export function fusedTrainStep(
     entry.net !== net ||
     c!.momentum !== config.momentum ||
     c!.weightDecay !== config.weightDecay ||
-    c!.nesterov !== config.nesterov
+    c!.nesterov !== config.nesterov ||
+    decayRuleOf(c!) !== decayRuleOf(config)
   ) {
     entry?.trainer.dispose();
     entry = { net, config: { ...config }, trainer: createFusedTrainer(net, config, slots) };

@@ -1,6 +1,7 @@
 import { useId, useState } from 'react';
 import { useAppStore } from '../../state/store';
 import { setHyperparameters } from '../../state/editorActions';
+import { DECAY_RULES, DECAY_RULE_LABEL, PAD_FILLS, PAD_FILL_LABEL } from '../../model/recipe';
 import {
   BACKEND_CHOICES,
   SCHEDULES,
@@ -19,7 +20,10 @@ function toDraft(h: Hyperparameters): Draft {
     learningRate: String(h.learningRate),
     schedule: h.schedule,
     weightDecay: String(h.weightDecay),
+    decay: h.decay,
     augmentation: h.augmentation ? 'on' : 'off',
+    padFill: h.padFill,
+    bnBatch: String(h.bnBatch),
     seed: String(h.seed),
     backend: h.backend,
     trainLimit: String(h.trainLimit),
@@ -45,6 +49,12 @@ const NUMBER_FIELDS: { key: keyof Hyperparameters; label: string; step: string; 
     { key: 'batchSize', label: 'Batch size', step: '1', hint: 'Paper: 64' },
     { key: 'learningRate', label: 'Learning rate', step: 'any', hint: 'Paper: 0.1' },
     { key: 'weightDecay', label: 'Weight decay', step: 'any', hint: 'Paper: 0.0001' },
+    {
+      key: 'bnBatch',
+      label: 'BN batch (0: whole batch)',
+      step: '1',
+      hint: "Ghost batch norm: BN statistics over groups of this many images. The paper's 64 ran on two GPUs: 32",
+    },
     { key: 'seed', label: 'Seed', step: '1' },
     { key: 'trainLimit', label: 'Training images per epoch (0: all)', step: '1' },
     { key: 'testLimit', label: 'Test images (0: all)', step: '1' },
@@ -132,6 +142,21 @@ export function HyperForm() {
         {message('schedule')}
       </div>
       <div className="field">
+        <label htmlFor={`${baseId}-decay`}>Weight decay on</label>
+        <select
+          {...field('decay')}
+          value={draft.decay}
+          onChange={(e) => change('decay', e.target.value)}
+        >
+          {DECAY_RULES.map((d) => (
+            <option key={d} value={d}>
+              {DECAY_RULE_LABEL[d]}
+            </option>
+          ))}
+        </select>
+        {message('decay')}
+      </div>
+      <div className="field">
         <label htmlFor={`${baseId}-augmentation`}>Augmentation</label>
         <select
           {...field('augmentation')}
@@ -141,6 +166,21 @@ export function HyperForm() {
           <option value="on">Pad 4, random crop, flip (paper, CIFAR)</option>
           <option value="off">None (paper, SVHN)</option>
         </select>
+      </div>
+      <div className="field">
+        <label htmlFor={`${baseId}-padFill`}>Padding fill</label>
+        <select
+          {...field('padFill')}
+          value={draft.padFill}
+          onChange={(e) => change('padFill', e.target.value)}
+        >
+          {PAD_FILLS.map((f) => (
+            <option key={f} value={f}>
+              {PAD_FILL_LABEL[f]}
+            </option>
+          ))}
+        </select>
+        {message('padFill')}
       </div>
       <div className="field">
         <label htmlFor={`${baseId}-backend`}>Backend</label>

@@ -55,9 +55,16 @@ function RunRow({ run }: { run: TrainingRunView }) {
         </div>
         <div className="muted small-text">
           {c.dataset} · {c.epochs} ep · batch {c.batchSize} · lr {c.schedule.base} · wd{' '}
-          {c.sgd.weightDecay} · seed {c.seed}
-          {c.augment ? ' · aug' : ''}
+          {c.sgd.weightDecay}
+          {c.sgd.decay === 'all' ? ' (all)' : ' (weights, gamma)'} · seed {c.seed}
+          {c.augment ? ` · aug${c.padFill === 'mean' ? ' (mean fill)' : ''}` : ''}
+          {c.bnBatch ? ` · BN over ${c.bnBatch}` : ''}
         </div>
+        {run.stepNote && (
+          <div className="muted small-text" data-testid="run-step-note">
+            {run.stepNote}
+          </div>
+        )}
       </th>
       <td>
         <span className={`status status--${status}`}>{status}</span>

@@ -1,10 +1,12 @@
 /**
  * The learning-rate schedule of Section 4.2: 0.1, divided by 10 at 1/2, 3/4 and 7/8 of the
- * planned training. Milestones are fractions of the planned steps, so the same schedule works
- * for 400 CIFAR epochs, 40 SVHN epochs or a 2-epoch demo.
+ * planned training. Milestones are exact fractions of the planned steps (the rate drops at the
+ * first step >= milestone * totalSteps, no rounding), so the same schedule works for 400 CIFAR
+ * epochs, 40 SVHN epochs or a 1-epoch demo, which still passes all three drops. The exported
+ * train.py's `lr_at_step` is the same rule, operation for operation (src/export/schedule.test.ts).
  */
 
-import type { LrSchedule } from '../protocol/training';
+import type { LrSchedule } from './run';
 
 export type { LrSchedule };
 
@@ -24,7 +26,8 @@ export interface LrOverride {
 export function scheduledLr(schedule: LrSchedule, step: number, totalSteps: number): number {
   let lr = schedule.base;
   for (const milestone of schedule.milestones) {
-    if (step >= Math.round(milestone * totalSteps)) lr *= schedule.factor;
+    // No rounding: 1/2, 3/4, 7/8 times an integer are exact in binary floating point.
+    if (step >= milestone * totalSteps) lr *= schedule.factor;
   }
   return lr;
 }
