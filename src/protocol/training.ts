@@ -32,6 +32,7 @@ export type {
   RefusedBackend,
 } from '../model/backend';
 export type {
+  InsightGrid,
   LrSchedule,
   RunConfig,
   RunHistory,
@@ -40,6 +41,7 @@ export type {
   RunStatus,
   RunSummary,
   SgdConfig,
+  TestInsight,
   TestPoint,
   TrainPoint,
 } from '../model/run';

@@ -53,6 +53,7 @@ export function applyMetrics(t: Training, updates: RunMetricsUpdate[]): Training
       history: {
         train: u.train.length > 0 ? [...run.history.train, ...u.train] : run.history.train,
         test: u.test.length > 0 ? [...run.history.test, ...u.test] : run.history.test,
+        ...(u.grid || run.history.grid ? { grid: u.grid ?? run.history.grid } : {}),
       },
     };
   }

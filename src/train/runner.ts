@@ -124,7 +124,8 @@ export class Runner {
         backendName: this.deps.backendName,
         hooks: {
           onTrainPoint: (run, point) => this.queueMetrics(run, { train: [point] }),
-          onTestPoint: (run, point) => this.queueMetrics(run, { test: [point] }),
+          onTestPoint: (run, point, grid) =>
+            this.queueMetrics(run, { test: [point], ...(grid ? { grid } : {}) }),
           onCheckpoint: (run) => this.deps.emit('runUpdate', { run: run.summary() }),
         },
       },
@@ -424,7 +425,10 @@ export class Runner {
     }
   }
 
-  private queueMetrics(run: TrainingRun, add: Partial<Pick<RunMetricsUpdate, 'train' | 'test'>>) {
+  private queueMetrics(
+    run: TrainingRun,
+    add: Partial<Pick<RunMetricsUpdate, 'train' | 'test' | 'grid'>>,
+  ) {
     const entry = this.pendingMetrics.get(run.id) ?? {
       runId: run.id,
       live: run.live,
@@ -433,6 +437,7 @@ export class Runner {
     };
     entry.train.push(...(add.train ?? []));
     entry.test.push(...(add.test ?? []));
+    if (add.grid) entry.grid = add.grid;
     this.pendingMetrics.set(run.id, entry);
     // Paced, the metrics go out with each quiet moment (so that the page's every redraw falls in
     // one); the timer only catches what no quiet moment follows (a run that just ended).
