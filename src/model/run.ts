@@ -112,6 +112,8 @@ export interface InsightGrid {
   height: number;
   width: number;
   channels: number;
+  /** The dataset's class names in label order (the matrix's rows and columns). */
+  classNames: string[];
 }
 
 /** A run's latest numbers, for the live read-out. */

@@ -29,6 +29,7 @@ export class PassInsights {
   constructor(
     private readonly classes: number,
     private readonly shape: { height: number; width: number; channels: number },
+    private readonly classNames: readonly string[] | undefined,
     private readonly withPixels: boolean,
   ) {
     this.picker = new GridPicker(classes);
@@ -79,6 +80,7 @@ export class PassInsights {
         labels: Uint16Array.from(this.picker.labels),
         pixels,
         ...this.shape,
+        classNames: Array.from({ length: classes }, (_, c) => this.classNames?.[c] ?? `class ${c}`),
       };
     }
     this.ms += performance.now() - start;

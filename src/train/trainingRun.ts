@@ -425,6 +425,7 @@ export class TrainingRun {
         : new PassInsights(
             info.classes,
             { height: info.height, width: info.width, channels: info.channels },
+            info.labelNames,
             record && this.history.grid === undefined,
           );
     let lossSum = tf.scalar(0);
