@@ -6,11 +6,11 @@
  */
 import { readFile } from 'node:fs/promises';
 import { expect, test, type Locator, type Page } from '@playwright/test';
-import { SAMPLE_DATASET_NAME } from '../src/data/sources';
+import { SAMPLE_DATASET_NAME } from '../src/model/datasetSources';
 import { tinyClassroom } from '../src/model/presets';
-import type { RunHistory } from '../src/protocol';
+import type { RunHistory } from '../src/protocol/training';
 import { encodeShareHash } from '../src/state/urlState';
-import { DEFAULT_HYPERPARAMETERS } from '../src/ui/hyper/hyperparameters';
+import { DEFAULT_HYPERPARAMETERS } from '../src/model/hyperparameters';
 import { waitForSample } from './playgroundSample';
 
 test.setTimeout(420_000);

@@ -184,5 +184,7 @@ export function installTrainingTestHooks(search: string): void {
   (globalThis as { __dmrnetTest?: object }).__dmrnetTest = {
     destroyDevice: () => getWorkerClient().request('destroyDevice', {}),
     memory: () => getWorkerClient().request('memory', {}),
+    measureTestPass: (runId: string, passes: number) =>
+      getWorkerClient().request('measureTestPass', { runId, passes }, 600_000),
   };
 }

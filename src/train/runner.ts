@@ -14,6 +14,7 @@ import type {
   RunConfig,
   RunMetricsUpdate,
   RunSummary,
+  TestPassTiming,
 } from '../protocol/training';
 import {
   deleteRunRecord,
@@ -257,6 +258,49 @@ export class Runner {
     if (reloaded) this.deps.emit('runUpdate', { run: run.summary(), history: run.history });
     await run.exclusive(() => this.advance(run, true));
     return run.summary();
+  }
+
+  /**
+   * The insight's cost (README): test passes of a paused run with and without it, alternated
+   * so that a drift in the machine's load hits both alike, after one warm-up pass of each.
+   */
+  async measureTestPass(runId: string, passes: number): Promise<TestPassTiming> {
+    const run = this.get(runId);
+    if (run.status !== 'paused')
+      throw new Error('Pause the run first, then measure its test pass.');
+    if (!Number.isInteger(passes) || passes < 1 || passes > 100) {
+      throw new Error('Measure between 1 and 100 passes.');
+    }
+    await this.ensureLoaded(run);
+    return run.exclusive(async () => {
+      const timing: TestPassTiming = {
+        backend: run.backend,
+        testImages: 0,
+        withInsightMs: [],
+        withoutInsightMs: [],
+        insightCpuMs: [],
+      };
+      const pass = async (insight: boolean, keep: boolean) => {
+        const point = await run.evaluate({ insight });
+        const t = run.lastPassTiming!;
+        if (!keep) return;
+        if (insight) {
+          timing.withInsightMs.push(t.ms);
+          timing.insightCpuMs.push(t.insightCpuMs);
+          timing.testImages = point.insight
+            ? point.insight.confusion.reduce((a, b) => a + b, 0)
+            : 0;
+        } else timing.withoutInsightMs.push(t.ms);
+      };
+      await pass(true, false);
+      await pass(false, false);
+      for (let i = 0; i < passes; i++) {
+        const first = i % 2 === 0;
+        await pass(first, true);
+        await pass(!first, true);
+      }
+      return timing;
+    });
   }
 
   setLearningRate(runId: string, lr: number): RunSummary {

@@ -154,6 +154,10 @@ const handlers: TrainingHandlers = {
   quietDone() {
     runner?.quietDone();
   },
+  async measureTestPass(command) {
+    const r = await trainingRunner();
+    emit('testPassTiming', await r.measureTestPass(command.runId, command.passes), command.id);
+  },
   async destroyDevice(command) {
     const gpu = currentWebGpu();
     if (!gpu || tf.getBackend() !== 'webgpu')
