@@ -462,10 +462,11 @@ export class TrainingRun {
         correctSum = nextCorrect;
         images += batch.size;
       }
-      const [loss, correct, perClass] = await Promise.all([
+      // The predictions' concat is queued first, so the three reads wait on the GPU together.
+      const [perClass, loss, correct] = await Promise.all([
+        insights?.finish() ?? null,
         lossSum.data(),
         correctSum.data(),
-        insights?.finish() ?? null,
       ]);
       const point: TestPoint = {
         step: this.step,

@@ -1,6 +1,6 @@
 import { memo, useEffect, useMemo, useRef } from 'react';
 import type { InsightGrid } from '../../model/run';
-import { gridPixels, toImageData } from './drawing';
+import { byClass, gridPixels, toImageData } from './drawing';
 
 /** One test image, drawn pixel-sharp from its NHWC bytes (drawn once: the pixels never change). */
 const GridImage = memo(function GridImage({
@@ -37,6 +37,7 @@ export interface PredictionGridProps {
 export function PredictionGrid({ grid, predictions, label, compact }: PredictionGridProps) {
   const names = grid.classNames;
   const images = useMemo(() => Array.from(grid.labels, (_, k) => gridPixels(grid, k)), [grid]);
+  const order = useMemo(() => byClass(grid), [grid]);
   let wrong = 0;
   predictions.forEach((p, k) => {
     if (p !== grid.labels[k]) wrong++;
@@ -47,7 +48,8 @@ export function PredictionGrid({ grid, predictions, label, compact }: Prediction
         {label}: {predictions.length - wrong} of {predictions.length} right
       </figcaption>
       <ul aria-label={label} data-testid="prediction-grid">
-        {Array.from(grid.labels, (t, k) => {
+        {order.map((k) => {
+          const t = grid.labels[k]!;
           const p = predictions[k]!;
           const ok = p === t;
           return (

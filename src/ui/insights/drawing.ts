@@ -36,3 +36,8 @@ export function gridPixels(grid: InsightGrid, k: number): Uint8Array {
   const bytes = grid.height * grid.width * grid.channels;
   return grid.pixels.subarray(k * bytes, (k + 1) * bytes);
 }
+
+/** Grid positions grouped by true class (each class's images in test-split order). */
+export function byClass(grid: InsightGrid): number[] {
+  return Array.from(grid.labels.keys()).sort((a, b) => grid.labels[a]! - grid.labels[b]! || a - b);
+}

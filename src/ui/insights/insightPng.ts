@@ -4,7 +4,7 @@
  */
 import { rowSums } from '../../model/insights';
 import type { InsightGrid } from '../../model/run';
-import { cellColor, gridPixels, toImageData } from './drawing';
+import { byClass, cellColor, gridPixels, toImageData } from './drawing';
 
 export interface InsightPicture {
   title: string;
@@ -79,10 +79,11 @@ export async function insightPngBlob(picture: InsightPicture, scale = 2): Promis
   const imageCtx = image.getContext('2d');
   ctx.imageSmoothingEnabled = false;
   ctx.textAlign = 'center';
-  grid.labels.forEach((t, k) => {
+  byClass(grid).forEach((k, slot) => {
+    const t = grid.labels[k]!;
     const p = predictions[k]!;
-    const x = gridLeft + (k % cols) * tile.w;
-    const y = 40 + Math.floor(k / cols) * tile.h;
+    const x = gridLeft + (slot % cols) * tile.w;
+    const y = 40 + Math.floor(slot / cols) * tile.h;
     if (imageCtx) {
       imageCtx.putImageData(
         toImageData(gridPixels(grid, k), grid.height, grid.width, grid.channels),

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { InsightGrid, TestPoint } from '../../model/run';
-import { cellColor } from './drawing';
+import { byClass, cellColor } from './drawing';
 import {
   confusionCsv,
   insightPasses,
@@ -65,5 +65,10 @@ describe('insight views', () => {
     expect(cellColor(0, true)).toBe('#ffffff');
     expect(cellColor(1, true)).toBe('rgb(124, 161, 243)');
     expect(cellColor(1, false)).toBe('rgb(234, 125, 125)');
+  });
+
+  it('groups the grid by true class, each class in test-split order', () => {
+    const g = { ...grid([0, 1, 2, 3]), labels: Uint16Array.from([1, 0, 1, 0]) };
+    expect(byClass(g)).toEqual([1, 3, 0, 2]);
   });
 });
