@@ -99,9 +99,12 @@ export const TRAINING_PROTOCOL = defineProtocol({
     destroyDevice: request().answeredBy('deviceDestroyed'),
     /**
      * Benchmark hook (scripts/bench-insights.ts): time `passes` test passes of a paused run with
-     * the per-class insight and as many without, interleaved; the run's history is left alone.
+     * the per-class insight and as many without, interleaved (or, with `insight`, only passes
+     * of that kind); the run's history is left alone.
      */
-    measureTestPass: request<{ runId: string; passes: number }>().answeredBy('testPassTiming'),
+    measureTestPass: request<{ runId: string; passes: number; insight?: boolean }>().answeredBy(
+      'testPassTiming',
+    ),
     /**
      * Pacing, asked by the UI on a software GPU adapter (SwiftShader: the GPU's work runs on the
      * CPU cores the page needs): about once a second the worker lets its queued GPU work finish,

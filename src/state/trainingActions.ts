@@ -184,7 +184,11 @@ export function installTrainingTestHooks(search: string): void {
   (globalThis as { __dmrnetTest?: object }).__dmrnetTest = {
     destroyDevice: () => getWorkerClient().request('destroyDevice', {}),
     memory: () => getWorkerClient().request('memory', {}),
-    measureTestPass: (runId: string, passes: number) =>
-      getWorkerClient().request('measureTestPass', { runId, passes }, 600_000),
+    measureTestPass: (runId: string, passes: number, insight?: boolean) =>
+      getWorkerClient().request(
+        'measureTestPass',
+        { runId, passes, ...(insight === undefined ? {} : { insight }) },
+        600_000,
+      ),
   };
 }

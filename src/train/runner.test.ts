@@ -151,6 +151,9 @@ describe('Runner', () => {
     const after = (await runner.list()).runs.find((r) => r.run.id === run.id)!.history;
     expect(after.test).toHaveLength(tests);
     await expect(runner.measureTestPass(run.id, 0)).rejects.toThrow(/between 1 and 100/);
+    const only = await runner.measureTestPass(run.id, 3, false);
+    expect(only.withoutInsightMs).toHaveLength(3);
+    expect(only.withInsightMs).toEqual([]);
     expect(lastUpdate(events, run.id)?.status).toBe('paused');
     await runner.stop(run.id);
     db.close();

@@ -263,8 +263,10 @@ export class Runner {
   /**
    * The insight's cost (README): test passes of a paused run with and without it, alternated
    * so that a drift in the machine's load hits both alike, after one warm-up pass of each.
+   * With `insight`, only `passes` passes of that kind and no warm-up (the benchmark script
+   * alternates them itself, to read the browser's CPU time around each).
    */
-  async measureTestPass(runId: string, passes: number): Promise<TestPassTiming> {
+  async measureTestPass(runId: string, passes: number, insight?: boolean): Promise<TestPassTiming> {
     const run = this.get(runId);
     if (run.status !== 'paused')
       throw new Error('Pause the run first, then measure its test pass.');
@@ -280,11 +282,11 @@ export class Runner {
         withoutInsightMs: [],
         insightCpuMs: [],
       };
-      const pass = async (insight: boolean, keep: boolean) => {
-        const point = await run.evaluate({ insight });
+      const pass = async (withInsight: boolean, keep: boolean) => {
+        const point = await run.evaluate({ insight: withInsight });
         const t = run.lastPassTiming!;
         if (!keep) return;
-        if (insight) {
+        if (withInsight) {
           timing.withInsightMs.push(t.ms);
           timing.insightCpuMs.push(t.insightCpuMs);
           timing.testImages = point.insight
@@ -292,6 +294,10 @@ export class Runner {
             : 0;
         } else timing.withoutInsightMs.push(t.ms);
       };
+      if (insight !== undefined) {
+        for (let i = 0; i < passes; i++) await pass(insight, true);
+        return timing;
+      }
       await pass(true, false);
       await pass(false, false);
       for (let i = 0; i < passes; i++) {

@@ -156,7 +156,8 @@ const handlers: TrainingHandlers = {
   },
   async measureTestPass(command) {
     const r = await trainingRunner();
-    emit('testPassTiming', await r.measureTestPass(command.runId, command.passes), command.id);
+    const timing = await r.measureTestPass(command.runId, command.passes, command.insight);
+    emit('testPassTiming', timing, command.id);
   },
   async destroyDevice(command) {
     const gpu = currentWebGpu();
