@@ -5,7 +5,7 @@ import { useAppStore } from '../../state/store';
 import { selectRun } from '../../state/trainingActions';
 import { fileNameFor } from '../charts/csv';
 import { downloadBlob } from '../charts/exportChart';
-import { formatPercent } from '../network/format';
+import { formatPercent } from '../format';
 import { ConfusionHeatmap } from './ConfusionHeatmap';
 import { insightPngBlob } from './insightPng';
 import {

@@ -1,5 +1,5 @@
 import { perClassError } from '../../model/insights';
-import { formatPercent } from '../network/format';
+import { formatPercent } from '../format';
 
 export interface PerClassErrorProps {
   /** One or two matrices (a second run beside the first), with their labels. */
