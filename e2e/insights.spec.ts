@@ -169,4 +169,19 @@ test('a run on the sample: the matrix adds up to the test pass, the grid agrees,
   await expect(summary).toHaveAttribute('data-step', '10', { timeout: 60_000 });
   expect(await shownMatrix(matrix)).toEqual(m);
   expect(await shownGrid(page)).toEqual(grid);
+
+  // A second run (another seed) beside the first: two matrices on the same grid images, and
+  // the classes where their errors differ most.
+  await page.getByRole('form', { name: 'Hyperparameters' }).getByLabel('Seed').fill('4');
+  await training(page).getByRole('button', { name: 'Start run' }).click();
+  await expect(training(page).locator('[data-testid^="select-run-"]')).toHaveCount(2);
+  await expect(training(page).getByTestId('run-status')).toHaveText('finished', {
+    timeout: 300_000,
+  });
+  await insights(page).getByLabel('Compare with').selectOption(runId);
+  await expect(insights(page).getByTestId('confusion-matrix')).toHaveCount(2);
+  await expect(insights(page).getByTestId('prediction-grid')).toHaveCount(2);
+  await expect(insights(page).getByTestId('insight-differences').locator('li')).toHaveCount(5);
+  const second = await shownMatrix(insights(page).getByTestId('confusion-matrix').nth(1));
+  expect(second).toEqual(m); // the first run, at the pass of the same step (10)
 });
