@@ -25,13 +25,8 @@ import { fromPaper, tinyClassroom } from '../src/model/presets';
 import type { TestPassTiming } from '../src/protocol/training';
 import { encodeShareHash } from '../src/state/urlState';
 import { DEFAULT_HYPERPARAMETERS } from '../src/model/hyperparameters';
-import {
-  buildApp,
-  launchChromium,
-  positiveIntOption,
-  rejectUnknownOptions,
-  startPreview,
-} from './appInBrowser';
+import { buildApp, launchChromium, startPreview } from './appInBrowser';
+import { isPositiveInteger, numberOption, scriptOptions, usageError } from './cliArgs';
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
@@ -101,25 +96,38 @@ async function waitForSample(page: Page): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  const args = process.argv.slice(2);
-  rejectUnknownOptions(
-    args,
-    ['no-build'],
-    ['passes', 'L', 'width', 'batch', 'port', 'backend'],
-    'scripts/bench-insights.ts',
+  const SCRIPT = 'scripts/bench-insights.ts';
+  const o = scriptOptions(
+    {
+      passes: { type: 'string' },
+      L: { type: 'string' },
+      width: { type: 'string' },
+      batch: { type: 'string' },
+      port: { type: 'string' },
+      backend: { type: 'string' },
+      'no-build': { type: 'boolean' },
+    },
+    SCRIPT,
   );
-  const passes = positiveIntOption(args, 'passes', 5);
-  const width = positiveIntOption(args, 'width', 4);
-  const batch = positiveIntOption(args, 'batch', 16);
-  const port = positiveIntOption(args, 'port', 4197);
-  const L = args.includes('--L') ? Number(args[args.indexOf('--L') + 1]) : 0;
-  if (!Number.isInteger(L) || L < 0) throw new Error(`--L needs a whole number, got ${L}`);
-  const backendAt = args.indexOf('--backend');
-  const backend = backendAt >= 0 ? (args[backendAt + 1] ?? '') : null;
+  const positive = (value: string | undefined, name: string, fallback: number) =>
+    numberOption(value, name, fallback, isPositiveInteger, 'a positive whole number', SCRIPT);
+  const passes = positive(o.passes, 'passes', 5);
+  const width = positive(o.width, 'width', 4);
+  const batch = positive(o.batch, 'batch', 16);
+  const port = positive(o.port, 'port', 4197);
+  const L = numberOption(
+    o.L,
+    'L',
+    0,
+    (n) => Number.isInteger(n) && n >= 0,
+    'a whole number (0: the classroom network)',
+    SCRIPT,
+  );
+  const backend = o.backend ?? null;
   if (backend !== null && !['webgpu', 'webgl', 'cpu'].includes(backend)) {
-    throw new Error(`--backend must be webgpu, webgl or cpu, got "${backend}"`);
+    usageError(`--backend must be webgpu, webgl or cpu (got "${backend}")`, SCRIPT);
   }
-  if (!args.includes('--no-build')) {
+  if (!o['no-build']) {
     log('Building the app (vite build)…');
     buildApp(true);
   }
