@@ -18,6 +18,7 @@ import { ExportPanel } from '../ui/export/ExportPanel';
 import { TrainingCharts } from '../ui/runs/TrainingCharts';
 import { ClassroomMode } from '../ui/classroom/ClassroomMode';
 import { DatasetPanel } from '../ui/data/DatasetPanel';
+import { InsightsPanel } from '../ui/insights/InsightsPanel';
 
 /** Opens a shared link on load and when the hash is edited by hand. */
 function useShareHash(): void {
@@ -103,6 +104,9 @@ export function App() {
         </Section>
         <Section id="charts" title="Charts" className="area-charts">
           <TrainingCharts />
+        </Section>
+        <Section id="insights" title="What the network learned" className="area-insights">
+          <InsightsPanel />
         </Section>
         <div className="area-data">
           <DatasetPanel />

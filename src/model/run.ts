@@ -99,6 +99,38 @@ export interface TestPoint {
   loss: number;
   /** Fraction of misclassified test images (0..1). */
   error: number;
+  /** What this pass got right and wrong per class (absent in runs from before #18). */
+  insight?: TestInsight;
+}
+
+/**
+ * Per-class results of one test pass, from the predictions the pass already makes (no second
+ * pass): compact arrays, sent with the test point and stored with the run's history.
+ */
+export interface TestInsight {
+  /** classes x classes counts, row-major: row = true class, column = predicted class. */
+  confusion: Uint32Array;
+  /** The predicted class of each image of the run's `grid`, in grid order. */
+  gridPredictions: Uint16Array;
+}
+
+/**
+ * The fixed grid of test images whose predictions are shown: the first few of each class in
+ * the test split's stored order (src/model/insights.ts `GridPicker`), the same for every run
+ * on that dataset and every pass. Kept with the run so its grid shows without the dataset.
+ */
+export interface InsightGrid {
+  /** Indices in the test split. */
+  indices: Uint32Array;
+  /** True class of each image. */
+  labels: Uint16Array;
+  /** NHWC bytes, 0..255, `height x width x channels` per image. */
+  pixels: Uint8Array;
+  height: number;
+  width: number;
+  channels: number;
+  /** The dataset's class names in label order (the matrix's rows and columns). */
+  classNames: string[];
 }
 
 /** A run's latest numbers, for the live read-out. */
@@ -134,6 +166,8 @@ export interface RunSummary {
 export interface RunHistory {
   train: TrainPoint[];
   test: TestPoint[];
+  /** The test images whose predictions each test point's `insight` holds (after a first pass). */
+  grid?: InsightGrid;
 }
 
 export interface RunMetricsUpdate {
@@ -142,4 +176,6 @@ export interface RunMetricsUpdate {
   /** Points since the previous update, to append. */
   train: TrainPoint[];
   test: TestPoint[];
+  /** The run's insight grid, with the first test pass that made it. */
+  grid?: InsightGrid;
 }

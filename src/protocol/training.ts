@@ -32,6 +32,7 @@ export type {
   RefusedBackend,
 } from '../model/backend';
 export type {
+  InsightGrid,
   LrSchedule,
   RunConfig,
   RunHistory,
@@ -40,10 +41,21 @@ export type {
   RunStatus,
   RunSummary,
   SgdConfig,
+  TestInsight,
   TestPoint,
   TrainPoint,
 } from '../model/run';
 export { WorkerRequestError, type MessagePort_ } from './rpc';
+
+/** What `measureTestPass` measured (all times in milliseconds). */
+export interface TestPassTiming {
+  backend: BackendName | null;
+  testImages: number;
+  withInsightMs: number[];
+  withoutInsightMs: number[];
+  /** Of the passes with the insight: the worker's time on it (counting, the grid, concat). */
+  insightCpuMs: number[];
+}
 
 /** A tensor of a run's checkpoint, by the name model/plan.ts gives it. */
 export interface RunTensor {
@@ -86,6 +98,14 @@ export const TRAINING_PROTOCOL = defineProtocol({
     /** Test hook: destroy the WebGPU device, as a driver reset would (device.lost). */
     destroyDevice: request().answeredBy('deviceDestroyed'),
     /**
+     * Benchmark hook (scripts/bench-insights.ts): time `passes` test passes of a paused run with
+     * the per-class insight and as many without, interleaved (or, with `insight`, only passes
+     * of that kind); the run's history is left alone.
+     */
+    measureTestPass: request<{ runId: string; passes: number; insight?: boolean }>().answeredBy(
+      'testPassTiming',
+    ),
+    /**
      * Pacing, asked by the UI on a software GPU adapter (SwiftShader: the GPU's work runs on the
      * CPU cores the page needs): about once a second the worker lets its queued GPU work finish,
      * sends `quietMoment`, and starts no step until `quietDone` (or `maxMs`), so the charts
@@ -115,6 +135,8 @@ export const TRAINING_PROTOCOL = defineProtocol({
     /** The backend changed after a fault (e.g. the WebGPU device was lost). */
     backendChanged: event<{ report: BackendReport; reason: string }>(),
     deviceDestroyed: event(),
+    /** Wall-clock ms of each measured pass, and the insight's own worker CPU ms in each. */
+    testPassTiming: event<TestPassTiming>(),
     /** Pacing: the GPU is idle and no step starts for up to `maxMs` or until `quietDone`. */
     quietMoment: event<{ maxMs: number }>(),
     /** A command failed; `message` is for a person. */

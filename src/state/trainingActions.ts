@@ -53,6 +53,7 @@ export function applyMetrics(t: Training, updates: RunMetricsUpdate[]): Training
       history: {
         train: u.train.length > 0 ? [...run.history.train, ...u.train] : run.history.train,
         test: u.test.length > 0 ? [...run.history.test, ...u.test] : run.history.test,
+        ...(u.grid || run.history.grid ? { grid: u.grid ?? run.history.grid } : {}),
       },
     };
   }
@@ -183,5 +184,11 @@ export function installTrainingTestHooks(search: string): void {
   (globalThis as { __dmrnetTest?: object }).__dmrnetTest = {
     destroyDevice: () => getWorkerClient().request('destroyDevice', {}),
     memory: () => getWorkerClient().request('memory', {}),
+    measureTestPass: (runId: string, passes: number, insight?: boolean) =>
+      getWorkerClient().request(
+        'measureTestPass',
+        { runId, passes, ...(insight === undefined ? {} : { insight }) },
+        600_000,
+      ),
   };
 }

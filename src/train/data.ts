@@ -12,6 +12,8 @@ export interface DataInfo {
   std: readonly number[];
   trainCount: number;
   testCount: number;
+  /** Class names in label order, as the dataset was published (absent: "class 0", ...). */
+  labelNames?: readonly string[];
 }
 
 export interface TrainerBatch {

@@ -25,6 +25,7 @@ export function indexedDbDataSource(): DataSource {
         std: manifest.std,
         trainCount,
         testCount,
+        labelNames: manifest.labelNames,
       };
     },
     async *batches(dataset, request) {

@@ -135,6 +135,30 @@ describe('Runner', () => {
     await runner.stop(run.id);
     db.close();
   });
+
+  it('measures test passes with and without the insight on a paused run, history untouched', async () => {
+    const { runner, events, db } = await setup();
+    const run = await runner.start(config({ epochs: 40 }));
+    await expect(runner.measureTestPass(run.id, 2)).rejects.toThrow(/Pause the run first/);
+    await runner.pause(run.id);
+    const before = (await runner.list()).runs.find((r) => r.run.id === run.id)!.history;
+    const tests = before.test.length;
+    const timing = await runner.measureTestPass(run.id, 2);
+    expect(timing.withInsightMs).toHaveLength(2);
+    expect(timing.withoutInsightMs).toHaveLength(2);
+    expect(timing.insightCpuMs).toHaveLength(2);
+    expect(timing.testImages).toBe(8);
+    expect(timing.withInsightMs.every((ms) => ms > 0)).toBe(true);
+    const after = (await runner.list()).runs.find((r) => r.run.id === run.id)!.history;
+    expect(after.test).toHaveLength(tests);
+    await expect(runner.measureTestPass(run.id, 0)).rejects.toThrow(/between 1 and 100/);
+    const only = await runner.measureTestPass(run.id, 3, false);
+    expect(only.withoutInsightMs).toHaveLength(3);
+    expect(only.withInsightMs).toEqual([]);
+    expect(lastUpdate(events, run.id)?.status).toBe('paused');
+    await runner.stop(run.id);
+    db.close();
+  });
 });
 
 /**

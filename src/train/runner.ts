@@ -15,6 +15,7 @@ import type {
   RunConfig,
   RunMetricsUpdate,
   RunSummary,
+  TestPassTiming,
 } from '../protocol/training';
 import {
   deleteRunRecord,
@@ -143,7 +144,8 @@ export class Runner {
         backendName: this.deps.backendName,
         hooks: {
           onTrainPoint: (run, point) => this.queueMetrics(run, { train: [point] }),
-          onTestPoint: (run, point) => this.queueMetrics(run, { test: [point] }),
+          onTestPoint: (run, point, grid) =>
+            this.queueMetrics(run, { test: [point], ...(grid ? { grid } : {}) }),
           onCheckpoint: (run) => this.deps.emit('runUpdate', { run: run.summary() }),
         },
       },
@@ -326,6 +328,55 @@ export class Runner {
       await this.backToCheckpoint(run, 'during the step');
     }
     return run.summary();
+  }
+
+  /**
+   * The insight's cost (README): test passes of a paused run with and without it, alternated
+   * so that a drift in the machine's load hits both alike, after one warm-up pass of each.
+   * With `insight`, only `passes` passes of that kind and no warm-up (the benchmark script
+   * alternates them itself, to read the browser's CPU time around each).
+   */
+  async measureTestPass(runId: string, passes: number, insight?: boolean): Promise<TestPassTiming> {
+    const run = this.get(runId);
+    if (run.status !== 'paused')
+      throw new Error('Pause the run first, then measure its test pass.');
+    if (!Number.isInteger(passes) || passes < 1 || passes > 100) {
+      throw new Error('Measure between 1 and 100 passes.');
+    }
+    await this.ensureLoaded(run);
+    return run.exclusive(async () => {
+      const timing: TestPassTiming = {
+        backend: run.backend,
+        testImages: 0,
+        withInsightMs: [],
+        withoutInsightMs: [],
+        insightCpuMs: [],
+      };
+      const pass = async (withInsight: boolean, keep: boolean) => {
+        const point = await run.evaluate({ insight: withInsight });
+        const t = run.lastPassTiming!;
+        if (!keep) return;
+        if (withInsight) {
+          timing.withInsightMs.push(t.ms);
+          timing.insightCpuMs.push(t.insightCpuMs);
+          timing.testImages = point.insight
+            ? point.insight.confusion.reduce((a, b) => a + b, 0)
+            : 0;
+        } else timing.withoutInsightMs.push(t.ms);
+      };
+      if (insight !== undefined) {
+        for (let i = 0; i < passes; i++) await pass(insight, true);
+        return timing;
+      }
+      await pass(true, false);
+      await pass(false, false);
+      for (let i = 0; i < passes; i++) {
+        const first = i % 2 === 0;
+        await pass(first, true);
+        await pass(!first, true);
+      }
+      return timing;
+    });
   }
 
   setLearningRate(runId: string, lr: number): RunSummary {
@@ -545,7 +596,10 @@ export class Runner {
     }
   }
 
-  private queueMetrics(run: TrainingRun, add: Partial<Pick<RunMetricsUpdate, 'train' | 'test'>>) {
+  private queueMetrics(
+    run: TrainingRun,
+    add: Partial<Pick<RunMetricsUpdate, 'train' | 'test' | 'grid'>>,
+  ) {
     const entry = this.pendingMetrics.get(run.id) ?? {
       runId: run.id,
       live: run.live,
@@ -554,6 +608,7 @@ export class Runner {
     };
     entry.train.push(...(add.train ?? []));
     entry.test.push(...(add.test ?? []));
+    if (add.grid) entry.grid = add.grid;
     this.pendingMetrics.set(run.id, entry);
     // Paced, the metrics go out with each quiet moment (so that the page's every redraw falls in
     // one); the timer only catches what no quiet moment follows (a run that just ended).

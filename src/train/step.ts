@@ -150,15 +150,26 @@ export function trainStep(
 }
 
 // A type, not an interface: tf.tidy returns it (a TensorContainer needs an index signature).
-export type EvalOutput = { lossSum: tf.Scalar; correct: tf.Scalar };
+export type EvalOutput = {
+  lossSum: tf.Scalar;
+  correct: tf.Scalar;
+  /** Each image's predicted class (int32): the argmax the correct count is made from. */
+  predictions: tf.Tensor1D;
+};
 
-/** A test batch's summed loss and correct count from its logits (call inside a tidy). */
+/**
+ * A test batch's summed loss, correct count and predictions from its logits (call inside a
+ * tidy). The predictions are the argmax the count needs anyway, so the confusion matrix
+ * (src/train/passInsights.ts) costs the test pass no extra GPU work but reading them back.
+ */
 export function evalFromLogits(logits: tf.Tensor2D, labels: tf.Tensor1D): EvalOutput {
   const lossSum = crossEntropy(logits, labels).mul(labels.shape[0]) as tf.Scalar;
-  return { lossSum, correct: countCorrect(logits, labels) };
+  const predictions = logits.argMax(1).toInt() as tf.Tensor1D;
+  const correct = predictions.equal(labels.toInt()).sum().toFloat() as tf.Scalar;
+  return { lossSum, correct, predictions };
 }
 
-/** Inference-mode forward pass (BN on its running averages): summed loss and correct count. */
+/** Inference-mode forward pass (BN on running averages): loss sum, correct count, predictions. */
 export function evalBatch(net: BuiltNetwork, x: tf.Tensor4D, labels: tf.Tensor1D): EvalOutput {
   return tf.tidy(() => evalFromLogits(net.apply(x, false).logits, labels));
 }

@@ -10,6 +10,7 @@ import type { BuiltNetwork, NamedVariable } from '../model/network';
 import type { NetworkSpec } from '../model/spec';
 import type {
   BackendName,
+  InsightGrid,
   RunConfig,
   RunHistory,
   RunLive,
@@ -30,6 +31,7 @@ import {
 import type { DataInfo, DataSource, TrainerBatch } from './data';
 import { createRng, mixSeed } from '../model/random';
 import { learningRateAt, type LrOverride } from '../model/schedule';
+import { PassInsights } from './passInsights';
 import { disposeFusedTrainer, fusedEvalBatch, fusedTrainStep } from './fused/step';
 import { createOptimizerSlots, evalBatch, trainStep, type OptimizerSlots } from './step';
 import { chooseStep } from './stepChoice';
@@ -43,7 +45,8 @@ export type NetworkFactory = (spec: NetworkSpec, seed: number) => BuiltNetwork;
 
 export interface RunHooks {
   onTrainPoint(run: TrainingRun, point: TrainPoint): void;
-  onTestPoint(run: TrainingRun, point: TestPoint): void;
+  /** `grid`: the run's insight grid, with the pass that first picked it. */
+  onTestPoint(run: TrainingRun, point: TestPoint, grid?: InsightGrid): void;
   /** A checkpoint was written (its step is `run.checkpointStep`). */
   onCheckpoint?(run: TrainingRun): void;
 }
@@ -80,6 +83,9 @@ export class TrainingRun {
   fault: RunFault | null = null;
   createdAt: number;
   live: RunLive;
+
+  /** The last test pass's wall time and the insight's share of the worker's CPU (benchmark). */
+  lastPassTiming: { ms: number; insightCpuMs: number } | null = null;
 
   private loaded: Loaded | null = null;
   private stepsPerEpoch = 0;
@@ -417,11 +423,27 @@ export class TrainingRun {
     return Date.now() - this.lastCheckpointAt >= this.config.checkpointEveryMinutes * 60_000;
   }
 
-  /** Test loss and error with BN in inference mode, on all (or `testLimit`) test images. */
-  async evaluate(): Promise<TestPoint> {
+  /**
+   * Test loss and error with BN in inference mode, on all (or `testLimit`) test images, with
+   * the pass's per-class insight (confusion matrix, grid predictions) from its own predictions.
+   * `measure` is the insight benchmark's: a pass that leaves the history alone, with or
+   * without the insight.
+   */
+  async evaluate(measure?: { insight: boolean }): Promise<TestPoint> {
     const l = this.loaded;
     if (!l) throw new Error('The run is not loaded');
+    const started = performance.now();
     const { info, net } = l;
+    const record = measure === undefined;
+    const insights =
+      measure?.insight === false
+        ? null
+        : new PassInsights(
+            info.classes,
+            { height: info.height, width: info.width, channels: info.channels },
+            info.labelNames,
+            record && this.history.grid === undefined,
+          );
     let lossSum = tf.scalar(0);
     let correctSum = tf.scalar(0);
     let images = 0;
@@ -450,25 +472,37 @@ export class TrainingRun {
         const nextLoss = lossSum.add(out.lossSum) as tf.Scalar;
         const nextCorrect = correctSum.add(out.correct) as tf.Scalar;
         tf.dispose([raw, labels, x, out.lossSum, out.correct, lossSum, correctSum]);
+        if (insights) insights.addBatch(batch, out.predictions);
+        else out.predictions.dispose();
         lossSum = nextLoss;
         correctSum = nextCorrect;
         images += batch.size;
       }
-      const [loss, correct] = await Promise.all([lossSum.data(), correctSum.data()]);
+      // The predictions' concat is queued first, so the three reads wait on the GPU together.
+      const [perClass, loss, correct] = await Promise.all([
+        insights?.finish() ?? null,
+        lossSum.data(),
+        correctSum.data(),
+      ]);
       const point: TestPoint = {
         step: this.step,
         epoch: this.step / this.stepsPerEpoch,
         loss: images > 0 ? loss[0]! / images : NaN,
         error: images > 0 ? 1 - correct[0]! / images : NaN,
       };
-      if (this.loaded === l) {
+      if (perClass && images > 0) point.insight = perClass.insight;
+      this.lastPassTiming = { ms: performance.now() - started, insightCpuMs: perClass?.cpuMs ?? 0 };
+      if (record && this.loaded === l) {
+        const grid = perClass?.grid ?? null;
+        if (grid && images > 0) this.history.grid = grid;
         this.history.test.push(point);
         this.live.testError = point.error;
         if (!Number.isFinite(point.loss)) this.flagNonFinite(this.step, this.currentLr());
-        this.deps.hooks.onTestPoint(this, point);
+        this.deps.hooks.onTestPoint(this, point, grid ?? undefined);
       }
       return point;
     } finally {
+      insights?.dispose();
       tf.dispose([lossSum, correctSum]);
     }
   }

@@ -170,6 +170,11 @@ const handlers: TrainingHandlers = {
   quietDone() {
     runner?.quietDone();
   },
+  async measureTestPass(command) {
+    const r = await trainingRunner();
+    const timing = await r.measureTestPass(command.runId, command.passes, command.insight);
+    emit('testPassTiming', timing, command.id);
+  },
   async destroyDevice(command) {
     const gpu = currentWebGpu();
     if (!gpu || tf.getBackend() !== 'webgpu')

@@ -8,6 +8,7 @@ import { seriesColor } from '../charts/palette';
 import { analysisOf } from '../../model/analysisCache';
 import { MatrixView } from './MatrixView';
 import { Figure5 } from './Figure5';
+import { RaceGrids } from '../insights/RaceGrids';
 
 const ONE_BLOCK: NetworkSpec = (() => {
   const spec = tinyClassroom();
@@ -128,11 +129,25 @@ function Figure5Step() {
   );
 }
 
+function RaceStep() {
+  return (
+    <div className="step">
+      <h3>What the race’s networks see</h3>
+      <p>
+        The same test images for every network; a red frame marks a wrong guess. Watch the frames
+        disappear as the networks train.
+      </p>
+      <RaceGrids />
+    </div>
+  );
+}
+
 const STEPS = [
   { id: 'block', label: '1 · The block (Eq. 3)', Body: BlockStep },
   { id: 'matrix', label: '2 · M^n = M', Body: MatrixStep },
   { id: 'paths', label: '3 · Shorter paths', Body: PathsStep },
   { id: 'figure5', label: '4 · Two-branch view', Body: Figure5Step },
+  { id: 'race', label: '5 · The race’s predictions', Body: RaceStep },
 ] as const;
 
 /** Full-screen presenter layout with large type and guided explanations of merge-and-run. */
