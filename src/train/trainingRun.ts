@@ -30,7 +30,12 @@ import {
 import type { DataInfo, DataSource, TrainerBatch } from './data';
 import { createRng, mixSeed } from '../model/random';
 import { learningRateAt, type LrOverride } from './schedule';
-import { disposeFusedTrainer, fusedEvalBatch, fusedTrainStep } from './fused/step';
+import {
+  disposeFusedTrainer,
+  fusedEvalBatch,
+  fusedTrainStep,
+  prepareFusedTrainStep,
+} from './fused/step';
 import { createOptimizerSlots, evalBatch, trainStep, type OptimizerSlots } from './step';
 
 /** Steps between two asynchronous reads of the running loss (one train point each). */
@@ -289,7 +294,11 @@ export class TrainingRun {
     try {
       // On WebGPU the fused step (src/train/fused: one dispatch per BN [+ add] [+ ReLU] each
       // way, one for the whole optimizer); elsewhere, and as its reference, the tfjs step.
-      const step = tf.getBackend() === 'webgpu' ? fusedTrainStep : trainStep;
+      const fused = tf.getBackend() === 'webgpu';
+      // Before its first step, the fused step's pipelines compile in parallel (no-op after).
+      if (fused) await prepareFusedTrainStep(net, slots, x, labels, this.config.sgd);
+      if (this.loaded !== l) return; // unloaded meanwhile (device lost)
+      const step = fused ? fusedTrainStep : trainStep;
       out = step(net, slots, x, labels, lr, this.config.sgd);
       const o = out;
       const prevLoss = l.lossSum;

@@ -29,6 +29,20 @@ export interface StepTimes {
   baselineHostMsPerStep: number;
 }
 
+/** From the trainer's creation (ms): preparation, then the first step. */
+export interface FirstStep {
+  /** Compiling every pipeline of the step ahead, in parallel. */
+  prepareMs: number;
+  /** Distinct pipelines of ours the step uses; those compiled here (not cached already). */
+  pipelines: number;
+  pipelinesCompiled: number;
+  tfjsProgramsCompiled: number;
+  /** The first step's commands are recorded and submitted: its GPU work runs. */
+  startsAtMs: number;
+  /** Its loss is on the CPU. */
+  doneAtMs: number;
+}
+
 export interface BenchReport {
   backend: string;
   tiny: StepTimes;
@@ -40,7 +54,9 @@ export interface BenchReport {
   mainThreadLongTasksMs: number[];
   /** Those during page load and the worker's set-up, before training began. */
   longTasksBeforeTraining?: number;
+  /** When L=12's first step starts, ms after its trainer is made (FirstStep.startsAtMs). */
   firstStepMs: number;
+  firstStep: { tiny: FirstStep; l12: FirstStep | null };
   /** How it was measured (batch sizes, steps), so the numbers can be read. */
   setup: Record<string, number | string>;
 }

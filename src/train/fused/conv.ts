@@ -230,6 +230,24 @@ ${HEADER}
 }`;
 }
 
+/**
+ * WGSL sources are made once per shape and kept: building them is string work that would
+ * otherwise run for every dispatch of every step (and the pipeline cache hashes a string it
+ * has seen before faster).
+ */
+const codes = new Map<string, string>();
+
+function memo(key: string, make: () => string): string {
+  let code = codes.get(key);
+  if (code === undefined) {
+    code = make();
+    codes.set(key, code);
+  }
+  return code;
+}
+
+const keyOf = (s: ConvShape) => `${s.n},${s.h},${s.w},${s.ci},${s.co},${s.k},${s.stride},${s.pad}`;
+
 /** One dispatch of `code` over `invocations` (grid-stride: capped workgroup count). */
 function launch(code: string, bindings: tf.TensorInfo[], invocations: number): void {
   dispatch({ code, bindings, uniforms: [], workgroups: [groupsFor(invocations)] });
@@ -237,13 +255,21 @@ function launch(code: string, bindings: tf.TensorInfo[], invocations: number): v
 
 function convForward(x: tf.TensorInfo, filter: tf.TensorInfo, s: ConvShape): tf.Tensor4D {
   const y = emptyTensor<tf.Rank.R4>([s.n, s.oh, s.ow, s.co]);
-  launch(forwardCode(s), [x, filter, y], (s.n * s.oh * s.ow * s.co) / tileOf(s.co));
+  launch(
+    memo(`f${keyOf(s)}`, () => forwardCode(s)),
+    [x, filter, y],
+    (s.n * s.oh * s.ow * s.co) / tileOf(s.co),
+  );
   return y;
 }
 
 function convInputGrad(dy: tf.TensorInfo, filter: tf.TensorInfo, s: ConvShape): tf.Tensor4D {
   const dx = emptyTensor<tf.Rank.R4>([s.n, s.h, s.w, s.ci]);
-  launch(inputGradCode(s), [dy, filter, dx], (s.n * s.h * s.w * s.ci) / tileOf(s.ci));
+  launch(
+    memo(`x${keyOf(s)}`, () => inputGradCode(s)),
+    [dy, filter, dx],
+    (s.n * s.h * s.w * s.ci) / tileOf(s.ci),
+  );
   return dx;
 }
 
@@ -253,12 +279,24 @@ function convFilterGrad(x: tf.TensorInfo, dy: tf.TensorInfo, s: ConvShape): tf.T
   const { chunks, chunkSize } = filterGradChunks(s);
   const dw = emptyTensor<tf.Rank.R4>([s.k, s.k, s.ci, s.co]);
   if (chunks === 1) {
-    launch(filterGradPartialCode(s, 1, chunkSize), [x, dy, dw], owners);
+    launch(
+      memo(`w1${keyOf(s)}`, () => filterGradPartialCode(s, 1, chunkSize)),
+      [x, dy, dw],
+      owners,
+    );
     return dw;
   }
   const partial = emptyTensor<tf.Rank.R1>([chunks * weights]);
-  launch(filterGradPartialCode(s, chunks, chunkSize), [x, dy, partial], chunks * owners);
-  launch(filterGradSumCode(weights, chunks), [partial, dw], weights);
+  launch(
+    memo(`w${keyOf(s)}`, () => filterGradPartialCode(s, chunks, chunkSize)),
+    [x, dy, partial],
+    chunks * owners,
+  );
+  launch(
+    memo(`s${weights},${chunks}`, () => filterGradSumCode(weights, chunks)),
+    [partial, dw],
+    weights,
+  );
   // Bound by the dispatches above, so its buffer is reused only after those commands run.
   partial.dispose();
   return dw;

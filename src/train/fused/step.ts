@@ -21,6 +21,7 @@ import {
 } from '../step';
 import { bnAddReluFused } from './bnAddRelu';
 import { conv2dFused } from './conv';
+import { compileAhead, type CompileReport } from './runtime';
 import { forwardLogits, type ConvOp, type WeightLookup } from './forward';
 import { FusedNesterov } from './nesterov';
 
@@ -33,7 +34,22 @@ export type TrainableNetwork = Pick<BuiltNetwork, 'spec' | 'trainable' | 'nonTra
 export interface FusedTrainer {
   /** One step on a normalised NHWC batch; the caller disposes the outputs. */
   step(x: tf.Tensor4D, labels: tf.Tensor1D, lr: number): StepOutput;
+  /**
+   * Compiles every pipeline a step on this batch shape needs, asynchronously and in parallel,
+   * before the first step (runtime.ts's `compileAhead`); null when nothing was left to do.
+   */
+  prepare(
+    x: tf.Tensor4D,
+    labels: tf.Tensor1D,
+    onProgress?: (done: number, total: number) => void,
+  ): Promise<CompileReport | null>;
   dispose(): void;
+}
+
+/** A step traced in compile-only mode: its outputs are garbage and go straight away. */
+export function traceStep(trainer: FusedTrainer, x: tf.Tensor4D, labels: tf.Tensor1D): void {
+  const out = trainer.step(x, labels, 0);
+  tf.dispose([out.loss, out.correct]);
 }
 
 export function weightLookup(net: TrainableNetwork): WeightLookup {
@@ -83,7 +99,14 @@ export function createFusedTrainer(
         },
       },
     );
-  return {
+  const prepared = new Set<string>();
+  const trainer: FusedTrainer = {
+    async prepare(x, labels, onProgress) {
+      const key = x.shape.join('x');
+      if (prepared.has(key)) return null;
+      prepared.add(key);
+      return compileAhead(() => traceStep(trainer, x, labels), onProgress);
+    },
     step(x, labels, lr) {
       let logitsKept: tf.Tensor2D | null = null;
       const { value, grads } = tf.variableGrads(() => {
@@ -111,6 +134,7 @@ export function createFusedTrainer(
       optimizer.dispose();
     },
   };
+  return trainer;
 }
 
 /**
@@ -171,6 +195,25 @@ export function fusedTrainStep(
   lr: number,
   config: SgdConfig,
 ): StepOutput {
+  return trainerFor(net, slots, config).step(x, labels, lr);
+}
+
+/**
+ * Compiles the pipelines of `fusedTrainStep(net, slots, x, labels, ...)` ahead, in parallel
+ * (once per trainer and batch shape; later calls resolve at once with null).
+ */
+export function prepareFusedTrainStep(
+  net: TrainableNetwork,
+  slots: OptimizerSlots,
+  x: tf.Tensor4D,
+  labels: tf.Tensor1D,
+  config: SgdConfig,
+  onProgress?: (done: number, total: number) => void,
+): Promise<CompileReport | null> {
+  return trainerFor(net, slots, config).prepare(x, labels, onProgress);
+}
+
+function trainerFor(net: TrainableNetwork, slots: OptimizerSlots, config: SgdConfig): FusedTrainer {
   let entry = trainers.get(slots);
   const c = entry?.config;
   if (
@@ -184,7 +227,7 @@ export function fusedTrainStep(
     entry = { net, config: { ...config }, trainer: createFusedTrainer(net, config, slots) };
     trainers.set(slots, entry);
   }
-  return entry.trainer.step(x, labels, lr);
+  return entry.trainer;
 }
 
 /** Releases the fused trainer made for `slots` (its flat buffers), if any. */
