@@ -9,7 +9,7 @@ import type { NamedVariable } from '../../src/model/network';
 import { drawAugmentation, type AugmentParams } from '../../src/train/augment';
 import { augmentFused, augmentReference, packPixels } from '../../src/train/fused/augment';
 import { bnAddReluFused, bnAddReluReference } from '../../src/train/fused/bnAddRelu';
-import { conv2dFused } from '../../src/train/fused/conv';
+import { collectFilterGrads, conv2dFused, FilterGradBatch } from '../../src/train/fused/conv';
 import { FusedNesterov } from '../../src/train/fused/nesterov';
 import { createReferenceTrainer } from '../../src/train/fused/reference';
 import { createFusedTrainer, inferenceLogits, type FusedTrainer } from '../../src/train/fused/step';
@@ -132,6 +132,7 @@ async function checkConv(
   k: number,
   co: number,
   stride: number,
+  batched: boolean,
 ): Promise<KernelDiff[]> {
   const pad = k === 3 ? 1 : 0;
   const fshape: [number, number, number, number] = [k, k, x[3], co];
@@ -153,16 +154,24 @@ async function checkConv(
         : tf.conv2d(xi as tf.Tensor4D, fi as tf.Tensor4D, stride, pad);
     const y = conv(xt, ft);
     const dy = tf.tensor4d(randomArray(y.size, 13), y.shape);
-    const { value, grads } = tf.valueAndGrads((xi: tf.Tensor, fi: tf.Tensor) =>
-      tf.sum(tf.mul(conv(xi, fi), dy)),
-    )([xt, ft]);
+    const backward = () =>
+      tf.valueAndGrads((xi: tf.Tensor, fi: tf.Tensor) => tf.sum(tf.mul(conv(xi, fi), dy)))([
+        xt,
+        ft,
+      ]);
+    // Batched: the filter gradient's second pass deferred to one launch, as the trainer runs it.
+    const filterGrads = fused && batched ? new FilterGradBatch() : null;
+    const { value, grads } = filterGrads ? collectFilterGrads(filterGrads, backward) : backward();
+    filterGrads?.flush();
     const arrays = await read({ y, dx: grads[0]!, dw: grads[1]! });
     tf.dispose([value, xt, ft, dy]);
+    filterGrads?.dispose();
     return arrays;
   };
   const ref = await onBackend('cpu', () => run(false));
   const fused = await onBackend('webgpu', () => run(true));
-  return compare(`conv(${x.join('x')},k${k},co${co},s${stride})`, fused, ref);
+  const name = `conv(${x.join('x')},k${k},co${co},s${stride}${batched ? ',batched' : ''})`;
+  return compare(name, fused, ref);
 }
 
 /** Three Nesterov steps with weight decay on four weights, against step.ts's update. */
@@ -340,8 +349,10 @@ export async function runChecks(
     [[2, 7, 7, 6], 3, 6, 1],
     [[4, 32, 32, 8], 3, 8, 1],
   ] as const) {
-    progress(`conv ${x.join('x')} k${k} co${co} s${stride}`);
-    diffs.push(...(await checkConv([...x], k, co, stride)));
+    for (const batched of [false, true]) {
+      progress(`conv ${x.join('x')} k${k} co${co} s${stride}${batched ? ' batched' : ''}`);
+      diffs.push(...(await checkConv([...x], k, co, stride, batched)));
+    }
   }
   progress('loss curves');
   const curves = await lossCurves(steps, progress);

@@ -20,7 +20,7 @@ import {
   type StepOutput,
 } from '../step';
 import { bnAddReluFused } from './bnAddRelu';
-import { conv2dFused } from './conv';
+import { collectFilterGrads, conv2dFused, FilterGradBatch } from './conv';
 import { compileAhead, type CompileReport } from './runtime';
 import { forwardLogits, type ConvOp, type WeightLookup } from './forward';
 import { FusedNesterov } from './nesterov';
@@ -100,6 +100,7 @@ export function createFusedTrainer(
       },
     );
   const prepared = new Set<string>();
+  const filterGrads = new FilterGradBatch();
   const trainer: FusedTrainer = {
     async prepare(x, labels, onProgress) {
       const key = x.shape.join('x');
@@ -109,12 +110,15 @@ export function createFusedTrainer(
     },
     step(x, labels, lr) {
       let logitsKept: tf.Tensor2D | null = null;
-      const { value, grads } = tf.variableGrads(() => {
-        const logits = forwardLogits(plan, weight, x, bnTail, conv2dFused);
-        logitsKept = tf.keep(logits);
-        return crossEntropy(logits, labels);
-      }, variables);
+      const { value, grads } = collectFilterGrads(filterGrads, () =>
+        tf.variableGrads(() => {
+          const logits = forwardLogits(plan, weight, x, bnTail, conv2dFused);
+          logitsKept = tf.keep(logits);
+          return crossEntropy(logits, labels);
+        }, variables),
+      );
       try {
+        filterGrads.flush();
         optimizer.step(
           variables.map((v) => {
             const g = grads[v.name];
@@ -132,6 +136,7 @@ export function createFusedTrainer(
     },
     dispose() {
       optimizer.dispose();
+      filterGrads.dispose();
     },
   };
   return trainer;
