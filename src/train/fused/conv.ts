@@ -405,7 +405,8 @@ export class FilterGradBatch {
   }
 
   defer(partial: tf.Tensor, dw: tf.TensorInfo, weights: number, chunks: number): void {
-    this.pending.push({ partial, dw, weights, chunks });
+    // Kept: tfjs runs a gradient function in a tidy, which would dispose it before `flush`.
+    this.pending.push({ partial: tf.keep(partial), dw, weights, chunks });
   }
 
   /** Sums every deferred filter gradient: one dispatch. */
