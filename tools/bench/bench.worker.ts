@@ -13,18 +13,28 @@
  * Data: seeded random pixels and labels (the throughput does not depend on the pictures).
  */
 import * as tf from '@tensorflow/tfjs';
+import { analyzeNetwork } from '../../src/model/analysis';
 import { planNetwork } from '../../src/model/plan';
 import { fromPaper, tinyClassroom } from '../../src/model/presets';
 import type { NetworkSpec } from '../../src/model/spec';
 import { augmentAndNormalize, drawAugmentation, imagesToTensor } from '../../src/train/augment';
 import { initBackend } from '../../src/train/backend';
 import { augmentFused, packPixels } from '../../src/train/fused/augment';
-import { compileAhead } from '../../src/train/fused/runtime';
+import { memoryRefusal, planStepMemory } from '../../src/train/fused/memoryPlan';
+import { compileAhead, deviceOf } from '../../src/train/fused/runtime';
 import { createFusedTrainer, traceStep } from '../../src/train/fused/step';
 import { createRng } from '../../src/model/random';
 import { PAPER_SGD } from '../../src/train/step';
 import { layersModel } from './layersBaseline';
-import type { BenchReport, BenchRequest, FirstStep, StepTimes, WorkerReply } from './messages';
+import type {
+  BenchReport,
+  BenchRequest,
+  FirstStep,
+  L54Report,
+  MemoryReport,
+  StepTimes,
+  WorkerReply,
+} from './messages';
 import { seededWeights, variablesFrom } from './weights';
 
 declare const self: DedicatedWorkerGlobalScope;
@@ -206,6 +216,75 @@ async function benchNetwork(
   };
 }
 
+/** MiB, 1 decimal. */
+const mib = (bytes: number) => Math.round((bytes / 2 ** 20) * 10) / 10;
+
+function memoryReport(spec: NetworkSpec, batch: number): MemoryReport {
+  const plan = planStepMemory(spec, batch);
+  const limits = deviceOf().limits;
+  return {
+    network: spec.name,
+    batch,
+    params: analyzeNetwork(spec, { batch }).params,
+    totalMiB: mib(plan.totalBytes),
+    parametersMiB: mib(plan.parameterBytes),
+    optimizerMiB: mib(plan.optimizerBytes),
+    savedActivationsMiB: mib(plan.savedActivationBytes),
+    filterGradientsMiB: mib(plan.filterGradBytes),
+    transientsMiB: mib(plan.transientBytes),
+    largestBuffer: { MiB: mib(plan.largestBuffer.bytes), where: plan.largestBuffer.where },
+    adapterMaxBufferMiB: mib(Math.min(limits.maxBufferSize, limits.maxStorageBufferBindingSize)),
+    refusal: memoryRefusal(plan, limits),
+  };
+}
+
+/** DMRNet L=54 (Table 2), engine only: compiled ahead, one warm-up and one measured step. */
+async function benchL54(batch: number): Promise<L54Report> {
+  const spec = fromPaper({ arch: 'dmrnet', L: 54 });
+  reply({ type: 'progress', message: `L=54: preparing` });
+  const memory = memoryReport(spec, batch);
+  if (memory.refusal) throw new Error(`L=54 refused: ${memory.refusal}`);
+  const { height, width, channels } = spec.input;
+  const shape: [number, number, number, number] = [batch, height, width, channels];
+  const data = batches(spec, batch, 2);
+  const net = variablesFrom(seededWeights(spec, 1));
+  const trainer = createFusedTrainer(net, PAPER_SGD);
+  const inputs = (b: Batch) => {
+    const packed = tf.tensor1d(packPixels(b.pixels), 'int32');
+    const x = augmentFused(packed, shape, b.params, MEAN, STD);
+    packed.dispose();
+    return { x, labels: tf.tensor1d(b.labels, 'int32') };
+  };
+  const compiled = await compileAhead(() => {
+    const { x, labels } = inputs(data[0]!);
+    traceStep(trainer, x, labels);
+    tf.dispose([x, labels]);
+  });
+  const step = async (b: Batch) => {
+    const { x, labels } = inputs(b);
+    const out = trainer.step(x, labels, LR);
+    tf.dispose([labels, x, out.correct]);
+    await out.loss.data();
+    out.loss.dispose();
+  };
+  reply({ type: 'progress', message: `L=54: warm-up` });
+  await timed(() => step(data[0]!));
+  reply({ type: 'progress', message: `L=54: measured step` });
+  const e = await timed(() => step(data[1]!));
+  trainer.dispose();
+  net.dispose();
+  return {
+    network: spec.name,
+    batch,
+    imagesPerSec: Math.round((batch * 1000 * 100) / e.wallMs) / 100,
+    stepMs: Math.round(e.wallMs),
+    dispatches: e.dispatches,
+    hostMs: Math.round(e.hostMs * 10) / 10,
+    prepareMs: Math.round(compiled.ms),
+    memory,
+  };
+}
+
 self.addEventListener('message', (event: MessageEvent<BenchRequest>) => {
   const req = event.data;
   (async () => {
@@ -216,6 +295,7 @@ self.addEventListener('message', (event: MessageEvent<BenchRequest>) => {
     // L=12 first, so its first step compiles on a cold pipeline cache, as a fresh page would.
     const big = req.tinyOnly ? null : await benchNetwork(l12, req.l12Batch, req, 'L=12');
     const tiny = await benchNetwork(tinySpec, req.tinyBatch, req, 'tiny');
+    const l54 = req.tinyOnly || req.skipL54 ? null : await benchL54(8);
     const report: Omit<BenchReport, 'mainThreadLongTasks' | 'mainThreadLongTasksMs'> = {
       backend: `${init.backend} (${init.adapter?.architecture || init.adapter?.vendor || 'unknown adapter'})`,
       tiny: tiny.times,
@@ -223,6 +303,9 @@ self.addEventListener('message', (event: MessageEvent<BenchRequest>) => {
       // Issue #14's measure: when L=12's first step starts (tiny's with --tiny-only).
       firstStepMs: (big ?? tiny).first.startsAtMs,
       firstStep: { tiny: tiny.first, l12: big?.first ?? null },
+      l54,
+      // Planned, not run: the paper's 14.9M-parameter DMRNet-Wide at batch 64 (Table 3).
+      wideL30Memory: memoryReport(fromPaper({ arch: 'dmrnet', L: 30, widen: 4 }), 64),
       setup: {
         tinyNetwork: tinySpec.name,
         l12Network: big ? l12.name : 'not measured (--tiny-only)',

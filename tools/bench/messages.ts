@@ -43,6 +43,35 @@ export interface FirstStep {
   doneAtMs: number;
 }
 
+/** A fused step's planned GPU memory (src/train/fused/memoryPlan.ts), MiB. */
+export interface MemoryReport {
+  network: string;
+  batch: number;
+  params: number;
+  totalMiB: number;
+  parametersMiB: number;
+  optimizerMiB: number;
+  savedActivationsMiB: number;
+  filterGradientsMiB: number;
+  transientsMiB: number;
+  largestBuffer: { MiB: number; where: string };
+  /** The adapter's per-buffer limit (min of maxBufferSize and the storage binding size). */
+  adapterMaxBufferMiB: number;
+  /** Why the adapter cannot take it, or null. */
+  refusal: string | null;
+}
+
+export interface L54Report {
+  network: string;
+  batch: number;
+  imagesPerSec: number;
+  stepMs: number;
+  dispatches: number;
+  hostMs: number;
+  prepareMs: number;
+  memory: MemoryReport;
+}
+
 export interface BenchReport {
   backend: string;
   tiny: StepTimes;
@@ -57,6 +86,9 @@ export interface BenchReport {
   /** When L=12's first step starts, ms after its trainer is made (FirstStep.startsAtMs). */
   firstStepMs: number;
   firstStep: { tiny: FirstStep; l12: FirstStep | null };
+  /** DMRNet L=54, batch 8, one measured step (null with --tiny-only or --no-l54). */
+  l54: L54Report | null;
+  wideL30Memory: MemoryReport;
   /** How it was measured (batch sizes, steps), so the numbers can be read. */
   setup: Record<string, number | string>;
 }
@@ -74,4 +106,6 @@ export interface BenchRequest {
   warmup: number;
   /** Skip the L=12 network (quick runs while developing). */
   tinyOnly: boolean;
+  /** Skip the L=54 step. */
+  skipL54: boolean;
 }
