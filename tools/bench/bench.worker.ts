@@ -23,6 +23,7 @@ import { augmentFused, packPixels } from '../../src/train/fused/augment';
 import { memoryRefusal, planStepMemory } from '../../src/train/fused/memoryPlan';
 import { compileAhead, deviceOf } from '../../src/train/fused/runtime';
 import { createFusedTrainer, traceStep } from '../../src/train/fused/step';
+import { tuneConvForward, type KernelChoice } from '../../src/train/fused/tuning';
 import { createRng } from '../../src/model/random';
 import { PAPER_SGD } from '../../src/train/step';
 import { layersModel } from './layersBaseline';
@@ -118,7 +119,12 @@ async function benchNetwork(
   batch: number,
   req: BenchRequest,
   label: string,
-): Promise<{ times: StepTimes; first: FirstStep }> {
+): Promise<{
+  times: StepTimes;
+  first: FirstStep;
+  kernelChoices: KernelChoice[] | null;
+  tuneMs: number;
+}> {
   const { height, width, channels } = spec.input;
   const shape: [number, number, number, number] = [batch, height, width, channels];
   const data = batches(spec, batch, req.warmup + req.steps);
@@ -180,6 +186,18 @@ async function benchNetwork(
       message: `${label}: warm-up engine ${e.wallMs.toFixed(0)} ms, baseline ${b.wallMs.toFixed(0)} ms`,
     });
   }
+  // Tuned after the first step (so that step shows a cold start), before the measured ones.
+  let kernelChoices: KernelChoice[] | null = null;
+  let tuneMs = 0;
+  if (req.tune) {
+    const t0 = performance.now();
+    kernelChoices = await tuneConvForward(spec, batch, 3, (m) =>
+      reply({ type: 'progress', message: `${label}: tuning, ${m}` }),
+    );
+    tuneMs = Math.round(performance.now() - t0);
+    // One more warm-up: the chosen kernels' first use.
+    await timed(() => engineStep(data[0]!));
+  }
   const engine: Sample[] = [];
   const baseline: Sample[] = [];
   for (let s = req.warmup; s < req.warmup + req.steps; s++) {
@@ -204,6 +222,8 @@ async function benchNetwork(
   if (!first) throw new Error('the bench needs at least one warm-up step');
   return {
     first,
+    kernelChoices,
+    tuneMs,
     times: {
       engineImagesPerSec: round(engineImagesPerSec),
       baselineImagesPerSec: round(baselineImagesPerSec),
@@ -303,6 +323,8 @@ self.addEventListener('message', (event: MessageEvent<BenchRequest>) => {
       // Issue #14's measure: when L=12's first step starts (tiny's with --tiny-only).
       firstStepMs: (big ?? tiny).first.startsAtMs,
       firstStep: { tiny: tiny.first, l12: big?.first ?? null },
+      kernelChoices: { l12: big?.kernelChoices ?? null, tiny: tiny.kernelChoices },
+      tuneMs: { l12: big?.tuneMs ?? 0, tiny: tiny.tuneMs },
       l54,
       // Planned, not run: the paper's 14.9M-parameter DMRNet-Wide at batch 64 (Table 3).
       wideL30Memory: memoryReport(fromPaper({ arch: 'dmrnet', L: 30, widen: 4 }), 64),

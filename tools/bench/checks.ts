@@ -9,7 +9,14 @@ import type { NamedVariable } from '../../src/model/network';
 import { drawAugmentation, type AugmentParams } from '../../src/train/augment';
 import { augmentFused, augmentReference, packPixels } from '../../src/train/fused/augment';
 import { bnAddReluFused, bnAddReluReference } from '../../src/train/fused/bnAddRelu';
-import { collectFilterGrads, conv2dFused, FilterGradBatch } from '../../src/train/fused/conv';
+import {
+  collectFilterGrads,
+  conv2dFused,
+  convForward,
+  convShape,
+  FilterGradBatch,
+  forwardVariants,
+} from '../../src/train/fused/conv';
 import { FusedNesterov } from '../../src/train/fused/nesterov';
 import { createReferenceTrainer } from '../../src/train/fused/reference';
 import { createFusedTrainer, inferenceLogits, type FusedTrainer } from '../../src/train/fused/step';
@@ -172,6 +179,47 @@ async function checkConv(
   const fused = await onBackend('webgpu', () => run(true));
   const name = `conv(${x.join('x')},k${k},co${co},s${stride}${batched ? ',batched' : ''})`;
   return compare(name, fused, ref);
+}
+
+/** Every layout of our forward kernel that tuning may pick (./tuning.ts), against tfjs's conv2d. */
+async function checkForwardVariants(
+  x: [number, number, number, number],
+  k: number,
+  co: number,
+  stride: number,
+): Promise<KernelDiff[]> {
+  const pad = k === 3 ? 1 : 0;
+  const fshape: [number, number, number, number] = [k, k, x[3], co];
+  const xs = randomArray(
+    x.reduce((a, b) => a * b),
+    21,
+    2,
+  );
+  const fs = randomArray(
+    fshape.reduce((a, b) => a * b),
+    22,
+  );
+  const s = convShape(x, fshape, stride, pad);
+  const ref = await onBackend('cpu', () =>
+    read({ y: tf.conv2d(tf.tensor4d(xs, x), tf.tensor4d(fs, fshape), stride, pad) }),
+  );
+  return onBackend('webgpu', async () => {
+    const xt = tf.tensor4d(xs, x);
+    const ft = tf.tensor4d(fs, fshape);
+    const diffs: KernelDiff[] = [];
+    for (const v of forwardVariants(s)) {
+      const fused = await read({ y: convForward(xt, ft, s, v) });
+      diffs.push(
+        ...compare(
+          `convForward(${x.join('x')},k${k},co${co},s${stride},wg${v.wg},t${v.tile})`,
+          fused,
+          ref,
+        ),
+      );
+    }
+    tf.dispose([xt, ft]);
+    return diffs;
+  });
 }
 
 /** Three Nesterov steps with weight decay on four weights, against step.ts's update. */
@@ -353,6 +401,13 @@ export async function runChecks(
       progress(`conv ${x.join('x')} k${k} co${co} s${stride}${batched ? ' batched' : ''}`);
       diffs.push(...(await checkConv([...x], k, co, stride, batched)));
     }
+  }
+  for (const [x, k, co, stride] of [
+    [[2, 9, 9, 3], 3, 8, 1],
+    [[3, 8, 8, 4], 1, 8, 2],
+  ] as const) {
+    progress(`conv forward layouts ${x.join('x')} k${k} co${co} s${stride}`);
+    diffs.push(...(await checkForwardVariants([...x], k, co, stride)));
   }
   progress('loss curves');
   const curves = await lossCurves(steps, progress);

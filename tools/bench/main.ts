@@ -81,5 +81,6 @@ const request: BenchRequest = {
   warmup: num('warmup', 1),
   tinyOnly: params.get('tinyOnly') === '1',
   skipL54: params.get('noL54') === '1',
+  tune: params.get('noTune') !== '1',
 };
 worker.postMessage(params.get('profile') === '1' ? { profile: true } : request);

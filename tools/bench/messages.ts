@@ -1,4 +1,5 @@
 /** Messages between the bench page (bench.html) and its workers. */
+import type { KernelChoice } from '../../src/train/fused/tuning';
 
 export interface KernelDiff {
   /** What was compared, e.g. "bnAddRelu(res, relu).dgamma". */
@@ -86,6 +87,13 @@ export interface BenchReport {
   /** When L=12's first step starts, ms after its trainer is made (FirstStep.startsAtMs). */
   firstStepMs: number;
   firstStep: { tiny: FirstStep; l12: FirstStep | null };
+  /**
+   * Per conv shape: the forward candidates' measured ms and the one kept (null: not tuned,
+   * --no-tune). Tuned after the first step, before the measured steps.
+   */
+  kernelChoices: { l12: KernelChoice[] | null; tiny: KernelChoice[] | null };
+  /** What the tuning took (compiling and timing the candidates), ms. */
+  tuneMs: { l12: number; tiny: number };
   /** DMRNet L=54, batch 8, one measured step (null with --tiny-only or --no-l54). */
   l54: L54Report | null;
   wideL30Memory: MemoryReport;
@@ -108,4 +116,6 @@ export interface BenchRequest {
   tinyOnly: boolean;
   /** Skip the L=54 step. */
   skipL54: boolean;
+  /** Tune the conv forward per shape before the measured steps. */
+  tune: boolean;
 }

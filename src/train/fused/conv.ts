@@ -74,16 +74,54 @@ const HEADER = /* wgsl */ `
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let step = nwg.x * ${WG}u;`;
 
+/**
+ * How the forward kernel is laid out: threads per workgroup and output channels one
+ * invocation owns. Tuning parameters (./tuning.ts times them per shape on the adapter).
+ */
+export interface ForwardVariant {
+  wg: number;
+  tile: number;
+}
+
+/** The untuned layout: 64 threads, the widest tile of 8, 4, 2, 1 that divides co. */
+export function defaultForward(s: ConvShape): ForwardVariant {
+  return { wg: WG, tile: tileOf(s.co) };
+}
+
+/** The forward's layouts worth timing for `s`: tiles that divide co, three workgroup sizes. */
+export function forwardVariants(s: ConvShape): ForwardVariant[] {
+  const out: ForwardVariant[] = [];
+  for (const tile of [8, 4, 2, 1]) {
+    if (s.co % tile !== 0) continue;
+    for (const wg of [64, 128, 256]) out.push({ wg, tile });
+  }
+  return out;
+}
+
+/** Forward layouts chosen for shapes (by `keyOf`); `defaultForward` for the rest. */
+const chosenForward = new Map<string, ForwardVariant | 'tfjs'>();
+
+/** Uses `choice` for the forward of convs of shape `s` from now on (./tuning.ts). */
+export function chooseForward(s: ConvShape, choice: ForwardVariant | 'tfjs'): void {
+  chosenForward.set(keyOf(s), choice);
+}
+
+export function forwardChoice(s: ConvShape): ForwardVariant | 'tfjs' {
+  return chosenForward.get(keyOf(s)) ?? defaultForward(s);
+}
+
 /** y[n, oh, ow, co] = sum_{kh, kw, ci} x[n, oh*s + kh - p, ow*s + kw - p, ci] w[kh, kw, ci, co]. */
-function forwardCode(s: ConvShape): string {
-  const t = tileOf(s.co);
+function forwardCode(s: ConvShape, v: ForwardVariant): string {
+  const t = v.tile;
   const groups = s.co / t;
   const total = s.n * s.oh * s.ow * groups;
   return /* wgsl */ `
 @group(0) @binding(0) var<storage, read> x: array<f32>;
 @group(0) @binding(1) var<storage, read> f: array<f32>;
 @group(0) @binding(2) var<storage, read_write> y: array<f32>;
-${HEADER}
+@compute @workgroup_size(${v.wg})
+fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let step = nwg.x * ${v.wg}u;
   for (var i = gid.x; i < ${total}u; i = i + step) {
     let g = i % ${groups}u;
     let pix = i / ${groups}u;
@@ -292,20 +330,32 @@ function memo(key: string, make: () => string): string {
   return code;
 }
 
-const keyOf = (s: ConvShape) => `${s.n},${s.h},${s.w},${s.ci},${s.co},${s.k},${s.stride},${s.pad}`;
+export const keyOf = (s: ConvShape) =>
+  `${s.n},${s.h},${s.w},${s.ci},${s.co},${s.k},${s.stride},${s.pad}`;
 
 /** One dispatch of `code` over `invocations` (grid-stride: capped workgroup count). */
 function launch(code: string, bindings: tf.TensorInfo[], invocations: number): void {
   dispatch({ code, bindings, uniforms: [], workgroups: [groupsFor(invocations)] });
 }
 
-function convForward(x: tf.TensorInfo, filter: tf.TensorInfo, s: ConvShape): tf.Tensor4D {
+/** The forward with layout `v` (our kernel) or tfjs's conv2d. */
+export function convForward(
+  x: tf.TensorInfo,
+  filter: tf.TensorInfo,
+  s: ConvShape,
+  v: ForwardVariant | 'tfjs' = forwardChoice(s),
+): tf.Tensor4D {
+  if (v === 'tfjs') {
+    return tf.conv2d(x as tf.Tensor4D, filter as tf.Tensor4D, s.stride, s.pad);
+  }
   const y = emptyTensor<tf.Rank.R4>([s.n, s.oh, s.ow, s.co]);
-  launch(
-    memo(`f${keyOf(s)}`, () => forwardCode(s)),
-    [x, filter, y],
-    (s.n * s.oh * s.ow * s.co) / tileOf(s.co),
-  );
+  const invocations = (s.n * s.oh * s.ow * s.co) / v.tile;
+  dispatch({
+    code: memo(`f${v.wg},${v.tile},${keyOf(s)}`, () => forwardCode(s, v)),
+    bindings: [x, filter, y],
+    uniforms: [],
+    workgroups: [Math.max(1, Math.min(16384, Math.ceil(invocations / v.wg)))],
+  });
   return y;
 }
 
