@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --json] [-- --steps N --warmup N --tiny-batch N --l12-batch N --tiny-only --port N --no-build]`
+ * `npm run bench [-- --json] [-- --steps N --warmup N --tiny-batch N --l12-batch N --tiny-only --no-l54 --no-tune --port N --no-build]`
  *
  * Builds the tools (tools/vite.config.ts, into dist-tools/), serves them with `vite preview`, opens bench.html?mode=bench in headless
  * Chromium (WebGPU via --enable-unsafe-webgpu; on machines without a GPU that is SwiftShader)
@@ -22,6 +22,8 @@ const values = scriptOptions(
     json: { type: 'boolean' },
     'no-build': { type: 'boolean' },
     'tiny-only': { type: 'boolean' },
+    'no-l54': { type: 'boolean' },
+    'no-tune': { type: 'boolean' },
     steps: { type: 'string' },
     warmup: { type: 'string' },
     'tiny-batch': { type: 'string' },
@@ -30,7 +32,8 @@ const values = scriptOptions(
   },
   SCRIPT,
 );
-const flag = (name: 'json' | 'no-build' | 'tiny-only') => values[name] === true;
+const flag = (name: 'json' | 'no-build' | 'tiny-only' | 'no-l54' | 'no-tune') =>
+  values[name] === true;
 const option = (name: 'steps' | 'warmup' | 'tiny-batch' | 'l12-batch' | 'port', fallback: number) =>
   numberOption(values[name], name, fallback, isPositiveInteger, 'a positive whole number', SCRIPT);
 
@@ -45,6 +48,8 @@ const query = new URLSearchParams({
   l12Batch: String(option('l12-batch', 8)),
 });
 if (flag('tiny-only')) query.set('tinyOnly', '1');
+if (flag('no-l54')) query.set('noL54', '1');
+if (flag('no-tune')) query.set('noTune', '1');
 
 async function main(): Promise<void> {
   if (!flag('no-build')) {

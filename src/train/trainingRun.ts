@@ -32,7 +32,12 @@ import type { DataInfo, DataSource, TrainerBatch } from './data';
 import { createRng, mixSeed } from '../model/random';
 import { learningRateAt, type LrOverride } from '../model/schedule';
 import { PassInsights } from './passInsights';
-import { disposeFusedTrainer, fusedEvalBatch, fusedTrainStep } from './fused/step';
+import {
+  disposeFusedTrainer,
+  fusedEvalBatch,
+  fusedTrainStep,
+  prepareFusedTrainStep,
+} from './fused/step';
 import { createOptimizerSlots, evalBatch, trainStep, type OptimizerSlots } from './step';
 import { chooseStep } from './stepChoice';
 
@@ -307,6 +312,9 @@ export class TrainingRun {
       // kernels do not do (ghost BN: stepChoice.ts), the tfjs step.
       const choice = chooseStep(this.config, tf.getBackend());
       this.stepNote = choice.note;
+      // Before its first step, the fused step's pipelines compile in parallel (no-op after).
+      if (choice.fused) await prepareFusedTrainStep(net, slots, x, labels, this.config.sgd);
+      if (this.loaded !== l) return; // unloaded meanwhile (device lost)
       out = choice.fused
         ? fusedTrainStep(net, slots, x, labels, lr, this.config.sgd)
         : trainStep(net, slots, x, labels, lr, this.config.sgd, choice.bnGroups);

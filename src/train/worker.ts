@@ -20,6 +20,7 @@ import { DEFAULT_BACKEND_ORDER, currentWebGpu, initBackend } from './backend';
 import { checkpointWeights, openRunsDb } from '../storage/checkpoint';
 import { indexedDbDataSource } from './datasetSource';
 import { runDeviceCheck } from './deviceCheck';
+import { memoryRefusal, planStepMemory } from './fused/memoryPlan';
 import { adapterRefusal } from './limits';
 import { Runner } from './runner';
 
@@ -43,7 +44,11 @@ function refusal(config: RunConfig): string | null {
   if (!checked.ok) return `The network is not valid: ${checked.errors.join('; ')}.`;
   const gpu = currentWebGpu();
   if (tf.getBackend() === 'webgpu' && gpu) {
-    return adapterRefusal(config.spec, config.batchSize, gpu.device.limits);
+    // The fused step's planned memory (fused/memoryPlan.ts) against the same limits.
+    return (
+      adapterRefusal(config.spec, config.batchSize, gpu.device.limits) ??
+      memoryRefusal(planStepMemory(config.spec, config.batchSize), gpu.device.limits)
+    );
   }
   return null;
 }

@@ -13,17 +13,29 @@
  * Data: seeded random pixels and labels (the throughput does not depend on the pictures).
  */
 import * as tf from '@tensorflow/tfjs';
+import { analyzeNetwork } from '../../src/model/analysis';
 import { planNetwork } from '../../src/model/plan';
 import { fromPaper, tinyClassroom } from '../../src/model/presets';
 import type { NetworkSpec } from '../../src/model/spec';
 import { augmentAndNormalize, drawAugmentation, imagesToTensor } from '../../src/train/augment';
 import { initBackend } from '../../src/train/backend';
 import { augmentFused, packPixels } from '../../src/train/fused/augment';
-import { createFusedTrainer } from '../../src/train/fused/step';
+import { memoryRefusal, planStepMemory } from '../../src/train/fused/memoryPlan';
+import { compileAhead, deviceOf } from '../../src/train/fused/runtime';
+import { createFusedTrainer, traceStep } from '../../src/train/fused/step';
+import { tuneConvForward, type KernelChoice } from '../../src/train/fused/tuning';
 import { createRng } from '../../src/model/random';
 import { PAPER_SGD } from '../../src/train/step';
 import { layersModel } from './layersBaseline';
-import type { BenchReport, BenchRequest, StepTimes, WorkerReply } from './messages';
+import type {
+  BenchReport,
+  BenchRequest,
+  FirstStep,
+  L54Report,
+  MemoryReport,
+  StepTimes,
+  WorkerReply,
+} from './messages';
 import { seededWeights, variablesFrom } from './weights';
 
 declare const self: DedicatedWorkerGlobalScope;
@@ -83,6 +95,8 @@ interface Sample {
   wallMs: number;
   hostMs: number;
   dispatches: number;
+  startedAt: number;
+  endedAt: number;
 }
 
 async function timed(step: () => Promise<void>): Promise<Sample> {
@@ -91,7 +105,13 @@ async function timed(step: () => Promise<void>): Promise<Sample> {
   const t0 = performance.now();
   await step();
   const t1 = performance.now();
-  return { wallMs: t1 - t0, hostMs: (firstMapAt ?? t1) - t0, dispatches: dispatches - d0 };
+  return {
+    wallMs: t1 - t0,
+    hostMs: (firstMapAt ?? t1) - t0,
+    dispatches: dispatches - d0,
+    startedAt: t0,
+    endedAt: t1,
+  };
 }
 
 async function benchNetwork(
@@ -99,19 +119,36 @@ async function benchNetwork(
   batch: number,
   req: BenchRequest,
   label: string,
-): Promise<{ times: StepTimes; firstStepMs: number }> {
+): Promise<{
+  times: StepTimes;
+  first: FirstStep;
+  kernelChoices: KernelChoice[] | null;
+  tuneMs: number;
+}> {
   const { height, width, channels } = spec.input;
   const shape: [number, number, number, number] = [batch, height, width, channels];
   const data = batches(spec, batch, req.warmup + req.steps);
 
   const net = variablesFrom(seededWeights(spec, 1));
+  const preparing = performance.now();
   const trainer = createFusedTrainer(net, PAPER_SGD);
-  const engineStep = async (b: Batch) => {
+  const inputs = (b: Batch) => {
     const packed = tf.tensor1d(packPixels(b.pixels), 'int32');
     const labels = tf.tensor1d(b.labels, 'int32');
     const x = augmentFused(packed, shape, b.params, MEAN, STD);
+    packed.dispose();
+    return { x, labels };
+  };
+  // Every pipeline of the step (augmentation included) compiled ahead, in parallel.
+  const compiled = await compileAhead(() => {
+    const { x, labels } = inputs(data[0]!);
+    traceStep(trainer, x, labels);
+    tf.dispose([x, labels]);
+  });
+  const engineStep = async (b: Batch) => {
+    const { x, labels } = inputs(b);
     const out = trainer.step(x, labels, LR);
-    tf.dispose([packed, labels, x, out.correct]);
+    tf.dispose([labels, x, out.correct]);
     await out.loss.data();
     out.loss.dispose();
   };
@@ -129,16 +166,37 @@ async function benchNetwork(
     tf.dispose([x, y]);
   };
 
-  let firstStepMs = 0;
+  let first: FirstStep | null = null;
   for (let s = 0; s < req.warmup; s++) {
     reply({ type: 'progress', message: `${label}: warm-up ${s + 1}/${req.warmup}` });
     const e = await timed(() => engineStep(data[s]!));
-    if (s === 0) firstStepMs = e.wallMs;
+    if (s === 0) {
+      first = {
+        prepareMs: Math.round(compiled.ms),
+        pipelines: compiled.ours,
+        pipelinesCompiled: compiled.oursNew,
+        tfjsProgramsCompiled: compiled.tfjsNew,
+        startsAtMs: Math.round(e.startedAt - preparing + e.hostMs),
+        doneAtMs: Math.round(e.endedAt - preparing),
+      };
+    }
     const b = await timed(() => baselineStep(data[s]!));
     reply({
       type: 'progress',
       message: `${label}: warm-up engine ${e.wallMs.toFixed(0)} ms, baseline ${b.wallMs.toFixed(0)} ms`,
     });
+  }
+  // Tuned after the first step (so that step shows a cold start), before the measured ones.
+  let kernelChoices: KernelChoice[] | null = null;
+  let tuneMs = 0;
+  if (req.tune) {
+    const t0 = performance.now();
+    kernelChoices = await tuneConvForward(spec, batch, 3, (m) =>
+      reply({ type: 'progress', message: `${label}: tuning, ${m}` }),
+    );
+    tuneMs = Math.round(performance.now() - t0);
+    // One more warm-up: the chosen kernels' first use.
+    await timed(() => engineStep(data[0]!));
   }
   const engine: Sample[] = [];
   const baseline: Sample[] = [];
@@ -161,8 +219,11 @@ async function benchNetwork(
   const engineImagesPerSec = (batch * n * 1000) / sum(engine, 'wallMs');
   const baselineImagesPerSec = (batch * n * 1000) / sum(baseline, 'wallMs');
   const round = (v: number, d = 2) => Math.round(v * 10 ** d) / 10 ** d;
+  if (!first) throw new Error('the bench needs at least one warm-up step');
   return {
-    firstStepMs: round(firstStepMs, 0),
+    first,
+    kernelChoices,
+    tuneMs,
     times: {
       engineImagesPerSec: round(engineImagesPerSec),
       baselineImagesPerSec: round(baselineImagesPerSec),
@@ -175,6 +236,75 @@ async function benchNetwork(
   };
 }
 
+/** MiB, 1 decimal. */
+const mib = (bytes: number) => Math.round((bytes / 2 ** 20) * 10) / 10;
+
+function memoryReport(spec: NetworkSpec, batch: number): MemoryReport {
+  const plan = planStepMemory(spec, batch);
+  const limits = deviceOf().limits;
+  return {
+    network: spec.name,
+    batch,
+    params: analyzeNetwork(spec, { batch }).params,
+    totalMiB: mib(plan.totalBytes),
+    parametersMiB: mib(plan.parameterBytes),
+    optimizerMiB: mib(plan.optimizerBytes),
+    savedActivationsMiB: mib(plan.savedActivationBytes),
+    filterGradientsMiB: mib(plan.filterGradBytes),
+    transientsMiB: mib(plan.transientBytes),
+    largestBuffer: { MiB: mib(plan.largestBuffer.bytes), where: plan.largestBuffer.where },
+    adapterMaxBufferMiB: mib(Math.min(limits.maxBufferSize, limits.maxStorageBufferBindingSize)),
+    refusal: memoryRefusal(plan, limits),
+  };
+}
+
+/** DMRNet L=54 (Table 2), engine only: compiled ahead, one warm-up and one measured step. */
+async function benchL54(batch: number): Promise<L54Report> {
+  const spec = fromPaper({ arch: 'dmrnet', L: 54 });
+  reply({ type: 'progress', message: `L=54: preparing` });
+  const memory = memoryReport(spec, batch);
+  if (memory.refusal) throw new Error(`L=54 refused: ${memory.refusal}`);
+  const { height, width, channels } = spec.input;
+  const shape: [number, number, number, number] = [batch, height, width, channels];
+  const data = batches(spec, batch, 2);
+  const net = variablesFrom(seededWeights(spec, 1));
+  const trainer = createFusedTrainer(net, PAPER_SGD);
+  const inputs = (b: Batch) => {
+    const packed = tf.tensor1d(packPixels(b.pixels), 'int32');
+    const x = augmentFused(packed, shape, b.params, MEAN, STD);
+    packed.dispose();
+    return { x, labels: tf.tensor1d(b.labels, 'int32') };
+  };
+  const compiled = await compileAhead(() => {
+    const { x, labels } = inputs(data[0]!);
+    traceStep(trainer, x, labels);
+    tf.dispose([x, labels]);
+  });
+  const step = async (b: Batch) => {
+    const { x, labels } = inputs(b);
+    const out = trainer.step(x, labels, LR);
+    tf.dispose([labels, x, out.correct]);
+    await out.loss.data();
+    out.loss.dispose();
+  };
+  reply({ type: 'progress', message: `L=54: warm-up` });
+  await timed(() => step(data[0]!));
+  reply({ type: 'progress', message: `L=54: measured step` });
+  const e = await timed(() => step(data[1]!));
+  trainer.dispose();
+  net.dispose();
+  return {
+    network: spec.name,
+    batch,
+    imagesPerSec: Math.round((batch * 1000 * 100) / e.wallMs) / 100,
+    stepMs: Math.round(e.wallMs),
+    dispatches: e.dispatches,
+    hostMs: Math.round(e.hostMs * 10) / 10,
+    prepareMs: Math.round(compiled.ms),
+    memory,
+  };
+}
+
 self.addEventListener('message', (event: MessageEvent<BenchRequest>) => {
   const req = event.data;
   (async () => {
@@ -182,13 +312,22 @@ self.addEventListener('message', (event: MessageEvent<BenchRequest>) => {
     instrument();
     const tinySpec = tinyClassroom();
     const l12 = fromPaper({ arch: 'dmrnet', L: 12 });
-    const tiny = await benchNetwork(tinySpec, req.tinyBatch, req, 'tiny');
+    // L=12 first, so its first step compiles on a cold pipeline cache, as a fresh page would.
     const big = req.tinyOnly ? null : await benchNetwork(l12, req.l12Batch, req, 'L=12');
+    const tiny = await benchNetwork(tinySpec, req.tinyBatch, req, 'tiny');
+    const l54 = req.tinyOnly || req.skipL54 ? null : await benchL54(8);
     const report: Omit<BenchReport, 'mainThreadLongTasks' | 'mainThreadLongTasksMs'> = {
       backend: `${init.backend} (${init.adapter?.architecture || init.adapter?.vendor || 'unknown adapter'})`,
       tiny: tiny.times,
       l12: big?.times ?? null,
-      firstStepMs: tiny.firstStepMs,
+      // Issue #14's measure: when L=12's first step starts (tiny's with --tiny-only).
+      firstStepMs: (big ?? tiny).first.startsAtMs,
+      firstStep: { tiny: tiny.first, l12: big?.first ?? null },
+      kernelChoices: { l12: big?.kernelChoices ?? null, tiny: tiny.kernelChoices },
+      tuneMs: { l12: big?.tuneMs ?? 0, tiny: tiny.tuneMs },
+      l54,
+      // Planned, not run: the paper's 14.9M-parameter DMRNet-Wide at batch 64 (Table 3).
+      wideL30Memory: memoryReport(fromPaper({ arch: 'dmrnet', L: 30, widen: 4 }), 64),
       setup: {
         tinyNetwork: tinySpec.name,
         l12Network: big ? l12.name : 'not measured (--tiny-only)',

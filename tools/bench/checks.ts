@@ -9,7 +9,14 @@ import type { NamedVariable } from '../../src/model/network';
 import { drawAugmentation, type AugmentParams } from '../../src/train/augment';
 import { augmentFused, augmentReference, packPixels } from '../../src/train/fused/augment';
 import { bnAddReluFused, bnAddReluReference } from '../../src/train/fused/bnAddRelu';
-import { conv2dFused } from '../../src/train/fused/conv';
+import {
+  collectFilterGrads,
+  conv2dFused,
+  convForward,
+  convShape,
+  FilterGradBatch,
+  forwardVariants,
+} from '../../src/train/fused/conv';
 import { FusedNesterov } from '../../src/train/fused/nesterov';
 import { createReferenceTrainer } from '../../src/train/fused/reference';
 import { createFusedTrainer, inferenceLogits, type FusedTrainer } from '../../src/train/fused/step';
@@ -139,6 +146,7 @@ async function checkConv(
   k: number,
   co: number,
   stride: number,
+  batched: boolean,
 ): Promise<KernelDiff[]> {
   const pad = k === 3 ? 1 : 0;
   const fshape: [number, number, number, number] = [k, k, x[3], co];
@@ -160,16 +168,65 @@ async function checkConv(
         : tf.conv2d(xi as tf.Tensor4D, fi as tf.Tensor4D, stride, pad);
     const y = conv(xt, ft);
     const dy = tf.tensor4d(randomArray(y.size, 13), y.shape);
-    const { value, grads } = tf.valueAndGrads((xi: tf.Tensor, fi: tf.Tensor) =>
-      tf.sum(tf.mul(conv(xi, fi), dy)),
-    )([xt, ft]);
+    const backward = () =>
+      tf.valueAndGrads((xi: tf.Tensor, fi: tf.Tensor) => tf.sum(tf.mul(conv(xi, fi), dy)))([
+        xt,
+        ft,
+      ]);
+    // Batched: the filter gradient's second pass deferred to one launch, as the trainer runs it.
+    const filterGrads = fused && batched ? new FilterGradBatch() : null;
+    const { value, grads } = filterGrads ? collectFilterGrads(filterGrads, backward) : backward();
+    filterGrads?.flush();
     const arrays = await read({ y, dx: grads[0]!, dw: grads[1]! });
     tf.dispose([value, xt, ft, dy]);
+    filterGrads?.dispose();
     return arrays;
   };
   const ref = await onBackend('cpu', () => run(false));
   const fused = await onBackend('webgpu', () => run(true));
-  return compare(`conv(${x.join('x')},k${k},co${co},s${stride})`, fused, ref);
+  const name = `conv(${x.join('x')},k${k},co${co},s${stride}${batched ? ',batched' : ''})`;
+  return compare(name, fused, ref);
+}
+
+/** Every layout of our forward kernel that tuning may pick (./tuning.ts), against tfjs's conv2d. */
+async function checkForwardVariants(
+  x: [number, number, number, number],
+  k: number,
+  co: number,
+  stride: number,
+): Promise<KernelDiff[]> {
+  const pad = k === 3 ? 1 : 0;
+  const fshape: [number, number, number, number] = [k, k, x[3], co];
+  const xs = randomArray(
+    x.reduce((a, b) => a * b),
+    21,
+    2,
+  );
+  const fs = randomArray(
+    fshape.reduce((a, b) => a * b),
+    22,
+  );
+  const s = convShape(x, fshape, stride, pad);
+  const ref = await onBackend('cpu', () =>
+    read({ y: tf.conv2d(tf.tensor4d(xs, x), tf.tensor4d(fs, fshape), stride, pad) }),
+  );
+  return onBackend('webgpu', async () => {
+    const xt = tf.tensor4d(xs, x);
+    const ft = tf.tensor4d(fs, fshape);
+    const diffs: KernelDiff[] = [];
+    for (const v of forwardVariants(s)) {
+      const fused = await read({ y: convForward(xt, ft, s, v) });
+      diffs.push(
+        ...compare(
+          `convForward(${x.join('x')},k${k},co${co},s${stride},wg${v.wg},t${v.tile})`,
+          fused,
+          ref,
+        ),
+      );
+    }
+    tf.dispose([xt, ft]);
+    return diffs;
+  });
 }
 
 /** Three Nesterov steps with weight decay on four weights, against step.ts's update. */
@@ -351,8 +408,17 @@ export async function runChecks(
     [[2, 7, 7, 6], 3, 6, 1],
     [[4, 32, 32, 8], 3, 8, 1],
   ] as const) {
-    progress(`conv ${x.join('x')} k${k} co${co} s${stride}`);
-    diffs.push(...(await checkConv([...x], k, co, stride)));
+    for (const batched of [false, true]) {
+      progress(`conv ${x.join('x')} k${k} co${co} s${stride}${batched ? ' batched' : ''}`);
+      diffs.push(...(await checkConv([...x], k, co, stride, batched)));
+    }
+  }
+  for (const [x, k, co, stride] of [
+    [[2, 9, 9, 3], 3, 8, 1],
+    [[3, 8, 8, 4], 1, 8, 2],
+  ] as const) {
+    progress(`conv forward layouts ${x.join('x')} k${k} co${co} s${stride}`);
+    diffs.push(...(await checkForwardVariants([...x], k, co, stride)));
   }
   progress('loss curves');
   const curves = await lossCurves(steps, progress);

@@ -80,5 +80,7 @@ const request: BenchRequest = {
   steps: num('steps', 3),
   warmup: num('warmup', 1),
   tinyOnly: params.get('tinyOnly') === '1',
+  skipL54: params.get('noL54') === '1',
+  tune: params.get('noTune') !== '1',
 };
 worker.postMessage(params.get('profile') === '1' ? { profile: true } : request);

@@ -1,4 +1,5 @@
 /** Messages between the bench page (bench.html) and its workers. */
+import type { KernelChoice } from '../../src/train/fused/tuning';
 
 export interface KernelDiff {
   /** What was compared, e.g. "bnAddRelu(res, relu).dgamma". */
@@ -42,6 +43,49 @@ export interface StepTimes {
   baselineHostMsPerStep: number;
 }
 
+/** From the trainer's creation (ms): preparation, then the first step. */
+export interface FirstStep {
+  /** Compiling every pipeline of the step ahead, in parallel. */
+  prepareMs: number;
+  /** Distinct pipelines of ours the step uses; those compiled here (not cached already). */
+  pipelines: number;
+  pipelinesCompiled: number;
+  tfjsProgramsCompiled: number;
+  /** The first step's commands are recorded and submitted: its GPU work runs. */
+  startsAtMs: number;
+  /** Its loss is on the CPU. */
+  doneAtMs: number;
+}
+
+/** A fused step's planned GPU memory (src/train/fused/memoryPlan.ts), MiB. */
+export interface MemoryReport {
+  network: string;
+  batch: number;
+  params: number;
+  totalMiB: number;
+  parametersMiB: number;
+  optimizerMiB: number;
+  savedActivationsMiB: number;
+  filterGradientsMiB: number;
+  transientsMiB: number;
+  largestBuffer: { MiB: number; where: string };
+  /** The adapter's per-buffer limit (min of maxBufferSize and the storage binding size). */
+  adapterMaxBufferMiB: number;
+  /** Why the adapter cannot take it, or null. */
+  refusal: string | null;
+}
+
+export interface L54Report {
+  network: string;
+  batch: number;
+  imagesPerSec: number;
+  stepMs: number;
+  dispatches: number;
+  hostMs: number;
+  prepareMs: number;
+  memory: MemoryReport;
+}
+
 export interface BenchReport {
   backend: string;
   tiny: StepTimes;
@@ -53,7 +97,19 @@ export interface BenchReport {
   mainThreadLongTasksMs: number[];
   /** Those during page load and the worker's set-up, before training began. */
   longTasksBeforeTraining?: number;
+  /** When L=12's first step starts, ms after its trainer is made (FirstStep.startsAtMs). */
   firstStepMs: number;
+  firstStep: { tiny: FirstStep; l12: FirstStep | null };
+  /**
+   * Per conv shape: the forward candidates' measured ms and the one kept (null: not tuned,
+   * --no-tune). Tuned after the first step, before the measured steps.
+   */
+  kernelChoices: { l12: KernelChoice[] | null; tiny: KernelChoice[] | null };
+  /** What the tuning took (compiling and timing the candidates), ms. */
+  tuneMs: { l12: number; tiny: number };
+  /** DMRNet L=54, batch 8, one measured step (null with --tiny-only or --no-l54). */
+  l54: L54Report | null;
+  wideL30Memory: MemoryReport;
   /** How it was measured (batch sizes, steps), so the numbers can be read. */
   setup: Record<string, number | string>;
 }
@@ -71,4 +127,8 @@ export interface BenchRequest {
   warmup: number;
   /** Skip the L=12 network (quick runs while developing). */
   tinyOnly: boolean;
+  /** Skip the L=54 step. */
+  skipL54: boolean;
+  /** Tune the conv forward per shape before the measured steps. */
+  tune: boolean;
 }

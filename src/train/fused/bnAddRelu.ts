@@ -134,6 +134,18 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
 }`;
 }
 
+/** Sources by variant, made once (see conv.ts's `memo`). */
+const codes = new Map<string, string>();
+
+function codeFor(key: string, make: () => string): string {
+  let code = codes.get(key);
+  if (code === undefined) {
+    code = make();
+    codes.set(key, code);
+  }
+  return code;
+}
+
 export interface BnActOptions {
   relu: boolean;
   /** 2e-5 in the authors' code. */
@@ -167,7 +179,9 @@ export function bnAddReluFused(
     bindings.push(y, stats);
     if (o.running) bindings.push(o.running.mean, o.running.variance);
     dispatch({
-      code: forwardCode(hasRes, o.relu, !!o.running),
+      code: codeFor(`f${+hasRes}${+o.relu}${+!!o.running}`, () =>
+        forwardCode(hasRes, o.relu, !!o.running),
+      ),
       bindings,
       uniforms: [{ u32: m }, { u32: c }, { f32: o.eps }, { f32: o.running?.momentum ?? 0 }],
       workgroups: [c],
@@ -187,7 +201,7 @@ export function bnAddReluFused(
         b.push(sstats!, dx, dgamma, dbeta);
         if (dres) b.push(dres);
         dispatch({
-          code: backwardCode(o.relu, residualGrad),
+          code: codeFor(`b${+o.relu}${+residualGrad}`, () => backwardCode(o.relu, residualGrad)),
           bindings: b,
           uniforms: [{ u32: m }, { u32: c }],
           workgroups: [c],

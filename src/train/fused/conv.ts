@@ -14,7 +14,15 @@
  * then a sum of the chunks.
  */
 import * as tf from '@tensorflow/tfjs';
-import { dispatch, emptyTensor } from './runtime';
+import {
+  bufferOf,
+  copies,
+  deviceOf,
+  dispatch,
+  emptyTensor,
+  markInFlight,
+  submitPending,
+} from './runtime';
 
 const WG = 64;
 /** Invocations of the filter gradient's first pass we aim for (enough to fill the cores). */
@@ -66,16 +74,54 @@ const HEADER = /* wgsl */ `
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let step = nwg.x * ${WG}u;`;
 
+/**
+ * How the forward kernel is laid out: threads per workgroup and output channels one
+ * invocation owns. Tuning parameters (./tuning.ts times them per shape on the adapter).
+ */
+export interface ForwardVariant {
+  wg: number;
+  tile: number;
+}
+
+/** The untuned layout: 64 threads, the widest tile of 8, 4, 2, 1 that divides co. */
+export function defaultForward(s: ConvShape): ForwardVariant {
+  return { wg: WG, tile: tileOf(s.co) };
+}
+
+/** The forward's layouts worth timing for `s`: tiles that divide co, three workgroup sizes. */
+export function forwardVariants(s: ConvShape): ForwardVariant[] {
+  const out: ForwardVariant[] = [];
+  for (const tile of [8, 4, 2, 1]) {
+    if (s.co % tile !== 0) continue;
+    for (const wg of [64, 128, 256]) out.push({ wg, tile });
+  }
+  return out;
+}
+
+/** Forward layouts chosen for shapes (by `keyOf`); `defaultForward` for the rest. */
+const chosenForward = new Map<string, ForwardVariant | 'tfjs'>();
+
+/** Uses `choice` for the forward of convs of shape `s` from now on (./tuning.ts). */
+export function chooseForward(s: ConvShape, choice: ForwardVariant | 'tfjs'): void {
+  chosenForward.set(keyOf(s), choice);
+}
+
+export function forwardChoice(s: ConvShape): ForwardVariant | 'tfjs' {
+  return chosenForward.get(keyOf(s)) ?? defaultForward(s);
+}
+
 /** y[n, oh, ow, co] = sum_{kh, kw, ci} x[n, oh*s + kh - p, ow*s + kw - p, ci] w[kh, kw, ci, co]. */
-function forwardCode(s: ConvShape): string {
-  const t = tileOf(s.co);
+function forwardCode(s: ConvShape, v: ForwardVariant): string {
+  const t = v.tile;
   const groups = s.co / t;
   const total = s.n * s.oh * s.ow * groups;
   return /* wgsl */ `
 @group(0) @binding(0) var<storage, read> x: array<f32>;
 @group(0) @binding(1) var<storage, read> f: array<f32>;
 @group(0) @binding(2) var<storage, read_write> y: array<f32>;
-${HEADER}
+@compute @workgroup_size(${v.wg})
+fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let step = nwg.x * ${v.wg}u;
   for (var i = gid.x; i < ${total}u; i = i + step) {
     let g = i % ${groups}u;
     let pix = i / ${groups}u;
@@ -115,16 +161,12 @@ ${HEADER}
  * dx[n, ih, iw, ci] = sum over the (kh, kw) that reach an output pixel (oh, ow), i.e.
  * ih + p - kh = oh*s, of sum_co dy[n, oh, ow, co] w[kh, kw, ci, co].
  */
-function inputGradCode(s: ConvShape): string {
+function inputGradBody(s: ConvShape): string {
   const t = tileOf(s.ci);
   const groups = s.ci / t;
   const total = s.n * s.h * s.w * groups;
   return /* wgsl */ `
-@group(0) @binding(0) var<storage, read> dy: array<f32>;
-@group(0) @binding(1) var<storage, read> f: array<f32>;
-@group(0) @binding(2) var<storage, read_write> dx: array<f32>;
-${HEADER}
-  for (var i = gid.x; i < ${total}u; i = i + step) {
+  for (var i = first; i < ${total}u; i = i + step) {
     let g = i % ${groups}u;
     let pix = i / ${groups}u;
     let iw = i32(pix % ${s.w}u);
@@ -156,8 +198,7 @@ ${HEADER}
     ${range(t)
       .map((j) => `dx[xb + ${j}u] = a${j};`)
       .join(' ')}
-  }
-}`;
+  }`;
 }
 
 /** How the filter gradient splits its reduction over the m = n*oh*ow output pixels. */
@@ -173,18 +214,14 @@ export function filterGradChunks(s: ConvShape): { chunks: number; chunkSize: num
  * Pass 1: partial[chunk, kh, kw, ci, co] = sum over the chunk's output pixels of
  * x[n, oh*s + kh - p, ow*s + kw - p, ci] dy[n, oh, ow, co].
  */
-function filterGradPartialCode(s: ConvShape, chunks: number, chunkSize: number): string {
+function filterGradPartialBody(s: ConvShape, chunks: number, chunkSize: number): string {
   const t = tileOf(s.co);
   const groups = s.co / t;
   const weights = s.k * s.k * s.ci * s.co;
   const owners = weights / t;
   const m = s.n * s.oh * s.ow;
   return /* wgsl */ `
-@group(0) @binding(0) var<storage, read> x: array<f32>;
-@group(0) @binding(1) var<storage, read> dy: array<f32>;
-@group(0) @binding(2) var<storage, read_write> partial: array<f32>;
-${HEADER}
-  for (var i = gid.x; i < ${owners * chunks}u; i = i + step) {
+  for (var i = first; i < ${owners * chunks}u; i = i + step) {
     let owner = i % ${owners}u;
     let chunk = i / ${owners}u;
     let co = (owner % ${groups}u) * ${t}u;
@@ -212,6 +249,53 @@ ${HEADER}
     ${range(t)
       .map((j) => `partial[o + ${j}u] = a${j};`)
       .join(' ')}
+  }`;
+}
+
+/** Invocations of each backward job: input gradient (0 for the stem), filter gradient. */
+function backwardInvocations(s: ConvShape, inputGrad: boolean): [number, number] {
+  const { chunks } = filterGradChunks(s);
+  return [
+    inputGrad ? (s.n * s.h * s.w * s.ci) / tileOf(s.ci) : 0,
+    (chunks * s.k * s.k * s.ci * s.co) / tileOf(s.co),
+  ];
+}
+
+/**
+ * Both gradients of a conv in one launch: workgroups [0, dxGroups) compute the input
+ * gradient, the rest pass 1 of the filter gradient (each part a grid-stride loop over its own
+ * workgroups). Both read dy; one launch instead of two.
+ */
+function backwardCode(s: ConvShape, inputGrad: boolean): string {
+  const { chunks, chunkSize } = filterGradChunks(s);
+  const [dxInv, dwInv] = backwardInvocations(s, inputGrad);
+  const dxGroups = dxInv > 0 ? groupsFor(dxInv) : 0;
+  const dwGroups = groupsFor(dwInv);
+  const dwJob = /* wgsl */ `{
+    let first = (wid.x - ${dxGroups}u) * ${WG}u + lid;
+    let step = ${dwGroups * WG}u;
+    ${filterGradPartialBody(s, chunks, chunkSize)}
+  }`;
+  return /* wgsl */ `
+@group(0) @binding(0) var<storage, read> x: array<f32>;
+@group(0) @binding(1) var<storage, read> dy: array<f32>;
+@group(0) @binding(2) var<storage, read_write> partial: array<f32>;
+${
+  inputGrad
+    ? `@group(0) @binding(3) var<storage, read> f: array<f32>;
+@group(0) @binding(4) var<storage, read_write> dx: array<f32>;`
+    : ''
+}
+@compute @workgroup_size(${WG})
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+  ${
+    inputGrad
+      ? `if (wid.x < ${dxGroups}u) {
+    let first = wid.x * ${WG}u + lid;
+    let step = ${dxGroups * WG}u;
+    ${inputGradBody(s)}
+  } else ${dwJob}`
+      : dwJob
   }
 }`;
 }
@@ -230,44 +314,260 @@ ${HEADER}
 }`;
 }
 
+/**
+ * WGSL sources are made once per shape and kept: building them is string work that would
+ * otherwise run for every dispatch of every step (and the pipeline cache hashes a string it
+ * has seen before faster).
+ */
+const codes = new Map<string, string>();
+
+function memo(key: string, make: () => string): string {
+  let code = codes.get(key);
+  if (code === undefined) {
+    code = make();
+    codes.set(key, code);
+  }
+  return code;
+}
+
+export const keyOf = (s: ConvShape) =>
+  `${s.n},${s.h},${s.w},${s.ci},${s.co},${s.k},${s.stride},${s.pad}`;
+
 /** One dispatch of `code` over `invocations` (grid-stride: capped workgroup count). */
 function launch(code: string, bindings: tf.TensorInfo[], invocations: number): void {
   dispatch({ code, bindings, uniforms: [], workgroups: [groupsFor(invocations)] });
 }
 
-function convForward(x: tf.TensorInfo, filter: tf.TensorInfo, s: ConvShape): tf.Tensor4D {
+/** The forward with layout `v` (our kernel) or tfjs's conv2d. */
+export function convForward(
+  x: tf.TensorInfo,
+  filter: tf.TensorInfo,
+  s: ConvShape,
+  v: ForwardVariant | 'tfjs' = forwardChoice(s),
+): tf.Tensor4D {
+  if (v === 'tfjs') {
+    return tf.conv2d(x as tf.Tensor4D, filter as tf.Tensor4D, s.stride, s.pad);
+  }
   const y = emptyTensor<tf.Rank.R4>([s.n, s.oh, s.ow, s.co]);
-  launch(forwardCode(s), [x, filter, y], (s.n * s.oh * s.ow * s.co) / tileOf(s.co));
+  const invocations = (s.n * s.oh * s.ow * s.co) / v.tile;
+  dispatch({
+    code: memo(`f${v.wg},${v.tile},${keyOf(s)}`, () => forwardCode(s, v)),
+    bindings: [x, filter, y],
+    uniforms: [],
+    workgroups: [Math.max(1, Math.min(16384, Math.ceil(invocations / v.wg)))],
+  });
   return y;
 }
 
-function convInputGrad(dy: tf.TensorInfo, filter: tf.TensorInfo, s: ConvShape): tf.Tensor4D {
-  const dx = emptyTensor<tf.Rank.R4>([s.n, s.h, s.w, s.ci]);
-  launch(inputGradCode(s), [dy, filter, dx], (s.n * s.h * s.w * s.ci) / tileOf(s.ci));
-  return dx;
+/** Pass 2 of one filter gradient on its own: dw = sum over chunks of `partial`. */
+function sumNow(partial: tf.Tensor, dw: tf.TensorInfo, weights: number, chunks: number): void {
+  launch(
+    memo(`s${weights},${chunks}`, () => filterGradSumCode(weights, chunks)),
+    [partial, dw],
+    weights,
+  );
+  // Bound by the dispatch above, so its buffer is reused only after those commands run.
+  partial.dispose();
 }
 
-function convFilterGrad(x: tf.TensorInfo, dy: tf.TensorInfo, s: ConvShape): tf.Tensor4D {
+/**
+ * Input gradient (unless `inputGrad` is false) and filter gradient in one launch; the filter
+ * gradient's second pass joins `batch` when one collects, else runs at once.
+ */
+function convBackward(
+  x: tf.TensorInfo,
+  dy: tf.TensorInfo,
+  filter: tf.TensorInfo,
+  s: ConvShape,
+  inputGrad: boolean,
+  batch: FilterGradBatch | null,
+): { dx: tf.Tensor4D | null; dw: tf.Tensor4D } {
   const weights = s.k * s.k * s.ci * s.co;
-  const owners = weights / tileOf(s.co);
-  const { chunks, chunkSize } = filterGradChunks(s);
+  const { chunks } = filterGradChunks(s);
   const dw = emptyTensor<tf.Rank.R4>([s.k, s.k, s.ci, s.co]);
-  if (chunks === 1) {
-    launch(filterGradPartialCode(s, 1, chunkSize), [x, dy, dw], owners);
-    return dw;
+  const partial = chunks === 1 ? dw : emptyTensor<tf.Rank.R1>([chunks * weights]);
+  const dx = inputGrad ? emptyTensor<tf.Rank.R4>([s.n, s.h, s.w, s.ci]) : null;
+  const [dxInv, dwInv] = backwardInvocations(s, inputGrad);
+  dispatch({
+    code: memo(`b${+inputGrad}${keyOf(s)}`, () => backwardCode(s, inputGrad)),
+    bindings: dx ? [x, dy, partial, filter, dx] : [x, dy, partial],
+    uniforms: [],
+    workgroups: [(dxInv > 0 ? groupsFor(dxInv) : 0) + groupsFor(dwInv)],
+  });
+  if (partial !== dw) {
+    if (batch) batch.defer(partial, dw, weights, chunks);
+    else sumNow(partial, dw, weights, chunks);
   }
-  const partial = emptyTensor<tf.Rank.R1>([chunks * weights]);
-  launch(filterGradPartialCode(s, chunks, chunkSize), [x, dy, partial], chunks * owners);
-  launch(filterGradSumCode(weights, chunks), [partial, dw], weights);
-  // Bound by the dispatches above, so its buffer is reused only after those commands run.
-  partial.dispose();
-  return dw;
+  return { dx, dw };
+}
+
+/** The second passes of many filter gradients as one launch: dw[seg.out + j] = sum_c partial. */
+const BATCHED_SUM_WGSL = /* wgsl */ `
+struct Seg { partial: u32, out: u32, weights: u32, chunks: u32 }
+@group(0) @binding(0) var<storage, read> partial: array<f32>;
+@group(0) @binding(1) var<storage, read> segs: array<Seg>;
+@group(0) @binding(2) var<storage, read_write> dw: array<f32>;
+@compute @workgroup_size(${WG})
+fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let seg = segs[gid.y];
+  for (var j = gid.x; j < seg.weights; j = j + nwg.x * ${WG}u) {
+    var a = 0.0;
+    for (var c = 0u; c < seg.chunks; c = c + 1u) { a = a + partial[seg.partial + c * seg.weights + j]; }
+    dw[seg.out + j] = a;
+  }
+}`;
+
+interface Deferred {
+  partial: tf.Tensor;
+  dw: tf.TensorInfo;
+  weights: number;
+  chunks: number;
+}
+
+/**
+ * Collects the filter gradients' second passes of a whole backward pass and runs them as one
+ * launch (issue 16: "filter gradients ... batched into one launch"): the partial sums are
+ * copied into one buffer, summed by one dispatch into one flat buffer, and copied into each
+ * filter's gradient tensor. Copies are no dispatches. `flush` must run before anything reads
+ * those gradients: a filter used by more than one conv (its gradient added up by tfjs) is
+ * therefore summed at once, never deferred.
+ */
+export class FilterGradBatch {
+  private pending: Deferred[] = [];
+  private uses = new Map<object, number>();
+  private partials: GPUBuffer | null = null;
+  private flat: GPUBuffer | null = null;
+  private table: GPUBuffer | null = null;
+  private tableLayout: number[] = [];
+
+  /** Called by `collectFilterGrads` as it starts. */
+  begin(): void {
+    this.uses.clear();
+  }
+
+  /** Forward: counts the convs that read `filter` (see the class comment). */
+  noteUse(filter: tf.TensorInfo): void {
+    this.uses.set(filter.dataId, (this.uses.get(filter.dataId) ?? 0) + 1);
+  }
+
+  sharedFilter(filter: tf.TensorInfo): boolean {
+    return (this.uses.get(filter.dataId) ?? 0) > 1;
+  }
+
+  defer(partial: tf.Tensor, dw: tf.TensorInfo, weights: number, chunks: number): void {
+    // Kept: tfjs runs a gradient function in a tidy, which would dispose it before `flush`.
+    this.pending.push({ partial: tf.keep(partial), dw, weights, chunks });
+  }
+
+  /** Sums every deferred filter gradient: one dispatch. */
+  flush(): void {
+    const list = this.pending;
+    this.pending = [];
+    if (list.length === 0) return;
+    const layout: number[] = [];
+    let partialFloats = 0;
+    let outFloats = 0;
+    let widest = 0;
+    for (const d of list) {
+      layout.push(partialFloats, outFloats, d.weights, d.chunks);
+      partialFloats += d.weights * d.chunks;
+      outFloats += d.weights;
+      widest = Math.max(widest, d.weights);
+    }
+    const device = deviceOf();
+    const usage = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST;
+    this.partials = ensureCapacity(device, this.partials, partialFloats * 4, usage);
+    this.flat = ensureCapacity(device, this.flat, outFloats * 4, usage);
+    if (!sameNumbers(layout, this.tableLayout)) {
+      // A new table rather than a write into the old one: commands recorded earlier may still
+      // bind the old one (it is dropped, and freed when collected).
+      this.table = device.createBuffer({
+        size: layout.length * 4,
+        usage: GPUBufferUsage.STORAGE,
+        mappedAtCreation: true,
+      });
+      new Uint32Array(this.table.getMappedRange()).set(layout);
+      this.table.unmap();
+      this.tableLayout = layout;
+    }
+    const partials = this.partials;
+    const flat = this.flat;
+    copies(
+      list.map((d, i) => ({
+        src: bufferOf(d.partial),
+        srcOffset: 0,
+        dst: partials,
+        dstOffset: layout[4 * i]! * 4,
+        bytes: d.weights * d.chunks * 4,
+      })),
+    );
+    dispatch({
+      code: BATCHED_SUM_WGSL,
+      bindings: [partials, this.table!, flat],
+      uniforms: [],
+      workgroups: [Math.min(64, Math.ceil(widest / WG)), list.length],
+    });
+    copies(
+      list.map((d, i) => ({
+        src: flat,
+        srcOffset: layout[4 * i + 1]! * 4,
+        dst: bufferOf(d.dw),
+        dstOffset: 0,
+        bytes: d.weights * 4,
+      })),
+    );
+    markInFlight(list.flatMap((d) => [d.partial, d.dw]));
+    for (const d of list) d.partial.dispose();
+  }
+
+  dispose(): void {
+    for (const d of this.pending) d.partial.dispose();
+    this.pending = [];
+    submitPending();
+    this.partials?.destroy();
+    this.flat?.destroy();
+    this.table?.destroy();
+  }
+}
+
+let collecting: FilterGradBatch | null = null;
+
+/** Runs `f` (forward and backward of a step) with `batch` collecting; `batch.flush()` after. */
+export function collectFilterGrads<T>(batch: FilterGradBatch, f: () => T): T {
+  const outer = collecting;
+  collecting = batch;
+  batch.begin();
+  try {
+    return f();
+  } finally {
+    collecting = outer;
+  }
+}
+
+function sameNumbers(a: number[], b: number[]): boolean {
+  return a.length === b.length && a.every((v, i) => v === b[i]);
+}
+
+/** `buffer` if it holds `bytes`, else a new one (the old one destroyed after a submit). */
+function ensureCapacity(
+  device: GPUDevice,
+  buffer: GPUBuffer | null,
+  bytes: number,
+  usage: number,
+): GPUBuffer {
+  if (buffer && buffer.size >= bytes) return buffer;
+  if (buffer) {
+    submitPending();
+    buffer.destroy();
+  }
+  return device.createBuffer({ size: Math.max(16, bytes), usage });
 }
 
 /**
  * conv2d(x, filter, stride, pad) as tfjs computes it, differentiable in both. With
- * `inputGrad: false` (the stem, whose input is the image) the input's gradient is a zero
- * tensor instead of a dispatch: nothing upstream needs it.
+ * `inputGrad: false` (the stem, whose input is the image) the input's gradient is not
+ * computed: nothing upstream needs it. Inside `collectFilterGrads`, the filter
+ * gradient's second pass waits for the batch's `flush`.
  */
 export function conv2dFused(
   x: tf.Tensor4D,
@@ -277,6 +577,8 @@ export function conv2dFused(
   inputGrad = true,
 ): tf.Tensor4D {
   const s = convShape(x.shape, filter.shape, stride, pad);
+  const batch = collecting;
+  batch?.noteUse(filter);
   const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const save = args[args.length - 1] as tf.GradSaveFunc;
     const [xi, fi] = args as [tf.Tensor4D, tf.Tensor4D];
@@ -285,8 +587,11 @@ export function conv2dFused(
       value: convForward(xi, fi, s),
       gradFunc: (dy: tf.Tensor4D, saved: tf.Tensor[]) => {
         const [sx, sf] = saved as [tf.Tensor4D, tf.Tensor4D];
-        const dx = inputGrad ? convInputGrad(dy, sf, s) : tf.zerosLike(sx);
-        return [dx, convFilterGrad(sx, dy, s)];
+        const deferTo = batch && !batch.sharedFilter(sf) ? batch : null;
+        const { dx, dw } = convBackward(sx, dy, sf, s, inputGrad, deferTo);
+        // The stem's input is the image: nothing reads its gradient, so it is left unwritten
+        // (tfjs needs a tensor of the right shape; an empty one costs no dispatch).
+        return [dx ?? emptyTensor<tf.Rank.R4>(sx.shape), dw];
       },
     };
   });

@@ -28,6 +28,8 @@ export function createReferenceTrainer(net: TrainableNetwork, config: SgdConfig)
   const slots = createOptimizerSlots(net.trainable);
   const variables = net.trainable.map((v) => v.variable);
   return {
+    // Nothing to compile ahead: the reference runs tfjs ops as they come.
+    prepare: () => Promise.resolve(null),
     step(x, labels, lr) {
       const batchStats: { bn: string; mean: tf.Tensor1D; variance: tf.Tensor1D }[] = [];
       let logitsKept: tf.Tensor2D | null = null;

@@ -13,11 +13,6 @@ import type { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
 
 type DataId = object;
 
-interface UniformEntry {
-  type: 'float32' | 'int32' | 'uint32';
-  data: number[];
-}
-
 /** The parts of tfjs-backend-webgpu 4.22's backend that our dispatches go through. */
 interface BackendInternals {
   device: GPUDevice;
@@ -29,7 +24,6 @@ interface BackendInternals {
     get(dataId: DataId): { resource: GPUBuffer | GPUTexture | null; values: unknown };
   };
   uploadToGPU(dataId: DataId): void;
-  makeUniforms(uniforms: UniformEntry[]): GPUBufferBinding;
   ensureCommandEncoderReady(): void;
   endComputePassEncoder(): void;
   submitQueue(): void;
@@ -52,24 +46,117 @@ function internals(): BackendInternals {
   return webgpuBackend() as unknown as BackendInternals;
 }
 
-const pipelines = new WeakMap<GPUDevice, Map<string, GPUComputePipeline>>();
+type PipelineEntry = GPUComputePipeline | Promise<GPUComputePipeline>;
 
-function pipelineFor(device: GPUDevice, code: string): GPUComputePipeline {
+/**
+ * Pipelines by WGSL source, per device: every shape of a network that maps to the same code
+ * (the blocks of a stage) shares one pipeline, compiled once per page.
+ */
+const pipelines = new WeakMap<GPUDevice, Map<string, PipelineEntry>>();
+
+/** While `compileAhead` traces a step: dispatches only start compiling their pipelines. */
+let compileOnly = false;
+
+function cacheOf(device: GPUDevice): Map<string, PipelineEntry> {
   let cache = pipelines.get(device);
   if (!cache) {
     cache = new Map();
     pipelines.set(device, cache);
   }
-  let pipeline = cache.get(code);
-  if (!pipeline) {
-    pipeline = device.createComputePipeline({
-      layout: 'auto',
-      compute: { module: device.createShaderModule({ code }), entryPoint: 'main' },
-    });
-    cache.set(code, pipeline);
-  }
+  return cache;
+}
+
+function descriptor(device: GPUDevice, code: string): GPUComputePipelineDescriptor {
+  return {
+    layout: 'auto',
+    compute: { module: device.createShaderModule({ code }), entryPoint: 'main' },
+  };
+}
+
+function pipelineFor(device: GPUDevice, code: string): GPUComputePipeline {
+  const cache = cacheOf(device);
+  const entry = cache.get(code);
+  if (entry && !(entry instanceof Promise)) return entry;
+  // Not compiled ahead (or its asynchronous compilation is still running): compile now.
+  const pipeline = device.createComputePipeline(descriptor(device, code));
+  cache.set(code, pipeline);
   return pipeline;
 }
+
+function compileAsync(device: GPUDevice, code: string): void {
+  const cache = cacheOf(device);
+  if (cache.has(code)) return;
+  const pending = device.createComputePipelineAsync(descriptor(device, code)).then((p) => {
+    if (cache.get(code) === pending) cache.set(code, p);
+    return p;
+  });
+  cache.set(code, pending);
+}
+
+export interface CompileReport {
+  /** Distinct pipelines of ours the traced step needs (shapes sharing code counted once). */
+  ours: number;
+  /** Those not compiled before this call (other networks or runs compiled the rest). */
+  oursNew: number;
+  /** tfjs programs the step needs that were compiled by this call. */
+  tfjsNew: number;
+  ms: number;
+}
+
+/**
+ * Compiles every pipeline `trace` would use, asynchronously and in parallel, without running
+ * anything: `trace` runs with tfjs in its compile-only mode (WEBGPU_ENGINE_COMPILE_ONLY: its
+ * programs go to `createComputePipelineAsync` and record nothing) and with our `dispatch` and
+ * `copies` recording nothing either, so nothing the trace touches is written (weights,
+ * momentum, running averages). Tensors the trace creates hold garbage; `trace` disposes them.
+ *
+ * Why: on a software adapter shader compilation was most of the first step (5-10 s), one
+ * pipeline after another as the step reached each kernel.
+ */
+export async function compileAhead(
+  trace: () => void,
+  onProgress?: (done: number, total: number) => void,
+): Promise<CompileReport> {
+  const t0 = performance.now();
+  const be = internals();
+  const cache = cacheOf(be.device);
+  const tfjsCache = (be as unknown as { pipelineCache: Record<string, unknown> }).pipelineCache;
+  const tfjsBefore = Object.keys(tfjsCache).length;
+  const used = new Set<string>();
+  const before = new Set(cache.keys());
+  const flag = 'WEBGPU_ENGINE_COMPILE_ONLY';
+  const wasCompileOnly = tf.env().getBool(flag);
+  compileOnly = true;
+  tf.env().set(flag, true);
+  tracing = used;
+  try {
+    trace();
+  } finally {
+    compileOnly = false;
+    tracing = null;
+    tf.env().set(flag, wasCompileOnly);
+  }
+  // Progress counts our pipelines (tfjs's few programs are awaited as one more).
+  const total = used.size + 1;
+  let done = 0;
+  const settled = () => onProgress?.(++done, total);
+  onProgress?.(0, total);
+  await Promise.all([
+    ...[...used].map((code) => Promise.resolve(cache.get(code)).finally(settled)),
+    (be as unknown as { checkCompileCompletionAsync(): Promise<void> })
+      .checkCompileCompletionAsync()
+      .finally(settled),
+  ]);
+  return {
+    ours: used.size,
+    oursNew: [...used].filter((c) => !before.has(c)).length,
+    tfjsNew: Object.keys(tfjsCache).length - tfjsBefore,
+    ms: performance.now() - t0,
+  };
+}
+
+/** The codes the current `compileAhead` trace dispatched. */
+let tracing: Set<string> | null = null;
 
 /**
  * The GPU buffer behind a tensor (uploading it first if its values are still on the CPU).
@@ -111,6 +198,74 @@ export interface Dispatch {
   workgroups: [number, number?, number?];
 }
 
+/** Beyond this many entries a host cache starts over (entries of freed buffers age out). */
+const MAX_CACHED = 4096;
+
+interface HostCaches {
+  layouts: WeakMap<GPUComputePipeline, GPUBindGroupLayout>;
+  bindGroups: Map<string, GPUBindGroup>;
+  /** Uniform blocks by their values: written once, bound from then on. */
+  uniforms: Map<string, GPUBuffer>;
+}
+
+const hostCaches = new WeakMap<GPUDevice, HostCaches>();
+
+function hostCachesOf(device: GPUDevice): HostCaches {
+  let c = hostCaches.get(device);
+  if (!c) {
+    c = { layouts: new WeakMap(), bindGroups: new Map(), uniforms: new Map() };
+    hostCaches.set(device, c);
+  }
+  return c;
+}
+
+const ids = new WeakMap<object, number>();
+let nextId = 1;
+
+function idOf(o: object): number {
+  let id = ids.get(o);
+  if (id === undefined) {
+    id = nextId++;
+    ids.set(o, id);
+  }
+  return id;
+}
+
+/**
+ * A uniform buffer holding `uniforms` (scalars, 4 bytes each, in declaration order: WGSL's
+ * layout for a struct of scalars). A buffer is never written again once made, so a dispatch
+ * recorded earlier in the same command buffer keeps its values; a changed value (the learning
+ * rate) gets a buffer of its own.
+ */
+function uniformBufferFor(device: GPUDevice, caches: HostCaches, uniforms: Uniform[]): GPUBuffer {
+  let key = '';
+  for (const u of uniforms) {
+    key += 'f32' in u ? `f${u.f32},` : 'u32' in u ? `u${u.u32},` : `i${u.i32},`;
+  }
+  let buffer = caches.uniforms.get(key);
+  if (buffer) return buffer;
+  const bytes = Math.ceil((uniforms.length * 4) / 16) * 16;
+  buffer = device.createBuffer({
+    size: bytes,
+    usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST,
+    mappedAtCreation: true,
+  });
+  const range = buffer.getMappedRange();
+  const f32 = new Float32Array(range);
+  const u32 = new Uint32Array(range);
+  const i32 = new Int32Array(range);
+  uniforms.forEach((u, i) => {
+    if ('f32' in u) f32[i] = u.f32;
+    else if ('u32' in u) u32[i] = u.u32;
+    else i32[i] = u.i32;
+  });
+  buffer.unmap();
+  // Dropped, not destroyed, when the cache starts over: a pending command may still bind it.
+  if (caches.uniforms.size >= MAX_CACHED) caches.uniforms.clear();
+  caches.uniforms.set(key, buffer);
+  return buffer;
+}
+
 /**
  * Record one dispatch into tfjs's current compute pass. Tensors bound here are marked as
  * owned by the pending command buffer, so disposing them before it is submitted defers the
@@ -118,23 +273,50 @@ export interface Dispatch {
  */
 export function dispatch(d: Dispatch): void {
   const be = internals();
-  const entries: GPUBindGroupEntry[] = d.bindings.map((b, i) => {
-    if (b instanceof GPUBuffer) return { binding: i, resource: { buffer: b } };
-    be.commandQueueOwnedIds.add(b.dataId);
-    return { binding: i, resource: { buffer: bufferOf(b) } };
-  });
-  if (d.uniforms.length > 0) {
-    const uniform: UniformEntry[] = d.uniforms.map((u) =>
-      'f32' in u
-        ? { type: 'float32', data: [u.f32] }
-        : 'u32' in u
-          ? { type: 'uint32', data: [u.u32] }
-          : { type: 'int32', data: [u.i32] },
-    );
-    entries.push({ binding: d.bindings.length, resource: be.makeUniforms(uniform) });
+  if (compileOnly) {
+    compileAsync(be.device, d.code);
+    tracing?.add(d.code);
+    return;
   }
   const pipeline = pipelineFor(be.device, d.code);
-  const bindGroup = be.device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries });
+  const caches = hostCachesOf(be.device);
+  // The bind group is looked up by the buffers it binds: a network's shapes meet the same
+  // buffers again step after step (tfjs's pool hands back buffers of the same sizes, and the
+  // weights, uniforms and our own buffers stay), so most steps create none.
+  let key = `${idOf(pipeline)}`;
+  const buffers: GPUBuffer[] = [];
+  for (const b of d.bindings) {
+    let buffer: GPUBuffer;
+    if (b instanceof GPUBuffer) buffer = b;
+    else {
+      be.commandQueueOwnedIds.add(b.dataId);
+      buffer = bufferOf(b);
+    }
+    buffers.push(buffer);
+    key += `,${idOf(buffer)}`;
+  }
+  let uniformBuffer: GPUBuffer | null = null;
+  if (d.uniforms.length > 0) {
+    uniformBuffer = uniformBufferFor(be.device, caches, d.uniforms);
+    key += `,${idOf(uniformBuffer)}`;
+  }
+  let bindGroup = caches.bindGroups.get(key);
+  if (!bindGroup) {
+    const entries: GPUBindGroupEntry[] = buffers.map((buffer, i) => ({
+      binding: i,
+      resource: { buffer },
+    }));
+    if (uniformBuffer)
+      entries.push({ binding: buffers.length, resource: { buffer: uniformBuffer } });
+    let layout = caches.layouts.get(pipeline);
+    if (!layout) {
+      layout = pipeline.getBindGroupLayout(0);
+      caches.layouts.set(pipeline, layout);
+    }
+    bindGroup = be.device.createBindGroup({ layout, entries });
+    if (caches.bindGroups.size >= MAX_CACHED) caches.bindGroups.clear();
+    caches.bindGroups.set(key, bindGroup);
+  }
   be.ensureCommandEncoderReady();
   if (!be.computePassEncoder) {
     be.computePassEncoder = (be.commandEncoder as GPUCommandEncoder).beginComputePass({});
@@ -157,6 +339,7 @@ export function dispatch(d: Dispatch): void {
 export function copies(
   list: { src: GPUBuffer; srcOffset: number; dst: GPUBuffer; dstOffset: number; bytes: number }[],
 ): void {
+  if (compileOnly) return;
   const be = internals();
   be.ensureCommandEncoderReady();
   be.endComputePassEncoder();
@@ -166,6 +349,7 @@ export function copies(
 
 /** Marks tensors as used by the pending command buffer (their buffers are reused only after). */
 export function markInFlight(tensors: tf.TensorInfo[]): void {
+  if (compileOnly) return;
   const be = internals();
   for (const t of tensors) be.commandQueueOwnedIds.add(t.dataId);
 }

@@ -21,7 +21,8 @@ import {
   type StepOutput,
 } from '../step';
 import { bnAddReluFused } from './bnAddRelu';
-import { conv2dFused } from './conv';
+import { collectFilterGrads, conv2dFused, FilterGradBatch } from './conv';
+import { compileAhead, type CompileReport } from './runtime';
 import { forwardLogits, type ConvOp, type WeightLookup } from './forward';
 import { FusedNesterov } from './nesterov';
 
@@ -34,7 +35,22 @@ export type TrainableNetwork = Pick<BuiltNetwork, 'spec' | 'trainable' | 'nonTra
 export interface FusedTrainer {
   /** One step on a normalised NHWC batch; the caller disposes the outputs. */
   step(x: tf.Tensor4D, labels: tf.Tensor1D, lr: number): StepOutput;
+  /**
+   * Compiles every pipeline a step on this batch shape needs, asynchronously and in parallel,
+   * before the first step (runtime.ts's `compileAhead`); null when nothing was left to do.
+   */
+  prepare(
+    x: tf.Tensor4D,
+    labels: tf.Tensor1D,
+    onProgress?: (done: number, total: number) => void,
+  ): Promise<CompileReport | null>;
   dispose(): void;
+}
+
+/** A step traced in compile-only mode: its outputs are garbage and go straight away. */
+export function traceStep(trainer: FusedTrainer, x: tf.Tensor4D, labels: tf.Tensor1D): void {
+  const out = trainer.step(x, labels, 0);
+  tf.dispose([out.loss, out.correct]);
 }
 
 export function weightLookup(net: TrainableNetwork): WeightLookup {
@@ -90,15 +106,26 @@ export function createFusedTrainer(
         },
       },
     );
-  return {
+  const prepared = new Set<string>();
+  const filterGrads = new FilterGradBatch();
+  const trainer: FusedTrainer = {
+    async prepare(x, labels, onProgress) {
+      const key = x.shape.join('x');
+      if (prepared.has(key)) return null;
+      prepared.add(key);
+      return compileAhead(() => traceStep(trainer, x, labels), onProgress);
+    },
     step(x, labels, lr) {
       let logitsKept: tf.Tensor2D | null = null;
-      const { value, grads } = tf.variableGrads(() => {
-        const logits = forwardLogits(plan, weight, x, bnTail, conv2dFused);
-        logitsKept = tf.keep(logits);
-        return crossEntropy(logits, labels);
-      }, variables);
+      const { value, grads } = collectFilterGrads(filterGrads, () =>
+        tf.variableGrads(() => {
+          const logits = forwardLogits(plan, weight, x, bnTail, conv2dFused);
+          logitsKept = tf.keep(logits);
+          return crossEntropy(logits, labels);
+        }, variables),
+      );
       try {
+        filterGrads.flush();
         optimizer.step(
           variables.map((v) => {
             const g = grads[v.name];
@@ -116,8 +143,10 @@ export function createFusedTrainer(
     },
     dispose() {
       optimizer.dispose();
+      filterGrads.dispose();
     },
   };
+  return trainer;
 }
 
 /**
@@ -178,6 +207,25 @@ export function fusedTrainStep(
   lr: number,
   config: SgdConfig,
 ): StepOutput {
+  return trainerFor(net, slots, config).step(x, labels, lr);
+}
+
+/**
+ * Compiles the pipelines of `fusedTrainStep(net, slots, x, labels, ...)` ahead, in parallel
+ * (once per trainer and batch shape; later calls resolve at once with null).
+ */
+export function prepareFusedTrainStep(
+  net: TrainableNetwork,
+  slots: OptimizerSlots,
+  x: tf.Tensor4D,
+  labels: tf.Tensor1D,
+  config: SgdConfig,
+  onProgress?: (done: number, total: number) => void,
+): Promise<CompileReport | null> {
+  return trainerFor(net, slots, config).prepare(x, labels, onProgress);
+}
+
+function trainerFor(net: TrainableNetwork, slots: OptimizerSlots, config: SgdConfig): FusedTrainer {
   let entry = trainers.get(slots);
   const c = entry?.config;
   if (
@@ -192,7 +240,7 @@ export function fusedTrainStep(
     entry = { net, config: { ...config }, trainer: createFusedTrainer(net, config, slots) };
     trainers.set(slots, entry);
   }
-  return entry.trainer.step(x, labels, lr);
+  return entry.trainer;
 }
 
 /** Releases the fused trainer made for `slots` (its flat buffers), if any. */
