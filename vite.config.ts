@@ -8,17 +8,23 @@ import type { Connect, Plugin } from 'vite';
 /**
  * Serves data/cifar-10-batches-bin/ (written by `npm run data:cifar10`, ignored by git) at
  * /data/cifar-10-batches-bin/ in the dev and preview servers, so the app can import the full
- * CIFAR-10 by URL. Only the six official file names are served.
+ * CIFAR-10 by URL. Only the six official file names are served, and data/bench/'s generated
+ * gzip files (scripts/make-big-gzip.ts).
  */
 export function serveCifar10Data(): Plugin {
   const folder = resolve('data', 'cifar-10-batches-bin');
+  const benchFolder = resolve('data', 'bench');
   const middleware: Connect.NextHandleFunction = (req, res, next) => {
+    const path = (req.url ?? '').split('?')[0] ?? '';
     const match = /^\/data\/cifar-10-batches-bin\/((?:data_batch_[1-5]|test_batch)\.bin)$/.exec(
-      (req.url ?? '').split('?')[0] ?? '',
+      path,
     );
-    const file = match ? join(folder, match[1]!) : null;
+    // The large generated inputs of `npm run bench:data -- --gzip-gb N`, sent as they are
+    // (no Content-Encoding: the import itself decompresses them, as a downloaded .gz).
+    const big = /^\/data\/bench\/(cifar10-[0-9.]+gb\.bin\.gz)$/.exec(path);
+    const file = match ? join(folder, match[1]!) : big ? join(benchFolder, big[1]!) : null;
     if (!file || !existsSync(file)) return next();
-    res.setHeader('Content-Type', 'application/octet-stream');
+    res.setHeader('Content-Type', big ? 'application/gzip' : 'application/octet-stream');
     res.setHeader('Content-Length', String(statSync(file).size));
     // 1 MiB reads: with the default 64 KiB, serving the 176 MiB took node about 1 s of CPU
     // (a 30 MB file in 0.14-0.3 s against 0.04-0.05 s), most of a full import's time.

@@ -8,12 +8,15 @@
  * shuffled training batches through the training worker's streaming loader. Prints a table, or
  * with --json one JSON object with `importSeconds` and `loaderImagesPerSec` (progress goes to
  * stderr). --keep leaves the imported data set in the browser profile (a fresh one each run).
+ * --gzip-gb N instead imports one generated N GiB gzip of CIFAR-10 records and reports the
+ * tab's peak memory during it (`memory`, read from /proc; see mainStreamed below).
  * --dist builds the tools into and serves another folder than dist-tools/ (so it cannot race another build).
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import type { DataBenchReport } from '../tools/bench/dataBenchReport';
+import { sep } from 'node:path';
+import type { DataBenchReport, StreamedImportReport } from '../tools/bench/dataBenchReport';
 import { CIFAR10_BIN_FILES, LOCAL_CIFAR10_PATH } from '../src/model/datasetSources';
 import {
   benchPageResult,
@@ -24,6 +27,8 @@ import {
   TOOLS_DIST,
 } from './appInBrowser';
 import { isPositiveInteger, numberOption, scriptOptions, usageError } from './cliArgs';
+import { makeBigGzip } from './make-big-gzip';
+import { watchTabMemory } from './tabMemory';
 
 const SCRIPT = 'scripts/bench-data.ts';
 const values = scriptOptions(
@@ -35,6 +40,7 @@ const values = scriptOptions(
     epochs: { type: 'string' },
     port: { type: 'string' },
     dist: { type: 'string' },
+    'gzip-gb': { type: 'string' },
   },
   SCRIPT,
 );
@@ -108,7 +114,76 @@ function table(r: DataBenchReport, browser: string): string {
   return rows.map(([k, v]) => `${k.padEnd(width)}  ${v}`).join('\n');
 }
 
+/**
+ * --gzip-gb N: the memory bound of a streamed import (issue #15). A generated gzip of N GiB of
+ * valid CIFAR-10 records (scripts/make-big-gzip.ts, into the ignored data/bench/) is imported
+ * by URL from the preview server while /proc is read for the tab's resident set; the JSON
+ * gains `memory` (scripts/tabMemory.ts). Decompression and parsing stream in shard-sized
+ * pieces, so the peak should not grow with the file.
+ */
+async function mainStreamed(gb: number): Promise<void> {
+  const path = await makeBigGzip(gb, log);
+  if (!flag('no-build')) {
+    log('Building (vite build)…');
+    buildApp(json, dist, TOOLS_CONFIG);
+  }
+  const stop = await startPreview(port, dist, TOOLS_CONFIG);
+  const browser = await launchChromium(false);
+  const memory = watchTabMemory(100);
+  try {
+    const page = await browser.newPage();
+    const source = `/${path.split(sep).join('/')}`;
+    const url = `http://127.0.0.1:${port}/bench-data.html?${new URLSearchParams({ source, ...(flag('keep') ? { keep: '1' } : {}) })}`;
+    // The baseline: the page loaded, the import about to start.
+    void page
+      .waitForFunction(
+        () => (window as unknown as { __importStarted?: boolean }).__importStarted,
+        undefined,
+        {
+          timeout: 0,
+          polling: 50,
+        },
+      )
+      .then(
+        () => memory.begin(),
+        () => undefined,
+      );
+    const report = (await benchPageResult(page, url, log, 500)) as StreamedImportReport;
+    const tab = memory.stop();
+    const browserVersion = `Chromium ${browser.version()}`;
+    const out = { ...report, memory: tab, browser: browserVersion };
+    if (json) process.stdout.write(`${JSON.stringify(out)}\n`);
+    else {
+      process.stdout.write(
+        [
+          `browser                 ${browserVersion}`,
+          `source                  ${fmt(report.sourceBytes / MB)} MiB gzip (${report.source})`,
+          `images                  ${fmt(report.images)} (${fmt(report.storedBytes / MB)} MiB stored)`,
+          `import                  ${fmt(report.importSeconds, 1)} s (${fmt(report.imagesPerSec)} images/s)`,
+          `tab peak RSS            ${fmt(tab.peakTabRssBytes / MB)} MiB (before: ${fmt(tab.tabRssBeforeBytes / MB)} MiB, kernel peak ${fmt(tab.tabHwmBytes / MB)} MiB)`,
+          `all renderers, peak     ${fmt(tab.peakRenderersRssBytes / MB)} MiB (${tab.samples} samples, ${tab.sampleMs} ms apart)`,
+        ].join('\n') + '\n',
+      );
+    }
+  } finally {
+    memory.stop();
+    await browser.close();
+    stop();
+  }
+}
+
 async function main(): Promise<void> {
+  if (values['gzip-gb'] !== undefined) {
+    const gb = numberOption(
+      values['gzip-gb'],
+      'gzip-gb',
+      1,
+      (n) => n > 0 && n <= 64,
+      'a size in GiB between 0 and 64 (e.g. 1 or 0.25)',
+      SCRIPT,
+    );
+    return mainStreamed(gb);
+  }
   ensureData();
   if (!flag('no-build')) {
     log('Building (vite build)…');

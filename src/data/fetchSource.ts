@@ -1,12 +1,12 @@
 /**
- * Reading an import's sources: a File, bytes in memory or a URL (streamed into one buffer,
- * with progress, cancellable), and the names they are known by.
+ * Opening an import's sources as byte streams (a File, bytes in memory or a URL: never read
+ * whole, see readers/decodeInput.ts), checking up front that they can fit, and the names they
+ * are known by.
  */
 import type { ImportSource } from '../model/dataset';
 import { ImportCancelledError } from './importCancelled';
+import { bytesStream } from './readers/byteReader';
 import { DatasetInputError } from './readers/decodedImages';
-
-const MB = 2 ** 20;
 
 export function sourceName(source: ImportSource): string {
   if (source.kind === 'url') {
@@ -24,24 +24,51 @@ export function sourceName(source: ImportSource): string {
  * A server may send a .gz file with `Content-Encoding: gzip` (Vite's preview server does), and
  * then fetch hands over the bytes already decompressed: name them without the .gz.
  */
-export function fetchedName(source: ImportSource, buffer: ArrayBuffer): string {
-  const name = sourceName(source);
-  if (source.kind !== 'url' || !/\.t?gz$/i.test(name)) return name;
-  const head = new Uint8Array(buffer, 0, Math.min(2, buffer.byteLength));
-  if (head[0] === 0x1f && head[1] === 0x8b) return name;
-  return name.replace(/\.tgz$/i, '.tar').replace(/\.gz$/i, '');
-}
-
 export function sourceLabel(source: ImportSource): string {
   return source.kind === 'url' ? source.url : source.name;
 }
 
-export async function fetchSource(
-  source: Extract<ImportSource, { kind: 'url' }>,
+const MB = 2 ** 20;
+
+const formatMB = (bytes: number): string =>
+  bytes >= 10 * 2 ** 30
+    ? `${(bytes / 2 ** 30).toFixed(0)} GB`
+    : bytes >= 2 ** 30
+      ? `${(bytes / 2 ** 30).toFixed(1)} GB`
+      : `${Math.ceil(bytes / MB)} MB`;
+
+/** One source, opened: its bytes as a stream and what is known of their size. */
+interface OpenedSource {
+  name: string;
+  stream: ReadableStream<Uint8Array>;
+  /** Bytes the stream will deliver, when known (a file's size, an unencoded Content-Length). */
+  totalBytes: number | null;
+  /** For the progress bar: bytes the source will deliver on the wire, when known. */
+  wireBytes: number | null;
+}
+
+export async function openSource(
+  source: ImportSource,
   signal: AbortSignal | undefined,
   fetchImpl: typeof fetch,
-  onBytes: (bytes: number, total: number | null) => void,
-): Promise<ArrayBuffer> {
+): Promise<OpenedSource> {
+  if (source.kind === 'file') {
+    return {
+      name: source.name,
+      stream: source.blob.stream(),
+      totalBytes: source.blob.size,
+      wireBytes: source.blob.size,
+    };
+  }
+  if (source.kind === 'bytes') {
+    const bytes = new Uint8Array(source.bytes);
+    return {
+      name: source.name,
+      stream: bytesStream(bytes),
+      totalBytes: bytes.byteLength,
+      wireBytes: bytes.byteLength,
+    };
+  }
   let url: URL;
   try {
     url = new URL(source.url, globalThis.location?.href);
@@ -65,99 +92,31 @@ export async function fetchSource(
       `${source.url} answered ${response.status}${response.statusText ? ` ${response.statusText}` : ''}; check the URL.`,
     );
   }
-  const length = Number(response.headers.get('content-length'));
-  const total = Number.isFinite(length) && length > 0 ? length : null;
-  if (!response.body) {
-    const buffer = await response.arrayBuffer();
-    onBytes(buffer.byteLength, total);
-    return buffer;
-  }
-  // With a Content-Length and a byte stream, the bytes are read straight into one buffer of
-  // that size (no chunk objects, no second copy: about 15% less time for the full CIFAR-10).
-  if (total !== null) {
-    const byob = byobReader(response.body);
-    if (byob) return readInto(byob, total, source, signal, onBytes);
-  }
-  const reader = response.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let received = 0;
-  try {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      chunks.push(value);
-      received += value.byteLength;
-      onBytes(value.byteLength, total);
-    }
-  } catch (error) {
-    if (signal?.aborted) throw new ImportCancelledError();
-    throw new DatasetInputError(
-      `Downloading ${source.url} failed after ${received} bytes (${(error as Error).message}).`,
-    );
-  }
-  return concat(chunks, received);
-}
-
-/** A reader that fills buffers it is given, or null where the body is not a byte stream. */
-export function byobReader(body: ReadableStream<Uint8Array>): ReadableStreamBYOBReader | null {
-  try {
-    return body.getReader({ mode: 'byob' });
-  } catch {
-    return null;
-  }
+  const header = response.headers.get('content-length');
+  const length = header === null ? NaN : Number(header);
+  const wireBytes = Number.isSafeInteger(length) && length > 0 ? length : null;
+  // With a Content-Encoding, the length counts the encoded bytes, not what the body delivers.
+  const totalBytes = response.headers.get('content-encoding') ? null : wireBytes;
+  const stream = response.body ?? bytesStream(new Uint8Array(await response.arrayBuffer()));
+  return { name: sourceName(source), stream, totalBytes, wireBytes };
 }
 
 /**
- * Reads a body of `total` bytes (its Content-Length) into one buffer. A server may send more
- * (with gzip Content-Encoding the length is the compressed size): the rest is read in chunks
- * and appended.
+ * Refuses a source that cannot fit before anything is read: what an import stores is at least
+ * the size of its (compressed) source. No buffer is sized by a Content-Length any more (one of
+ * 8e9 once surfaced as a raw ArrayBuffer error).
  */
-export async function readInto(
-  reader: ReadableStreamBYOBReader,
-  total: number,
-  source: Extract<ImportSource, { kind: 'url' }>,
-  signal: AbortSignal | undefined,
-  onBytes: (bytes: number, total: number | null) => void,
-): Promise<ArrayBuffer> {
-  let buffer = new ArrayBuffer(total);
-  const extra: Uint8Array[] = [];
-  let received = 0;
-  try {
-    for (;;) {
-      const inBuffer = received < total;
-      const view = inBuffer
-        ? new Uint8Array(buffer, received, total - received)
-        : new Uint8Array(MB);
-      const { done, value } = await reader.read(view);
-      // The buffer handed over is transferred: from now on it is value's (also when done).
-      if (inBuffer && value) buffer = value.buffer as ArrayBuffer;
-      if (done || !value) break;
-      if (!inBuffer) extra.push(value);
-      received += value.byteLength;
-      onBytes(value.byteLength, total);
-    }
-  } catch (error) {
-    if (signal?.aborted) throw new ImportCancelledError();
+export async function checkFits(
+  label: string,
+  bytes: number,
+  estimate: (() => Promise<{ usage?: number; quota?: number }>) | undefined,
+): Promise<void> {
+  const found = await estimate?.().catch(() => undefined);
+  if (found?.quota === undefined || found.usage === undefined) return;
+  const free = Math.max(0, found.quota - found.usage);
+  if (bytes > free) {
     throw new DatasetInputError(
-      `Downloading ${source.url} failed after ${received} bytes (${(error as Error).message}).`,
+      `${label} is ${formatMB(bytes)}, but this browser lets the site store only ${formatMB(free)} more. Nothing was stored. Delete datasets or free disk space, or import a smaller file.`,
     );
   }
-  if (extra.length === 0) return received === total ? buffer : buffer.slice(0, received);
-  return concat([new Uint8Array(buffer), ...extra], received);
-}
-
-/** One buffer of `length` bytes holding the chunks in order (the only chunk's own if it fits). */
-export function concat(chunks: readonly Uint8Array[], length: number): ArrayBuffer {
-  if (chunks.length === 1) {
-    const only = chunks[0]!;
-    if (only.byteOffset === 0 && only.byteLength === only.buffer.byteLength)
-      return only.buffer as ArrayBuffer;
-  }
-  const out = new Uint8Array(length);
-  let offset = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return out.buffer;
 }

@@ -9,7 +9,14 @@ import {
   type DataHandlers,
 } from '../protocol/import';
 import { dispatch } from '../protocol/rpc';
-import { collectOrphans, openDatasetDb, type DatasetDb, type Shard } from '../storage/datasetStore';
+import {
+  collectOrphans,
+  openDatasetDb,
+  pendingLockName,
+  type DatasetDb,
+  type PendingImport,
+  type Shard,
+} from '../storage/datasetStore';
 import { importDataset } from './importer';
 import { createShardWriterClient } from './shardWriterProtocol';
 import type { ShardDigests } from './shardDigest';
@@ -19,14 +26,29 @@ declare const self: DedicatedWorkerGlobalScope;
 const imports = new Map<number, AbortController>();
 let dbPromise: Promise<DatasetDb> | null = null;
 
+/** Web Locks: held by each import for its pending record (absent in very old browsers). */
+const locks: LockManager | undefined = self.navigator.locks;
+
+/** Whether a live import (in this tab or another) still holds the record's lock. */
+async function isOwned(pending: PendingImport): Promise<boolean> {
+  if (!locks) return Date.now() - pending.startedAt < 6 * 3600_000;
+  const { held = [] } = await locks.query();
+  return held.some((lock) => lock.name === pendingLockName(pending.storageId));
+}
+
 function database(): Promise<DatasetDb> {
   dbPromise ??= openDatasetDb().then(async (db) => {
-    // Leftovers of a tab closed mid-import (never a live import: see collectOrphans).
-    await collectOrphans(db).catch(() => 0);
+    // Leftovers of a tab closed or a worker ended mid-import: a pending record whose lock
+    // nobody holds is abandoned (issue #19: they once stayed for 6 hours).
+    await collectOrphans(db, isOwned).catch(() => 0);
     return db;
   });
   return dbPromise;
 }
+
+// At start: a worker started after another was terminated (a cancel that did not end, the
+// watchdog) cleans up after it before anything else.
+void database().catch(() => undefined);
 
 /** A shard write should take well under a second; this only stops a wedged writer. */
 const SHARD_WRITE_TIMEOUT_MS = 5 * 60_000;
@@ -91,6 +113,13 @@ const handlers: DataHandlers = {
         signal: controller.signal,
         onProgress: (progress) => send('importProgress', { importId: id, ...progress }),
         estimate: () => navigator.storage.estimate(),
+        ...(locks
+          ? {
+              // The lock's promise resolves with what `run`'s promise resolves with.
+              ownPending: <T>(storageId: string, run: () => Promise<T>) =>
+                locks.request(pendingLockName(storageId), run) as Promise<T>,
+            }
+          : {}),
         ...(storeShard ? { storeShard } : {}),
       });
       send('imported', { manifest, seconds: (performance.now() - started) / 1000 }, id);

@@ -179,11 +179,11 @@ describe('importDataset', () => {
             throw new DOMException('The quota has been exceeded.', 'QuotaExceededError');
           await putShard(d, shard);
         },
-        estimate: async () => ({ usage: 50 * 2 ** 20, quota: 60 * 2 ** 20 }),
+        estimate: async () => ({ usage: 50 * 2 ** 20, quota: 100 * 2 ** 20 }),
       },
     );
     await expect(result).rejects.toThrow(
-      /Not enough storage space for "big": the browser's storage quota ran out \(this site uses 50 MB of 60 MB\)\. Nothing was stored\./,
+      /Not enough storage space for "big": the browser's storage quota ran out \(this site uses 50 MB of 100 MB\)\. Nothing was stored\./,
     );
     expect(puts).toBe(2);
     await expectNoTrace(db, before);
@@ -210,6 +210,36 @@ describe('importDataset', () => {
     await expect(result).rejects.toThrow('Import cancelled; nothing was stored.');
     await expectNoTrace(db, 0);
     expect(await listManifests(db)).toEqual([]);
+  });
+
+  it('refuses a Parquet file with zero rows', async () => {
+    const db = await freshDb();
+    await expect(
+      importDataset(db, {
+        name: 'none',
+        sources: [bytes('train-00000-of-00001.parquet', hfParquet(0, 'cifar10'))],
+      }),
+    ).rejects.toThrow(/holds no rows \(0 images\)/);
+    await expectNoTrace(db, 0);
+    expect(await listManifests(db)).toEqual([]);
+  });
+
+  it('says the disk is full when the browser fails to write its files (IOError)', async () => {
+    const db = await freshDb();
+    await expect(
+      importDataset(
+        db,
+        { name: 'disk', sources: [bytes('data_batch_1.bin', cifar10Bin(5))] },
+        {
+          putShard: async () => {
+            throw new DOMException('Failed to write blobs (IOError)', 'UnknownError');
+          },
+        },
+      ),
+    ).rejects.toThrow(
+      /Could not store "disk": the disk is full .*Free disk space, then import again\./,
+    );
+    await expectNoTrace(db, 0);
   });
 
   it('deletes one dataset without touching another', async () => {
@@ -244,6 +274,64 @@ describe('importDataset', () => {
   });
 });
 
+describe('pending imports without an owner', () => {
+  const shard = (storageId: string) => ({
+    storageId,
+    split: 'train' as const,
+    index: 0,
+    count: 0,
+    pixels: new Uint8Array(0),
+    labels: new Uint8Array(0),
+  });
+
+  it('are collected at once, whatever their age, while owned ones stay', async () => {
+    const db = await freshDb();
+    const kept = await importDataset(db, {
+      name: 'kept',
+      sources: [bytes('data_batch_1.bin', cifar10Bin(4))],
+    });
+    // A tab reloaded a second ago mid-import: a fresh pending record and its shards.
+    await db.put(STORES.pending, {
+      storageId: 'reloaded#1',
+      name: 'reloaded',
+      startedAt: Date.now(),
+    });
+    await putShard(db, shard('reloaded#1'));
+    await putShard(db, { ...shard('reloaded#1'), index: 1 });
+    // An import running in another tab, holding its lock.
+    await db.put(STORES.pending, {
+      storageId: 'running#1',
+      name: 'running',
+      startedAt: Date.now(),
+    });
+    await putShard(db, shard('running#1'));
+    // A pending record whose import died before its first shard.
+    await db.put(STORES.pending, { storageId: 'empty#1', name: 'empty', startedAt: Date.now() });
+    const owned = async (p: { storageId: string }) => p.storageId === 'running#1';
+    expect(await collectOrphans(db, owned)).toBe(2);
+    expect((await db.getAll(STORES.pending)).map((p) => p.storageId)).toEqual(['running#1']);
+    expect((await db.getAllKeys(STORES.shards)).map((k) => k[0]).sort()).toEqual(
+      [kept.storageId, 'running#1'].sort(),
+    );
+  });
+
+  it('runs the import inside its owner (the Web Lock), keyed by the storage id it writes', async () => {
+    const db = await freshDb();
+    const owners: string[] = [];
+    const manifest = await importDataset(
+      db,
+      { name: 'locked', sources: [bytes('data_batch_1.bin', cifar10Bin(3))] },
+      {
+        ownPending: (storageId, run) => {
+          owners.push(storageId);
+          return run();
+        },
+      },
+    );
+    expect(owners).toEqual([manifest.storageId]);
+  });
+});
+
 describe('importDataset from URLs', () => {
   let server: Server;
   let base = '';
@@ -260,6 +348,28 @@ describe('importDataset from URLs', () => {
         const gz = gzipSync(files['/test_batch.bin']!);
         res.writeHead(200, { 'content-length': String(gz.byteLength), 'content-encoding': 'gzip' });
         res.end(gz);
+        return;
+      }
+      if (req.url === '/missing.bin') {
+        // What a single-page app's server answers for any path (Vite's preview does).
+        res
+          .writeHead(200, { 'content-type': 'text/html' })
+          .end('<!doctype html>\n<html lang="en"><head><title>App</title></head></html>');
+        return;
+      }
+      if (req.url === '/huge.bin') {
+        // A Content-Length no browser can hold in one buffer; the body never comes.
+        res.writeHead(200, { 'content-length': '8000000000' });
+        res.write(Buffer.from(cifar10Bin(1)));
+        req.on('close', () => res.destroy());
+        return;
+      }
+      if (req.url === '/cut.bin') {
+        // The connection drops after 10 of 30 records.
+        res.writeHead(200, { 'content-length': String(files['/data_batch_1.bin']!.byteLength) });
+        res.write(Buffer.from(files['/data_batch_1.bin']!.subarray(0, 10 * 3073)), () =>
+          res.destroy(),
+        );
         return;
       }
       const body = files[req.url ?? ''];
@@ -330,6 +440,36 @@ describe('importDataset from URLs', () => {
     ).rejects.toThrow(
       /Could not fetch .*the network failed or the server does not allow cross-origin requests \(CORS\)/,
     );
+    await expectNoTrace(db, 0);
+  });
+
+  it('names a web page answered with status 200 as such', async () => {
+    const db = await freshDb();
+    await expect(
+      importDataset(db, { name: 'html', sources: [{ kind: 'url', url: `${base}/missing.bin` }] }),
+    ).rejects.toThrow(`${base}/missing.bin: this URL returned a web page, not a dataset`);
+    await expectNoTrace(db, 0);
+  });
+
+  it('refuses a Content-Length of 8e9 with the sizes, allocating nothing', async () => {
+    const db = await freshDb();
+    await expect(
+      importDataset(
+        db,
+        { name: 'huge', sources: [{ kind: 'url', url: `${base}/huge.bin` }] },
+        { estimate: async () => ({ usage: 22 * 2 ** 20, quota: 1046 * 2 ** 20 }) },
+      ),
+    ).rejects.toThrow(
+      `${base}/huge.bin is 7.5 GB, but this browser lets the site store only 1.0 GB more. Nothing was stored.`,
+    );
+    await expectNoTrace(db, 0);
+  });
+
+  it('reports a download cut off midway and stores nothing', async () => {
+    const db = await freshDb();
+    await expect(
+      importDataset(db, { name: 'cut', sources: [{ kind: 'url', url: `${base}/cut.bin` }] }),
+    ).rejects.toThrow(/Downloading .*\/cut\.bin failed after \d+ bytes/);
     await expectNoTrace(db, 0);
   });
 

@@ -13,6 +13,7 @@ import {
   beginImport,
   commitImport,
   deleteShards,
+  newStorageId,
   putShard,
   type DatasetDb,
   type DatasetKind,
@@ -24,10 +25,11 @@ import {
 import type { ImportProgress, ImportRequest, ImportTimings } from '../model/dataset';
 import { CIFAR100_COARSE_LABELS, DATASET_TITLES, labelNamesOf } from './labelNames';
 import { DatasetInputError } from './readers/decodedImages';
-import { decodeInput } from './readers/decodeInput';
+import { countedStream } from './readers/byteReader';
+import { decodeStream } from './readers/decodeInput';
 import { statistics } from './channelStatistics';
 import { ImportCancelledError } from './importCancelled';
-import { fetchedName, fetchSource, sourceLabel } from './fetchSource';
+import { checkFits, openSource, sourceLabel } from './fetchSource';
 import { hashAndStore, type ShardDigests } from './shardDigest';
 import { ShardAccumulator } from './shardAccumulator';
 import { secondsSince as seconds, WriteQueue } from './writeQueue';
@@ -48,8 +50,23 @@ export interface ImportOptions {
    */
   storeShard?: (shard: Shard) => Promise<ShardDigests>;
   fetch?: typeof fetch;
+  /**
+   * Runs the import while owning its pending record (the import worker holds a Web Lock named
+   * `pendingLockName(storageId)`), so that the record is known abandoned once the owner is gone.
+   */
+  ownPending?: <T>(storageId: string, run: () => Promise<T>) => Promise<T>;
   /** Asks the browser how full storage is, for the quota message. */
+
   estimate?: () => Promise<{ usage?: number; quota?: number }>;
+}
+
+/** Chromium reports a failed write to a full disk as an UnknownError "... (IOError)". */
+function isDiskError(error: unknown): boolean {
+  const { name, message } = (error ?? {}) as { name?: unknown; message?: unknown };
+  return (
+    (name === 'UnknownError' || name === 'DataError' || name === 'AbortError') &&
+    /IOError|write blobs|disk|No space/i.test(String(message))
+  );
 }
 
 function isQuotaError(error: unknown): boolean {
@@ -61,9 +78,6 @@ function isQuotaError(error: unknown): boolean {
 }
 
 const MB = 2 ** 20;
-
-/** Downloads at once (see importDataset). */
-const FETCHES_IN_FLIGHT = 2;
 
 /** Seconds per stage, added up as the import runs. */
 function emptyTimings(): ImportTimings {
@@ -99,13 +113,27 @@ export async function importDataset(
   const name = validateDatasetName(request.name);
   if (request.sources.length === 0)
     throw new DatasetInputError('Choose at least one file or URL to import.');
-  const { signal, onProgress } = options;
+  const { signal } = options;
   const checkCancelled = (): void => {
     if (signal?.aborted) throw new ImportCancelledError();
   };
   checkCancelled();
+  const storageId = newStorageId(name);
+  const run = () => importUnder(db, name, storageId, request, options, checkCancelled);
+  return options.ownPending ? options.ownPending(storageId, run) : run();
+}
+
+async function importUnder(
+  db: DatasetDb,
+  name: string,
+  storageId: string,
+  request: ImportRequest,
+  options: ImportOptions,
+  checkCancelled: () => void,
+): Promise<DatasetManifest> {
+  const { signal, onProgress } = options;
   const started = performance.now();
-  const storageId = await beginImport(db, name);
+  await beginImport(db, name, storageId);
   const put = options.putShard ?? putShard;
   const store = options.storeShard ?? ((shard: Shard) => hashAndStore(shard, (s) => put(db, s)));
   const timings = emptyTimings();
@@ -120,12 +148,11 @@ export async function importDataset(
     return w;
   };
 
-  // Progress: fetched bytes are half the work, decoded-and-stored bytes the other half.
+  // Progress: the sources' bytes read so far, of their total (decoding keeps pace with reading).
   const totals = request.sources.map((s) =>
     s.kind === 'file' ? s.blob.size : s.kind === 'bytes' ? s.bytes.byteLength : null,
   );
-  let fetched = 0;
-  let processed = 0;
+  let consumed = 0;
   let images = 0;
   let phase: ImportProgress['phase'] = 'fetching';
   let lastReport = 0;
@@ -136,85 +163,100 @@ export async function importDataset(
     lastReport = now;
     const known = totals.every((t) => t !== null);
     const total = known ? (totals as number[]).reduce((a, b) => a + b, 0) : 0;
-    const fraction = known && total > 0 ? Math.min(1, (fetched + processed) / (2 * total)) : null;
+    const fraction = known && total > 0 ? Math.min(1, consumed / total) : null;
     const seconds = (now - started) / 1000;
     const imagesPerSec = seconds > 0 ? images / seconds : 0;
-    const secondsLeft = fraction && fraction > 0.02 ? (seconds * (1 - fraction)) / fraction : null;
+    // No estimate near the end either: "0.0 s left" while the last writes commit misleads.
+    const secondsLeft =
+      phase !== 'finishing' && fraction && fraction > 0.02 && fraction < 0.995
+        ? (seconds * (1 - fraction)) / fraction
+        : null;
     timings.totalSeconds = seconds;
     onProgress({ phase, images, fraction, imagesPerSec, secondsLeft, timings: { ...timings } });
   };
 
   try {
     const fetchImpl = options.fetch ?? fetch;
-    // Downloads start in order: the first alone, so that it arrives early and its shards are
-    // being stored (the slowest stage) while the next ones download, then FETCHES_IN_FLIGHT at
-    // a time (all at once, they would all finish near the end and nothing would overlap).
-    const buffers: (Promise<ArrayBuffer> | null)[] = request.sources.map(() => null);
-    let nextFetch = 0;
-    const startFetch = (): void => {
-      if (nextFetch >= request.sources.length) return;
-      const i = nextFetch++;
-      const source = request.sources[i]!;
-      const promise: Promise<ArrayBuffer> =
-        source.kind === 'url'
-          ? fetchSource(source, signal, fetchImpl, (n, total) => {
-              if (totals[i] === null && total !== null) totals[i] = total;
-              fetched += n;
-              report();
-            })
-          : source.kind === 'file'
-            ? source.blob.arrayBuffer()
-            : Promise.resolve(source.bytes);
-      buffers[i] = promise.then((b) => {
-        if (source.kind !== 'url') fetched += b.byteLength;
-        timings.fetchSeconds = seconds(started);
-        while (nextFetch < Math.min(i + 1 + FETCHES_IN_FLIGHT, request.sources.length))
-          startFetch();
-        return b;
-      });
-      buffers[i].catch(() => undefined); // observed below, in order
-    };
-    startFetch();
-
     let kind: DatasetKind | undefined = request.kind;
     const origins: string[] = [];
     for (const [i, source] of request.sources.entries()) {
-      let t = performance.now();
-      const buffer = await buffers[i]!;
-      buffers[i] = null; // decoded below; let it go once decoded
-      timings.waitSeconds += seconds(t);
       checkCancelled();
+      phase = 'fetching';
+      report(true);
+      const opened = await openSource(source, signal, fetchImpl);
+      if (totals[i] === null) totals[i] = opened.wireBytes;
+      const size = opened.totalBytes ?? opened.wireBytes;
+      try {
+        if (size !== null) await checkFits(sourceLabel(source), size, options.estimate);
+        checkCancelled();
+      } catch (error) {
+        // The body is not wanted: stop the download.
+        await opened.stream.cancel().catch(() => undefined);
+        throw error;
+      }
+      let bytesRead = 0;
+      const counted = countedStream(
+        opened.stream,
+        (n) => {
+          bytesRead += n;
+          consumed += n;
+          report();
+        },
+        (ms) => void (timings.waitSeconds += ms / 1000),
+      );
       phase = 'decoding';
-      report();
-      t = performance.now();
-      const decodedList = await decodeInput(fetchedName(source, buffer), buffer, kind, {
+      const decoded = decodeStream(opened.name, counted.stream, kind, {
         checkCancelled,
         onProgress: () => report(),
+        totalBytes: opened.totalBytes,
+        from: source.kind === 'url' ? 'url' : 'file',
+        label: sourceLabel(source),
       });
-      timings.decodeSeconds += seconds(t);
-      for (const decoded of decodedList) {
-        if (kind && decoded.kind !== kind) {
+      try {
+        for (;;) {
+          let t = performance.now();
+          const waitBefore = timings.waitSeconds;
+          const next = await decoded.next();
+          timings.decodeSeconds += seconds(t) - (timings.waitSeconds - waitBefore);
+          if (next.done) break;
+          const piece = next.value;
+          if (kind && piece.kind !== kind) {
+            throw new DatasetInputError(
+              `${piece.origin} is ${DATASET_TITLES[piece.kind]} but the other files are ${DATASET_TITLES[kind]}; import them separately.`,
+            );
+          }
+          kind = piece.kind;
+          checkCancelled();
+          phase = 'storing';
+          t = performance.now();
+          const storeBefore = timings.storeSeconds;
+          await writerFor(piece.split).add(piece);
+          timings.shardSeconds += seconds(t) - (timings.storeSeconds - storeBefore);
+          images += piece.count;
+          report();
+        }
+      } catch (error) {
+        await decoded.return(undefined).catch(() => undefined);
+        if (signal?.aborted) throw new ImportCancelledError();
+        const failure = counted.failure();
+        if (failure !== null && !(error instanceof DatasetInputError)) {
           throw new DatasetInputError(
-            `${decoded.origin} is ${DATASET_TITLES[decoded.kind]} but the other files are ${DATASET_TITLES[kind]}; import them separately.`,
+            `Downloading ${sourceLabel(source)} failed after ${bytesRead} bytes (${(failure as Error).message ?? String(failure)}); check the connection and import again.`,
           );
         }
-        kind = decoded.kind;
-        checkCancelled();
-        phase = 'storing';
-        t = performance.now();
-        const storeBefore = timings.storeSeconds;
-        await writerFor(decoded.split).add(decoded);
-        timings.shardSeconds += seconds(t) - (timings.storeSeconds - storeBefore);
-        images += decoded.count;
-        report();
+        throw error;
       }
-      processed += buffer.byteLength;
+      timings.fetchSeconds = seconds(started);
       origins.push(sourceLabel(source));
     }
     for (const w of writers.values()) await w.flush();
     await writes.drain();
     checkCancelled();
-    if (!kind || writers.size === 0) throw new DatasetInputError('The files held no images.');
+    if (!kind || images === 0) {
+      throw new DatasetInputError(
+        'The files held no images (0 images read); choose files with images in them.',
+      );
+    }
 
     phase = 'finishing';
     const commitStarted = performance.now();
@@ -259,6 +301,11 @@ export async function importDataset(
     await writes.settle();
     await deleteShards(db, storageId).catch(() => undefined);
     if (error instanceof ImportCancelledError || signal?.aborted) throw new ImportCancelledError();
+    if (isDiskError(error)) {
+      throw new DatasetInputError(
+        `Could not store "${name}": the disk is full (the browser could not write its files). Nothing was stored. Free disk space, then import again.`,
+      );
+    }
     if (isQuotaError(error)) {
       const estimate = await options.estimate?.().catch(() => undefined);
       const usage =

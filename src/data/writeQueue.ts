@@ -3,8 +3,14 @@ import type { ImportTimings } from '../model/dataset';
 import type { Shard } from '../storage/datasetStore';
 import type { ShardDigests } from './shardDigest';
 
-/** Shard writes in flight at once: IndexedDB commits them while the next file decodes. */
-const WRITES_IN_FLIGHT = 4;
+/**
+ * Shard writes in flight at once: IndexedDB commits one while the next piece decodes. Was 4
+ * when whole files were read at once; streamed, each write in flight holds a shard's buffers
+ * in the tab: a 0.25 GiB gzip peaked at 416 MB of tab memory with 4 and 360 MB with 1, and
+ * the full CIFAR-10 imported in 5.8-11.5 s against 6.2-10.7 s for the previous version in the
+ * same runs (a machine at load 24-33; see docs/data.md, bench:data --gzip-gb).
+ */
+const WRITES_IN_FLIGHT = 1;
 
 export const secondsSince = (from: number): number => (performance.now() - from) / 1000;
 

@@ -19,6 +19,7 @@ import type { ImportRequest } from '../model/dataset';
 import type { DatasetPanelState } from './datasetSlice';
 import { useAppStore } from './store';
 import { SAMPLE_DATASET_NAME, sampleRequest } from '../model/datasetSources';
+import { ImportWatchdog, type StuckReason } from './importWatchdog';
 
 /** Merges `patch` (or what it computes from the current state) into the store's datasets part. */
 function setData(
@@ -34,6 +35,16 @@ const SAMPLE_META_KEY = 'sampleInstalled';
 
 let dbPromise: Promise<DatasetDb> | null = null;
 let client: DataClient | null = null;
+let worker: Worker | null = null;
+
+/** No progress for this long: the import worker is stuck and is ended (see ImportWatchdog). */
+export const IMPORT_STALL_MS = 30_000;
+/** Cancel must have ended an import within this long, or its worker is ended. */
+export const IMPORT_CANCEL_GRACE_MS = 3_000;
+
+/** The running import's watchdog and the way to fail its reply when its worker is ended. */
+let watched: { id: number; watchdog: ImportWatchdog; abandon: (message: string) => void } | null =
+  null;
 
 function database(): Promise<DatasetDb> {
   dbPromise ??= openDatasetDb();
@@ -42,21 +53,44 @@ function database(): Promise<DatasetDb> {
 
 function dataClient(): DataClient {
   if (!client) {
-    const worker = new Worker(new URL('../data/import.worker.ts', import.meta.url), {
+    worker = new Worker(new URL('../data/import.worker.ts', import.meta.url), {
       type: 'module',
     });
     client = createDataClient(worker);
     client.on('importProgress', (event) => {
       const running = useAppStore.getState().data.running;
       if (running && running.id === event.importId) {
+        if (watched?.id === event.importId) watched.watchdog.progress();
         const { phase, images, fraction, imagesPerSec, secondsLeft } = event;
         setData({
-          running: { ...running, progress: { phase, images, fraction, imagesPerSec, secondsLeft } },
+          running: {
+            ...running,
+            progressAt: performance.now(),
+            progress: { phase, images, fraction, imagesPerSec, secondsLeft },
+          },
         });
       }
     });
   }
   return client;
+}
+
+/**
+ * Ends a stuck import worker. A fresh worker is started at once: on start it collects the
+ * pending record and shards the old one left (their Web Lock went with it).
+ */
+function endStuckWorker(reason: StuckReason): void {
+  const current = watched;
+  client?.dispose();
+  worker?.terminate();
+  client = null;
+  worker = null;
+  current?.abandon(
+    reason === 'cancel-ignored'
+      ? 'Import cancelled: the import did not stop by itself, so it was ended. Nothing was stored.'
+      : `The import made no progress for ${IMPORT_STALL_MS / 1000} s and was ended (the download stalled, or the file is damaged). Nothing was stored; check the file or URL and import again.`,
+  );
+  dataClient();
 }
 
 function baseUrl(): string {
@@ -104,6 +138,7 @@ export async function startImport(request: ImportRequest): Promise<DatasetManife
   const c = dataClient();
   const id = c.post('importDataset', { request });
   // The reply is matched by command id: `imported` when stored, `error` otherwise.
+  let abandon: (message: string) => void = () => undefined;
   const reply = new Promise<{ manifest: DatasetManifest; seconds: number }>((resolve, reject) => {
     const stop = (): void => {
       offDone();
@@ -119,9 +154,21 @@ export async function startImport(request: ImportRequest): Promise<DatasetManife
       stop();
       reject(new Error(event.message));
     });
+    abandon = (message) => {
+      stop();
+      reject(new Error(message));
+    };
   });
+  const watchdog = new ImportWatchdog(IMPORT_STALL_MS, IMPORT_CANCEL_GRACE_MS, endStuckWorker);
+  watched = { id, watchdog, abandon };
   setData({
-    running: { id, name: request.name, progress: null },
+    running: {
+      id,
+      name: request.name,
+      progress: null,
+      progressAt: performance.now(),
+      cancelling: false,
+    },
     message: null,
   });
   void requestPersistence();
@@ -141,15 +188,23 @@ export async function startImport(request: ImportRequest): Promise<DatasetManife
     });
     return null;
   } finally {
+    watchdog.stop();
+    if (watched?.id === id) watched = null;
     setData({ running: null });
     await refreshDatasets();
   }
 }
 
-export async function cancelImport(): Promise<void> {
+/**
+ * Cancels the running import. The worker stops at its next check and deletes what it wrote;
+ * if it has not ended within IMPORT_CANCEL_GRACE_MS (a wedged decoder), it is terminated.
+ */
+export function cancelImport(): void {
   const running = useAppStore.getState().data.running;
-  if (!running || !client) return;
-  await client.request('cancelImport', { importId: running.id });
+  if (!running || !client || running.cancelling) return;
+  setData({ running: { ...running, cancelling: true } });
+  client.post('cancelImport', { importId: running.id });
+  if (watched?.id === running.id) watched.watchdog.cancelRequested();
 }
 
 export async function removeDataset(name: string): Promise<void> {
@@ -191,6 +246,9 @@ export async function showPreview(name: string): Promise<void> {
  * panel offers a button instead.
  */
 export async function ensureSampleInstalled(): Promise<void> {
+  // The import worker starts with the page: on start it collects what an import interrupted
+  // by a reload or a closed tab left (issue #19: those shards once stayed for 6 hours).
+  dataClient();
   const db = await database();
   const present = (await listManifests(db)).some((m) => m.name === SAMPLE_DATASET_NAME);
   if (present) {

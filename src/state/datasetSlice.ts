@@ -15,6 +15,10 @@ export interface ImportState {
   id: number;
   name: string;
   progress: ImportProgress | null;
+  /** When the last progress came (ms, performance.now()): a stale estimate is not shown. */
+  progressAt: number;
+  /** Cancel was pressed; the import ends within IMPORT_CANCEL_GRACE_MS. */
+  cancelling: boolean;
 }
 
 export interface Preview {

@@ -146,14 +146,31 @@ export async function deleteDataset(db: DatasetDb, name: string): Promise<boolea
   return true;
 }
 
+/** A fresh storage id for an import of `name` (no manifest or other import has it). */
+export function newStorageId(name: string): string {
+  return `${name}#${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 10)}`;
+}
+
+/**
+ * The Web Lock an importing worker holds while it writes under `storageId`: a pending record
+ * whose lock nobody holds belongs to no live import (its tab was closed or its worker ended),
+ * so it is collected at once instead of after a timeout.
+ */
+export function pendingLockName(storageId: string): string {
+  return `dmrnet-import:${storageId}`;
+}
+
 /** Records an import in progress, so a crash leaves shards that `collectOrphans` can find. */
-export async function beginImport(db: DatasetDb, name: string): Promise<string> {
+export async function beginImport(
+  db: DatasetDb,
+  name: string,
+  storageId: string = newStorageId(name),
+): Promise<string> {
   if (await db.get(STORES.manifests, name)) {
     throw new Error(
       `A dataset named "${name}" already exists. Delete it first or choose another name.`,
     );
   }
-  const storageId = `${name}#${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 10)}`;
   await db.put(STORES.pending, { storageId, name, startedAt: Date.now() });
   return storageId;
 }
@@ -186,24 +203,58 @@ export async function commitImport(db: DatasetDb, manifest: DatasetManifest): Pr
 }
 
 /**
- * Deletes shards that no manifest points to and that no recent import is writing: the
- * leftovers of a tab closed mid-import. `maxPendingAgeMs` keeps a live import in another tab.
+ * Deletes shards that no manifest points to and that no live import is writing: the leftovers
+ * of a tab closed or a worker ended mid-import. `isOwned` says whether a pending import still
+ * has a writer (the import worker asks whether its Web Lock is held); without it, a pending
+ * import counts as live for `maxPendingAgeMs`.
  */
 export async function collectOrphans(
   db: DatasetDb,
+  isOwned?: (pending: PendingImport) => Promise<boolean>,
   maxPendingAgeMs = 6 * 3600_000,
 ): Promise<number> {
+  const owned =
+    isOwned ?? ((p: PendingImport) => Promise.resolve(Date.now() - p.startedAt < maxPendingAgeMs));
   const live = new Set((await db.getAll(STORES.manifests)).map((m) => m.storageId));
-  const now = Date.now();
+  const abandoned = new Set<string>();
   for (const p of await db.getAll(STORES.pending)) {
-    if (now - p.startedAt < maxPendingAgeMs) live.add(p.storageId);
+    if (await owned(p)) live.add(p.storageId);
+    else abandoned.add(p.storageId);
   }
-  const orphans = new Set<string>();
+  const orphans = new Set(abandoned);
   for (const key of await db.getAllKeys(STORES.shards)) {
     if (!live.has(key[0])) orphans.add(key[0]);
   }
-  for (const storageId of orphans) await deleteShards(db, storageId);
-  return orphans.size;
+  let collected = 0;
+  for (const storageId of orphans) {
+    if (await deleteOrphan(db, storageId, abandoned.has(storageId))) collected++;
+  }
+  return collected;
+}
+
+/**
+ * Deletes one storage id's shards and pending record, in one transaction that first checks
+ * that it is still an orphan: no manifest took it meanwhile (an import committed), and no
+ * pending record appeared for it (an import began after the collector looked).
+ */
+async function deleteOrphan(
+  db: DatasetDb,
+  storageId: string,
+  knownAbandoned: boolean,
+): Promise<boolean> {
+  const tx = db.transaction([STORES.manifests, STORES.shards, STORES.pending], 'readwrite');
+  const manifests = await tx.objectStore(STORES.manifests).getAll();
+  const pending = await tx.objectStore(STORES.pending).get(storageId);
+  if (manifests.some((m) => m.storageId === storageId) || (pending && !knownAbandoned)) {
+    await tx.done;
+    return false;
+  }
+  await Promise.all([
+    tx.objectStore(STORES.shards).delete(shardRange(storageId)),
+    tx.objectStore(STORES.pending).delete(storageId),
+    tx.done,
+  ]);
+  return true;
 }
 
 export async function getMeta<T>(db: DatasetDb, key: string): Promise<T | undefined> {

@@ -10,7 +10,7 @@ import type { ImportProgress } from '../../src/data/importer';
 import { openBatches, type LoaderStats } from '../../src/data/loader';
 import { CIFAR10_BIN_FILES, localCifar10Request } from '../../src/model/datasetSources';
 import { createDataClient } from '../../src/protocol/import';
-import type { DataBenchReport, LoaderEpoch } from './dataBenchReport';
+import type { DataBenchReport, LoaderEpoch, StreamedImportReport } from './dataBenchReport';
 
 declare global {
   interface Window {
@@ -171,7 +171,61 @@ async function run(): Promise<DataBenchReport> {
   };
 }
 
-run().then(
+/**
+ * `?source=<url>` (npm run bench:data -- --gzip-gb N): one large file imported by URL through
+ * the import worker, nothing else, so that the script can watch the tab's memory during it.
+ */
+async function runStreamed(source: string): Promise<StreamedImportReport> {
+  const head = await fetch(source, { method: 'HEAD' });
+  if (!head.ok) throw new Error(`The preview server does not serve ${source} (${head.status}).`);
+  const sourceBytes = Number(head.headers.get('content-length'));
+  const db = await openDatasetDb();
+  await deleteDataset(db, DATASET);
+  const worker = new Worker(new URL('../../src/data/import.worker.ts', import.meta.url), {
+    type: 'module',
+  });
+  const client = createDataClient(worker);
+  await client.request('cancelImport', { importId: -1 });
+  let last: ImportProgress | null = null;
+  client.on('importProgress', (event) => {
+    last = event;
+    say(`Importing: ${event.phase}, ${event.images} images`);
+  });
+  (window as unknown as { __importStarted?: boolean }).__importStarted = true;
+  const started = performance.now();
+  const reply = await client.request(
+    'importDataset',
+    { request: { name: DATASET, kind: 'cifar10', sources: [{ kind: 'url', url: source }] } },
+    3_600_000,
+  );
+  const importSeconds = (performance.now() - started) / 1000;
+  (window as unknown as { __importEnded?: boolean }).__importEnded = true;
+  const finalProgress = last as ImportProgress | null;
+  client.dispose();
+  worker.terminate();
+  const manifest: DatasetManifest = reply.manifest;
+  const images = (manifest.splits.train?.count ?? 0) + (manifest.splits.test?.count ?? 0);
+  const estimate = await navigator.storage.estimate();
+  say('Deleting the imported data set…');
+  if (!KEEP) await deleteDataset(db, DATASET);
+  db.close();
+  return {
+    mode: 'streamed',
+    source,
+    sourceBytes,
+    images,
+    storedBytes: manifest.bytes,
+    storageUsageBytes: estimate.usage ?? null,
+    importSeconds,
+    imagesPerSec: images / importSeconds,
+    importTimings: finalProgress?.timings ?? null,
+    userAgent: navigator.userAgent,
+    hardwareConcurrency: navigator.hardwareConcurrency,
+  };
+}
+
+const streamedSource = params.get('source');
+(streamedSource ? runStreamed(new URL(streamedSource, location.href).href) : run()).then(
   (report) => {
     say('Done');
     result.textContent = JSON.stringify(report, null, 2);

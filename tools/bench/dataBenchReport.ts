@@ -47,3 +47,33 @@ export interface DataBenchReport {
   userAgent: string;
   hardwareConcurrency: number;
 }
+
+/** `npm run bench:data -- --gzip-gb N`: one large gzip imported by URL (the page's part). */
+export interface StreamedImportReport {
+  mode: 'streamed';
+  source: string;
+  /** The gzip file's size as served. */
+  sourceBytes: number;
+  images: number;
+  storedBytes: number;
+  storageUsageBytes: number | null;
+  importSeconds: number;
+  imagesPerSec: number;
+  importTimings: ImportTimings | null;
+  userAgent: string;
+  hardwareConcurrency: number;
+}
+
+/** What the script adds: the tab's memory, read from /proc while the import ran. */
+export interface TabMemory {
+  /** The largest resident set of one renderer process (the tab: page and its workers). */
+  peakTabRssBytes: number;
+  /** The kernel's own peak (VmHWM) of that renderer process, at the end. */
+  tabHwmBytes: number;
+  /** The largest sum over all renderer processes at one sample. */
+  peakRenderersRssBytes: number;
+  /** The tab's resident set before the import started. */
+  tabRssBeforeBytes: number;
+  samples: number;
+  sampleMs: number;
+}

@@ -14,8 +14,8 @@ import {
 export const CIFAR10_RECORD_BYTES = 1 + IMAGE_BYTES; // 3073
 export const CIFAR100_RECORD_BYTES = 2 + IMAGE_BYTES; // 3074
 
-function checkSize(name: string, bytes: Uint8Array, recordBytes: number, title: string): number {
-  const size = bytes.byteLength;
+/** The number of records in `size` bytes, or the error that says why `size` is wrong. */
+function checkSize(name: string, size: number, recordBytes: number, title: string): number {
   if (size === 0) {
     throw new DatasetInputError(`${name} is empty (0 bytes): choose a ${title} binary file.`);
   }
@@ -43,15 +43,17 @@ export function readCifar10Binary(
   name: string,
   bytes: Uint8Array,
   split: Split = splitFromName(name),
+  /** The index of the first record in its file (pieces of a streamed file), for messages. */
+  firstRecord = 0,
 ): DecodedImages {
-  const count = checkSize(name, bytes, CIFAR10_RECORD_BYTES, 'CIFAR-10');
+  const count = checkSize(name, bytes.byteLength, CIFAR10_RECORD_BYTES, 'CIFAR-10');
   const pixels = new Uint8Array(count * IMAGE_BYTES);
   const labels = new Uint8Array(count);
   for (let i = 0; i < count; i++) {
     const label = bytes[i * CIFAR10_RECORD_BYTES]!;
     if (label > 9) {
       throw new DatasetInputError(
-        `${name}: record ${i} has label ${label}, but CIFAR-10 labels are 0-9. The file is not CIFAR-10 binary.`,
+        `${name}: record ${firstRecord + i} has label ${label}, but CIFAR-10 labels are 0-9. The file is not CIFAR-10 binary.`,
       );
     }
     labels[i] = label;
@@ -65,8 +67,9 @@ export function readCifar100Binary(
   name: string,
   bytes: Uint8Array,
   split: Split = splitFromName(name),
+  firstRecord = 0,
 ): DecodedImages {
-  const count = checkSize(name, bytes, CIFAR100_RECORD_BYTES, 'CIFAR-100');
+  const count = checkSize(name, bytes.byteLength, CIFAR100_RECORD_BYTES, 'CIFAR-100');
   const pixels = new Uint8Array(count * IMAGE_BYTES);
   const labels = new Uint8Array(count);
   const coarseLabels = new Uint8Array(count);
@@ -76,7 +79,7 @@ export function readCifar100Binary(
     const fine = bytes[at + 1]!;
     if (coarse > 19 || fine > 99) {
       throw new DatasetInputError(
-        `${name}: record ${i} has coarse label ${coarse} and fine label ${fine}, but CIFAR-100 labels are 0-19 and 0-99. The file is not CIFAR-100 binary.`,
+        `${name}: record ${firstRecord + i} has coarse label ${coarse} and fine label ${fine}, but CIFAR-100 labels are 0-19 and 0-99. The file is not CIFAR-100 binary.`,
       );
     }
     coarseLabels[i] = coarse;
@@ -84,6 +87,43 @@ export function readCifar100Binary(
   }
   planarRecordsToInterleaved(bytes, 2, CIFAR100_RECORD_BYTES, count, pixels);
   return { kind: 'cifar100', split, origin: name, count, pixels, labels, coarseLabels };
+}
+
+/** Records per piece of a streamed file: one shard's worth (importer.ts SHARD_SIZE). */
+export const RECORDS_PER_PIECE = 2500;
+
+/**
+ * Reads a CIFAR binary file from a stream in pieces of RECORDS_PER_PIECE records (7.7 MB),
+ * never holding the whole file. `totalBytes` (a file's size, a Content-Length) lets a wrong
+ * size be refused before anything is read; otherwise the size is checked at the end, with the
+ * same messages.
+ */
+export async function* cifarBinaryPieces(
+  name: string,
+  source: { read(n: number): Promise<Uint8Array> },
+  kind: 'cifar10' | 'cifar100',
+  totalBytes: number | null,
+  recordsPerPiece = RECORDS_PER_PIECE,
+): AsyncGenerator<DecodedImages> {
+  const recordBytes = kind === 'cifar100' ? CIFAR100_RECORD_BYTES : CIFAR10_RECORD_BYTES;
+  const title = kind === 'cifar100' ? 'CIFAR-100' : 'CIFAR-10';
+  if (totalBytes !== null) checkSize(name, totalBytes, recordBytes, title);
+  const split = splitFromName(name);
+  let records = 0;
+  for (;;) {
+    const piece = await source.read(recordBytes * recordsPerPiece);
+    if (piece.byteLength === 0) break;
+    if (piece.byteLength % recordBytes !== 0) {
+      // The last piece: the total is now known; this throws the message that fits it.
+      checkSize(name, records * recordBytes + piece.byteLength, recordBytes, title);
+    }
+    yield kind === 'cifar100'
+      ? readCifar100Binary(name, piece, split, records)
+      : readCifar10Binary(name, piece, split, records);
+    records += piece.byteLength / recordBytes;
+    if (piece.byteLength < recordBytes * recordsPerPiece) break;
+  }
+  if (records === 0) checkSize(name, 0, recordBytes, title);
 }
 
 /** Writes images back in the CIFAR-10 binary layout (for fixtures, the sample and tests). */

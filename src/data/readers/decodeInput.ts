@@ -1,21 +1,50 @@
 /**
- * Decides what a file is from its bytes and name, and hands it to the right reader:
+ * Decides what a file is from its first bytes and name, and hands it to the right reader:
  * gzip (then tar or a single file), tar (CIFAR members), MAT (SVHN), Parquet (Hugging Face),
  * or raw CIFAR binary. Every unrecognized input ends in a DatasetInputError a person can act on.
+ *
+ * Input arrives as a stream and images leave in pieces of about one shard: gzip, tar and
+ * CIFAR binary are read piece by piece and never held whole, so an import's memory does not
+ * grow with the file (issue #15, item 5). MAT and Parquet need random access: those files are
+ * read whole (bounded by their size), their images still leave in pieces.
  */
-import { gunzipSync } from 'fflate';
 import type { DatasetKind } from '../../storage/datasetStore';
-import { readCifar100Binary, readCifar10Binary } from './cifarBinary';
-import { DatasetInputError, type DecodedImages } from './decodedImages';
-import { looksLikeMat, readSvhnMat } from './matFile';
-import { looksLikeParquet, readParquetImages, type ParquetReadOptions } from './parquetImages';
-import { looksLikeTar, readTar } from './tar';
+import { ByteReader, bytesStream, countedStream } from './byteReader';
+import { RECORDS_PER_PIECE, cifarBinaryPieces } from './cifarBinary';
+import { DatasetInputError, joinPieces, type DecodedImages } from './decodedImages';
+import { looksLikeMat, svhnMatPieces } from './matFile';
+import { parquetImagePieces, type ParquetReadOptions } from './parquetImages';
+import { looksLikeTar, tarEntries } from './tar';
 
 const CIFAR10_MEMBER = /(^|\/)(data_batch_\d+|test_batch)\.bin$/;
 const CIFAR100_MEMBER = /(^|\/)(train|test)\.bin$/;
+const CIFAR10_MEMBERS = 'CIFAR-10 members (data_batch_1.bin … test_batch.bin)';
+const CIFAR100_MEMBERS = 'CIFAR-100 members (train.bin, test.bin)';
+
+/** Enough for every format's signature (a tar header is the longest). */
+const HEAD_BYTES = 512;
+
+/**
+ * Real CIFAR binary gzips to about 0.9 of its size and images at most a few times smaller;
+ * past this ratio the "dataset" is a gzip bomb (zeros), refused before it fills the disk.
+ */
+const MAX_GZIP_RATIO = 100;
+const GZIP_RATIO_SLACK = 16 << 20;
+
+/** Past this, a MAT or Parquet file (read whole) is refused instead of exhausting memory. */
+export const MAX_WHOLE_FILE_BYTES = 1536 << 20;
 
 export function isGzip(bytes: Uint8Array): boolean {
   return bytes.byteLength >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b;
+}
+
+/** An HTML page (a server's "not found" page served with status 200, a login page). */
+export function looksLikeHtml(bytes: Uint8Array): boolean {
+  const start = String.fromCharCode(...bytes.subarray(0, 64))
+    .replace(/^\u00ef\u00bb\u00bf/, '')
+    .trimStart()
+    .toLowerCase();
+  return /^<(!doctype html|html|head|body)[\s>]/.test(start);
 }
 
 function baseName(name: string): string {
@@ -29,98 +58,251 @@ export function binaryKindFromName(name: string): DatasetKind {
     : 'cifar10';
 }
 
-function decodeBinary(
+export interface DecodeOptions extends Pick<ParquetReadOptions, 'checkCancelled' | 'onProgress'> {
+  /** The input's size when known (a file's size, a Content-Length), checked up front. */
+  totalBytes?: number | null;
+  /** Where the bytes came from: a web page from a URL gets its own message. */
+  from?: 'file' | 'url';
+  /** What messages call the whole input (its URL), when not its name. */
+  label?: string;
+}
+
+function htmlError(name: string, from: DecodeOptions['from']): DatasetInputError {
+  return new DatasetInputError(
+    from === 'url'
+      ? `${name}: this URL returned a web page, not a dataset (the server answered with HTML, as many do for a missing file). Check that the URL points to the dataset file itself.`
+      : `${name} is a web page (HTML), not a dataset; save the file the page links to and import that.`,
+  );
+}
+
+/** The rest of a stream in one buffer (MAT and Parquet readers need random access). */
+async function readWhole(
   name: string,
-  bytes: Uint8Array,
+  reader: ByteReader,
+  totalBytes: number | null,
+): Promise<Uint8Array> {
+  if (totalBytes !== null && totalBytes > MAX_WHOLE_FILE_BYTES) {
+    throw new DatasetInputError(
+      `${name} is ${(totalBytes / 2 ** 20).toFixed(0)} MB; MAT and Parquet files over ${MAX_WHOLE_FILE_BYTES / 2 ** 20} MB cannot be read in a browser tab. Split it into smaller files.`,
+    );
+  }
+  const pieces: Uint8Array[] = [];
+  let total = 0;
+  for (;;) {
+    const piece = await reader.read(
+      totalBytes !== null && total === 0 ? Math.max(totalBytes, 1) : 16 << 20,
+    );
+    if (piece.byteLength === 0) break;
+    pieces.push(piece);
+    total += piece.byteLength;
+    if (total > MAX_WHOLE_FILE_BYTES) {
+      throw new DatasetInputError(
+        `${name} is over ${MAX_WHOLE_FILE_BYTES / 2 ** 20} MB; MAT and Parquet files that large cannot be read in a browser tab. Split it into smaller files.`,
+      );
+    }
+  }
+  if (
+    pieces.length === 1 &&
+    pieces[0]!.byteOffset === 0 &&
+    pieces[0]!.byteLength === pieces[0]!.buffer.byteLength
+  ) {
+    return pieces[0]!;
+  }
+  const out = new Uint8Array(total);
+  let at = 0;
+  for (const p of pieces) {
+    out.set(p, at);
+    at += p.byteLength;
+  }
+  return out;
+}
+
+async function* tarPieces(
+  name: string,
+  reader: ByteReader,
   kind: DatasetKind | undefined,
-): DecodedImages {
+  options: DecodeOptions,
+): AsyncGenerator<DecodedImages> {
+  if (kind === 'svhn') {
+    throw new DatasetInputError(
+      `${name} is a tar archive; SVHN cropped digits come as train_32x32.mat and test_32x32.mat. Import those, or choose CIFAR-10 or CIFAR-100.`,
+    );
+  }
+  let chosen = kind;
+  let matched = 0;
+  const others: string[] = [];
+  for await (const { name: member, body } of tarEntries(name, reader)) {
+    options.checkCancelled?.();
+    const memberKind = CIFAR10_MEMBER.test(member)
+      ? 'cifar10'
+      : CIFAR100_MEMBER.test(member)
+        ? 'cifar100'
+        : null;
+    if (!memberKind || (chosen && memberKind !== chosen)) {
+      others.push(member);
+      continue;
+    }
+    chosen = memberKind;
+    matched++;
+    yield* cifarBinaryPieces(member, body, memberKind, body.size);
+  }
+  if (matched === 0) {
+    const wanted =
+      kind === 'cifar10'
+        ? CIFAR10_MEMBERS
+        : kind === 'cifar100'
+          ? CIFAR100_MEMBERS
+          : `${CIFAR10_MEMBERS} and no ${CIFAR100_MEMBERS}`;
+    const found = others.slice(0, 8).join(', ') || 'no files';
+    throw new DatasetInputError(
+      `${name} holds no ${wanted}; it holds ${found}${others.length > 8 ? ', …' : ''}. Choose cifar-10-binary.tar.gz or cifar-100-binary.tar.gz.`,
+    );
+  }
+}
+
+/** A decompressor's own failure (Chromium: TypeError; Node: zlib's Z_* codes). */
+function isInflateError(error: unknown): boolean {
+  const { name, code } = (error ?? {}) as { name?: unknown; code?: unknown };
+  return name === 'TypeError' || (typeof code === 'string' && code.startsWith('Z_'));
+}
+
+async function* gzipPieces(
+  name: string,
+  reader: ByteReader,
+  kind: DatasetKind | undefined,
+  options: DecodeOptions,
+): AsyncGenerator<DecodedImages> {
+  let compressedBytes = 0;
+  let inflatedBytes = 0;
+  const compressed = countedStream(reader.rest(), (n) => void (compressedBytes += n));
+  const inflated = countedStream(
+    compressed.stream.pipeThrough(
+      new DecompressionStream('gzip') as ReadableWritablePair<Uint8Array, Uint8Array>,
+    ),
+    (n) => {
+      inflatedBytes += n;
+      if (inflatedBytes > MAX_GZIP_RATIO * compressedBytes + GZIP_RATIO_SLACK) {
+        throw new DatasetInputError(
+          `${name} decompresses to more than ${MAX_GZIP_RATIO} times its size (a gzip bomb, not a dataset); nothing was stored.`,
+        );
+      }
+    },
+  );
+  const inner = new ByteReader(inflated.stream);
+  const innerName = name.replace(/\.tgz$/i, '.tar').replace(/\.gz$/i, '');
+  try {
+    const head = await inner.peek(HEAD_BYTES);
+    if (looksLikeTar(head)) {
+      yield* tarPieces(name, inner, kind, options);
+    } else if (/\.tar$/i.test(innerName)) {
+      throw new DatasetInputError(
+        `${name} decompresses, but what is inside is not a tar archive; download the archive again.`,
+      );
+    } else {
+      yield* pieces(innerName, inner, kind, { ...options, totalBytes: null });
+    }
+  } catch (error) {
+    if (compressed.failure() === null && isInflateError(error)) {
+      throw new DatasetInputError(
+        `${name} starts like gzip but its compressed data is damaged (${(error as Error).message}); download it again.`,
+      );
+    }
+    throw error;
+  } finally {
+    await inner.cancel();
+  }
+}
+
+async function* pieces(
+  name: string,
+  reader: ByteReader,
+  kind: DatasetKind | undefined,
+  options: DecodeOptions,
+): AsyncGenerator<DecodedImages> {
+  const head = await reader.peek(HEAD_BYTES);
+  if (head.byteLength === 0) {
+    throw new DatasetInputError(`${name} is empty (0 bytes): choose a dataset file.`);
+  }
+  if (looksLikeHtml(head)) throw htmlError(options.label ?? name, options.from);
+  if (isGzip(head)) return yield* gzipPieces(name, reader, kind, options);
+  if (/\.(t?gz)$/i.test(name)) {
+    // A server may send a .gz with `Content-Encoding: gzip` (Vite's preview server does): fetch
+    // then hands over the bytes already decompressed.
+    if (options.from === 'url') {
+      const plain = name.replace(/\.tgz$/i, '.tar').replace(/\.gz$/i, '');
+      return yield* pieces(plain, reader, kind, { ...options, totalBytes: null });
+    }
+    throw new DatasetInputError(
+      `${name} is not a gzip file (it does not start with the gzip signature 1f 8b); download it again, or if it is a .bin file, import it under its real name.`,
+    );
+  }
+  if (looksLikeTar(head)) return yield* tarPieces(name, reader, kind, options);
+  const totalBytes = options.totalBytes ?? null;
+  if (looksLikeMat(head) || /\.mat$/i.test(name)) {
+    if (kind && kind !== 'svhn') {
+      throw new DatasetInputError(
+        `${name} is a MATLAB file, not ${kind === 'cifar100' ? 'CIFAR-100' : 'CIFAR-10'} binary; import it as SVHN.`,
+      );
+    }
+    return yield* svhnMatPieces(name, await readWhole(name, reader, totalBytes), RECORDS_PER_PIECE);
+  }
+  const parquetMagic =
+    head.byteLength >= 4 && String.fromCharCode(...head.subarray(0, 4)) === 'PAR1';
+  if (parquetMagic || /\.parquet$/i.test(name)) {
+    const bytes = await readWhole(name, reader, totalBytes);
+    const buffer = (
+      bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength
+        ? bytes.buffer
+        : bytes.slice().buffer
+    ) as ArrayBuffer;
+    return yield* parquetImagePieces(name, buffer, { ...options, ...(kind ? { kind } : {}) });
+  }
   const chosen = kind ?? binaryKindFromName(name);
   if (chosen === 'svhn') {
     throw new DatasetInputError(
       `${name} is not a MATLAB .mat file; SVHN cropped digits come as train_32x32.mat and test_32x32.mat.`,
     );
   }
-  return chosen === 'cifar100' ? readCifar100Binary(name, bytes) : readCifar10Binary(name, bytes);
-}
-
-function decodeTar(
-  name: string,
-  bytes: Uint8Array,
-  kind: DatasetKind | undefined,
-): DecodedImages[] {
-  const members = readTar(name, bytes);
-  const cifar10 = members.filter((m) => CIFAR10_MEMBER.test(m.name));
-  const cifar100 = members.filter((m) => CIFAR100_MEMBER.test(m.name));
-  const useCifar100 = kind === 'cifar100' || (kind === undefined && cifar10.length === 0);
-  const chosen = useCifar100 ? cifar100 : cifar10;
-  if (chosen.length === 0) {
-    const found =
-      members
-        .slice(0, 8)
-        .map((m) => m.name)
-        .join(', ') || 'no files';
-    throw new DatasetInputError(
-      `${name} holds no ${useCifar100 ? 'CIFAR-100 members (train.bin, test.bin)' : 'CIFAR-10 members (data_batch_1.bin … test_batch.bin)'}; it holds ${found}${members.length > 8 ? ', …' : ''}. Choose cifar-10-binary.tar.gz or cifar-100-binary.tar.gz.`,
-    );
-  }
-  chosen.sort((a, b) => a.name.localeCompare(b.name, 'en', { numeric: true }));
-  return chosen.map((m) =>
-    useCifar100 ? readCifar100Binary(m.name, m.bytes) : readCifar10Binary(m.name, m.bytes),
-  );
+  yield* cifarBinaryPieces(name, reader, chosen, totalBytes);
 }
 
 /**
- * Reads one input file into images. `kind` is what the person chose (undefined: detect).
+ * Reads one input stream into images, in pieces of at most about one shard. `kind` is what
+ * the person chose (undefined: detect). The stream is cancelled when reading stops early.
+ */
+export async function* decodeStream(
+  name: string,
+  stream: ReadableStream<Uint8Array>,
+  kind: DatasetKind | undefined,
+  options: DecodeOptions = {},
+): AsyncGenerator<DecodedImages> {
+  const reader = new ByteReader(stream);
+  try {
+    yield* pieces(name, reader, kind, options);
+  } finally {
+    await reader.cancel();
+  }
+}
+
+/**
+ * Reads one whole input file into images: one DecodedImages per file or archive member (the
+ * pieces of each joined). For tests and callers that hold the bytes anyway.
  */
 export async function decodeInput(
   name: string,
   buffer: ArrayBuffer,
   kind: DatasetKind | undefined,
-  parquet: ParquetReadOptions = {},
+  options: DecodeOptions = {},
 ): Promise<DecodedImages[]> {
   const bytes = new Uint8Array(buffer);
-  if (bytes.byteLength === 0) {
-    throw new DatasetInputError(`${name} is empty (0 bytes): choose a dataset file.`);
+  const out: DecodedImages[][] = [];
+  for await (const piece of decodeStream(name, bytesStream(bytes), kind, {
+    totalBytes: bytes.byteLength,
+    ...options,
+  })) {
+    const last = out[out.length - 1];
+    if (last && last[0]!.origin === piece.origin) last.push(piece);
+    else out.push([piece]);
   }
-  const gzName = /\.(t?gz)$/i.exec(name);
-  if (isGzip(bytes)) {
-    let inner: Uint8Array;
-    try {
-      inner = gunzipSync(bytes);
-    } catch (error) {
-      throw new DatasetInputError(
-        `${name} starts like gzip but its compressed data is damaged (${(error as Error).message}); download it again.`,
-      );
-    }
-    const innerName = name.replace(/\.tgz$/i, '.tar').replace(/\.gz$/i, '');
-    if (looksLikeTar(inner)) return decodeTar(name, inner, kind);
-    if (/\.tar$/i.test(innerName)) {
-      throw new DatasetInputError(
-        `${name} decompresses, but what is inside is not a tar archive; download the archive again.`,
-      );
-    }
-    const nested = inner.buffer.slice(
-      inner.byteOffset,
-      inner.byteOffset + inner.byteLength,
-    ) as ArrayBuffer;
-    return decodeInput(innerName, nested, kind, parquet);
-  }
-  if (gzName) {
-    throw new DatasetInputError(
-      `${name} is not a gzip file (it does not start with the gzip signature 1f 8b); download it again, or if it is a .bin file, import it under its real name.`,
-    );
-  }
-  if (looksLikeTar(bytes)) return decodeTar(name, bytes, kind);
-  if (looksLikeMat(bytes) || /\.mat$/i.test(name)) {
-    if (kind && kind !== 'svhn') {
-      throw new DatasetInputError(
-        `${name} is a MATLAB file, not ${kind === 'cifar100' ? 'CIFAR-100' : 'CIFAR-10'} binary; import it as SVHN.`,
-      );
-    }
-    return [readSvhnMat(name, bytes)];
-  }
-  if (looksLikeParquet(bytes) || /\.parquet$/i.test(name)) {
-    return [await readParquetImages(name, buffer, kind ? { ...parquet, kind } : parquet)];
-  }
-  return [decodeBinary(name, bytes, kind)];
+  return out.map(joinPieces);
 }

@@ -92,3 +92,25 @@ export function splitFromName(name: string): Split {
   const base = name.split('/').pop() ?? name;
   return /test/i.test(base) ? 'test' : 'train';
 }
+
+/** Pieces of one file (in order) as one DecodedImages (tests and small files). */
+export function joinPieces(pieces: readonly DecodedImages[]): DecodedImages {
+  const first = pieces[0];
+  if (!first) throw new DatasetInputError('No images were read.');
+  if (pieces.length === 1) return first;
+  const count = pieces.reduce((s, p) => s + p.count, 0);
+  const pixels = new Uint8Array(count * IMAGE_BYTES);
+  const labels = new Uint8Array(count);
+  const coarseLabels = first.coarseLabels ? new Uint8Array(count) : undefined;
+  let at = 0;
+  for (const p of pieces) {
+    pixels.set(p.pixels.subarray(0, p.count * IMAGE_BYTES), at * IMAGE_BYTES);
+    labels.set(p.labels.subarray(0, p.count), at);
+    if (coarseLabels && p.coarseLabels) coarseLabels.set(p.coarseLabels.subarray(0, p.count), at);
+    at += p.count;
+  }
+  const joined: DecodedImages = { ...first, count, pixels, labels };
+  if (coarseLabels) joined.coarseLabels = coarseLabels;
+  else delete joined.coarseLabels;
+  return joined;
+}

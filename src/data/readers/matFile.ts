@@ -4,7 +4,7 @@
  * stored whole or inside miCOMPRESSED (zlib) elements. Little-endian files only (what MATLAB
  * on x86 writes).
  */
-import { unzlibSync } from 'fflate';
+import { Unzlib } from 'fflate';
 import { IMAGE_BYTES, type Split } from '../../storage/datasetStore';
 import { DatasetInputError, splitFromName, type DecodedImages } from './decodedImages';
 
@@ -38,8 +38,25 @@ export function looksLikeMat(bytes: Uint8Array): boolean {
   );
 }
 
-function numeric(type: number, bytes: Uint8Array): ArrayLike<number> {
+const NUMERIC_BYTES: Record<number, number> = {
+  [MI_INT8]: 1,
+  [MI_UINT8]: 1,
+  [MI_INT16]: 2,
+  [MI_UINT16]: 2,
+  [MI_INT32]: 4,
+  [MI_UINT32]: 4,
+  [MI_SINGLE]: 4,
+  [MI_DOUBLE]: 8,
+};
+
+function numeric(type: number, bytes: Uint8Array, fileName = 'The file'): ArrayLike<number> {
   const { buffer, byteOffset, byteLength } = bytes;
+  const size = NUMERIC_BYTES[type];
+  if (size !== undefined && byteLength % size !== 0) {
+    throw new DatasetInputError(
+      `${fileName} is damaged: a MAT element of ${size}-byte numbers holds ${byteLength} bytes; download it again.`,
+    );
+  }
   const aligned = (size: number): ArrayBuffer =>
     byteOffset % size === 0 ? (buffer as ArrayBuffer) : (bytes.slice().buffer as ArrayBuffer);
   const off = (size: number): number => (byteOffset % size === 0 ? byteOffset : 0);
@@ -61,7 +78,9 @@ function numeric(type: number, bytes: Uint8Array): ArrayLike<number> {
     case MI_DOUBLE:
       return new Float64Array(aligned(8), off(8), byteLength / 8);
     default:
-      throw new DatasetInputError(`unsupported MAT numeric type ${type}`);
+      throw new DatasetInputError(
+        `${fileName}: unsupported MAT numeric type ${type}; SVHN's X is uint8 and y double.`,
+      );
   }
 }
 
@@ -104,15 +123,71 @@ function readMatrix(data: Uint8Array, fileName: string): MatVariable {
   const matlabClass =
     new DataView(flags.data.buffer, flags.data.byteOffset, 4).getUint32(0, true) & 0xff;
   const dimsEl = readElement(data, flags.next, fileName);
-  const dims = Array.from(numeric(dimsEl.type, dimsEl.data));
+  const dims = Array.from(numeric(dimsEl.type, dimsEl.data, fileName));
   const nameEl = readElement(data, dimsEl.next, fileName);
   const name = new TextDecoder().decode(nameEl.data);
+  if (dims.length > 8 || dims.some((d) => !Number.isInteger(d) || d < 0)) {
+    throw new DatasetInputError(
+      `${fileName} is damaged: variable ${name} has dimensions [${dims.join(', ')}].`,
+    );
+  }
   const count = dims.reduce((a, b) => a * b, 1);
-  if (nameEl.next >= data.byteLength || count === 0) {
+  // Cells, structs, objects, chars and sparse matrices: not read (their parts are not numbers).
+  const isNumeric = matlabClass >= 6 && matlabClass <= 15;
+  if (!isNumeric || nameEl.next >= data.byteLength || count === 0) {
     return { name, matlabClass, dims, data: new Uint8Array(0) };
   }
   const real = readElement(data, nameEl.next, fileName);
-  return { name, matlabClass, dims, data: numeric(real.type, real.data) };
+  const values = numeric(real.type, real.data, fileName);
+  // A header's dimensions are checked against the values present before anything is sized by
+  // them (a 35 KB file claiming 3,000,000 images once made the import allocate gigabytes).
+  if (values.length !== count) {
+    throw new DatasetInputError(
+      `${fileName} is damaged or forged: variable ${name} declares [${dims.join(', ')}] (${count.toLocaleString('en-US')} values) but holds ${values.length.toLocaleString('en-US')}. Download it again.`,
+    );
+  }
+  return { name, matlabClass, dims, data: values };
+}
+
+/**
+ * Inflates a miCOMPRESSED element, refusing output beyond MAX_INFLATE_RATIO times its
+ * compressed size (images compress about 1.5 times; a deflate bomb thousands of times).
+ */
+const MAX_INFLATE_RATIO = 64;
+
+function inflateBounded(fileName: string, compressed: Uint8Array): Uint8Array {
+  const limit = MAX_INFLATE_RATIO * compressed.byteLength + (1 << 20);
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  let overflow = false;
+  const inflater = new Unzlib((chunk) => {
+    total += chunk.byteLength;
+    if (total > limit) overflow = true;
+    else chunks.push(chunk);
+  });
+  const STEP = 1 << 16;
+  try {
+    for (let at = 0; at < compressed.byteLength && !overflow; at += STEP) {
+      const end = Math.min(compressed.byteLength, at + STEP);
+      inflater.push(compressed.subarray(at, end), end === compressed.byteLength);
+    }
+  } catch {
+    throw new DatasetInputError(
+      `${fileName} holds a damaged compressed variable; download it again.`,
+    );
+  }
+  if (overflow) {
+    throw new DatasetInputError(
+      `${fileName} holds a compressed variable that inflates to more than ${MAX_INFLATE_RATIO} times its size: it is not an image dataset.`,
+    );
+  }
+  const out = new Uint8Array(total);
+  let o = 0;
+  for (const c of chunks) {
+    out.set(c, o);
+    o += c.byteLength;
+  }
+  return out;
 }
 
 /** Every numeric variable of a level-5 MAT-file (struct and cell arrays are skipped). */
@@ -137,14 +212,7 @@ export function readMat(fileName: string, bytes: Uint8Array): MatVariable[] {
     offset = element.next;
     let matrix = element;
     if (element.type === MI_COMPRESSED) {
-      let inflated: Uint8Array;
-      try {
-        inflated = unzlibSync(element.data);
-      } catch {
-        throw new DatasetInputError(
-          `${fileName} holds a damaged compressed variable; download it again.`,
-        );
-      }
+      const inflated = inflateBounded(fileName, element.data);
       matrix = readElement(inflated, 0, fileName);
     }
     if (matrix.type !== MI_MATRIX) continue;
@@ -154,12 +222,14 @@ export function readMat(fileName: string, bytes: Uint8Array): MatVariable[] {
   return variables;
 }
 
-/** Reads SVHN cropped digits: X uint8 [32, 32, 3, N] and y [N, 1] (10 means digit 0). */
-export function readSvhnMat(
-  fileName: string,
-  bytes: Uint8Array,
-  split: Split = splitFromName(fileName),
-): DecodedImages {
+interface SvhnVariables {
+  x: Uint8Array;
+  labels: Uint8Array;
+  count: number;
+}
+
+/** Finds and checks X and y; labels mapped (10 -> digit 0). No pixels are copied yet. */
+function svhnVariables(fileName: string, bytes: Uint8Array): SvhnVariables {
   const variables = readMat(fileName, bytes);
   const x = variables.find((v) => v.name === 'X');
   const y = variables.find((v) => v.name === 'y');
@@ -173,6 +243,17 @@ export function readSvhnMat(
   if (h !== 32 || w !== 32 || c !== 3 || x.dims.length > 4 || !(x.data instanceof Uint8Array)) {
     throw new DatasetInputError(
       `${fileName}: X is [${x.dims.join(', ')}] of MATLAB class ${x.matlabClass}; SVHN cropped digits need uint8 [32, 32, 3, N].`,
+    );
+  }
+  // readMatrix checked X's values against its dimensions; this states it where it is used.
+  if (x.data.length !== n * IMAGE_BYTES) {
+    throw new DatasetInputError(
+      `${fileName}: X declares ${n} images but holds data for ${Math.floor(x.data.length / IMAGE_BYTES)}.`,
+    );
+  }
+  if (n === 0) {
+    throw new DatasetInputError(
+      `${fileName} holds no images (X is [${x.dims.join(', ')}]); choose an SVHN .mat file with images.`,
     );
   }
   if (y.data.length !== n) {
@@ -190,18 +271,52 @@ export function readSvhnMat(
     }
     labels[i] = label === 10 ? 0 : label;
   }
-  // Column-major X(row, col, channel, image) -> NHWC.
-  const src = x.data;
-  const pixels = new Uint8Array(n * IMAGE_BYTES);
-  for (let img = 0; img < n; img++) {
+  return { x: x.data, labels, count: n };
+}
+
+/** Column-major X(row, col, channel, image) of images [from, to) -> NHWC. */
+function svhnPixels(x: Uint8Array, from: number, to: number): Uint8Array {
+  const pixels = new Uint8Array((to - from) * IMAGE_BYTES);
+  for (let img = from; img < to; img++) {
     const base = img * IMAGE_BYTES;
+    const out = (img - from) * IMAGE_BYTES;
     for (let ch = 0; ch < 3; ch++) {
       for (let col = 0; col < 32; col++) {
-        const from = base + ch * 1024 + col * 32;
-        for (let row = 0; row < 32; row++)
-          pixels[base + (row * 32 + col) * 3 + ch] = src[from + row]!;
+        const at = base + ch * 1024 + col * 32;
+        for (let row = 0; row < 32; row++) pixels[out + (row * 32 + col) * 3 + ch] = x[at + row]!;
       }
     }
   }
-  return { kind: 'svhn', split, origin: fileName, count: n, pixels, labels };
+  return pixels;
+}
+
+/** Reads SVHN cropped digits: X uint8 [32, 32, 3, N] and y [N, 1] (10 means digit 0). */
+export function readSvhnMat(
+  fileName: string,
+  bytes: Uint8Array,
+  split: Split = splitFromName(fileName),
+): DecodedImages {
+  const { x, labels, count } = svhnVariables(fileName, bytes);
+  return { kind: 'svhn', split, origin: fileName, count, pixels: svhnPixels(x, 0, count), labels };
+}
+
+/** The same images in pieces of `perPiece` (the import's shard size), not all at once. */
+export function* svhnMatPieces(
+  fileName: string,
+  bytes: Uint8Array,
+  perPiece: number,
+): Generator<DecodedImages> {
+  const { x, labels, count } = svhnVariables(fileName, bytes);
+  const split = splitFromName(fileName);
+  for (let from = 0; from < count; from += perPiece) {
+    const to = Math.min(count, from + perPiece);
+    yield {
+      kind: 'svhn',
+      split,
+      origin: fileName,
+      count: to - from,
+      pixels: svhnPixels(x, from, to),
+      labels: labels.slice(from, to),
+    };
+  }
 }

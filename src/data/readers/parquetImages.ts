@@ -7,7 +7,7 @@
 import { convertIndexedToRgb, decode as decodePng } from 'fast-png';
 import { parquetMetadata, parquetReadObjects, parquetSchema } from 'hyparquet';
 import { IMAGE_BYTES, type DatasetKind, type Split } from '../../storage/datasetStore';
-import { DatasetInputError, splitFromName, type DecodedImages } from './decodedImages';
+import { DatasetInputError, joinPieces, splitFromName, type DecodedImages } from './decodedImages';
 
 /** Magic bytes at both ends of a Parquet file. */
 export function looksLikeParquet(bytes: Uint8Array): boolean {
@@ -103,11 +103,18 @@ export interface ParquetReadOptions {
 
 const ROWS_PER_CHUNK = 2000;
 
-export async function readParquetImages(
+/** The smallest PNG of a 32 x 32 image is over 60 bytes: a row count is capped by the file. */
+const MIN_BYTES_PER_ROW = 60;
+
+/**
+ * Reads the images in pieces of ROWS_PER_CHUNK rows, each its own DecodedImages, so that an
+ * import holds one piece's pixels at a time, not the whole file's.
+ */
+export async function* parquetImagePieces(
   fileName: string,
   buffer: ArrayBuffer,
   options: ParquetReadOptions = {},
-): Promise<DecodedImages> {
+): AsyncGenerator<DecodedImages> {
   const bytes = new Uint8Array(buffer);
   if (bytes.byteLength === 0) {
     throw new DatasetInputError(`${fileName} is empty (0 bytes): choose a Parquet file.`);
@@ -127,25 +134,42 @@ export async function readParquetImages(
   const columns = findColumns(fileName, names, options.kind);
   const classes = columns.kind === 'cifar100' ? 100 : 10;
   const count = Number(metadata.num_rows);
-  const pixels = new Uint8Array(count * IMAGE_BYTES);
-  const labels = new Uint8Array(count);
-  const coarseLabels =
-    columns.kind === 'cifar100' && columns.coarse ? new Uint8Array(count) : undefined;
+  if (count === 0) {
+    throw new DatasetInputError(
+      `${fileName} holds no rows (0 images); choose a Parquet file with images.`,
+    );
+  }
+  if (!Number.isSafeInteger(count) || count < 0 || count * MIN_BYTES_PER_ROW > bytes.byteLength) {
+    throw new DatasetInputError(
+      `${fileName} is damaged or forged: its footer claims ${String(metadata.num_rows)} rows, more than its ${bytes.byteLength} bytes can hold.`,
+    );
+  }
   const wanted = [
     columns.image,
     columns.label,
-    ...(coarseLabels && columns.coarse ? [columns.coarse] : []),
+    ...(columns.kind === 'cifar100' && columns.coarse ? [columns.coarse] : []),
   ];
+  const split = options.split ?? splitFromName(fileName);
   for (let start = 0; start < count; start += ROWS_PER_CHUNK) {
     options.checkCancelled?.();
+    const end = Math.min(count, start + ROWS_PER_CHUNK);
     const rows = await parquetReadObjects({
       file: buffer,
       metadata,
       columns: wanted,
       rowStart: start,
-      rowEnd: Math.min(count, start + ROWS_PER_CHUNK),
+      rowEnd: end,
       utf8: false,
     });
+    if (rows.length !== end - start) {
+      throw new DatasetInputError(
+        `${fileName} is damaged: rows ${start}-${end - 1} could not all be read.`,
+      );
+    }
+    const pixels = new Uint8Array(rows.length * IMAGE_BYTES);
+    const labels = new Uint8Array(rows.length);
+    const coarseLabels =
+      columns.kind === 'cifar100' && columns.coarse ? new Uint8Array(rows.length) : undefined;
     rows.forEach((row, k) => {
       const i = start + k;
       const png = pngBytes(row[columns.image]);
@@ -154,14 +178,14 @@ export async function readParquetImages(
           `${fileName}: row ${i} has no PNG bytes in column "${columns.image}".`,
         );
       }
-      decodeImage(fileName, i, png, pixels, i * IMAGE_BYTES);
+      decodeImage(fileName, i, png, pixels, k * IMAGE_BYTES);
       const label = Number(row[columns.label]);
       if (!Number.isInteger(label) || label < 0 || label >= classes) {
         throw new DatasetInputError(
           `${fileName}: row ${i} has label ${String(row[columns.label])}, but ${columns.kind === 'cifar100' ? 'CIFAR-100 labels are 0-99' : 'labels are 0-9'}.`,
         );
       }
-      labels[i] = label;
+      labels[k] = label;
       if (coarseLabels && columns.coarse) {
         const coarse = Number(row[columns.coarse]);
         if (!Number.isInteger(coarse) || coarse < 0 || coarse > 19) {
@@ -169,20 +193,30 @@ export async function readParquetImages(
             `${fileName}: row ${i} has coarse label ${coarse}, but CIFAR-100 coarse labels are 0-19.`,
           );
         }
-        coarseLabels[i] = coarse;
+        coarseLabels[k] = coarse;
       }
     });
-    options.onProgress?.(Math.min(count, start + ROWS_PER_CHUNK), count);
+    options.onProgress?.(end, count);
+    const piece: DecodedImages = {
+      kind: columns.kind,
+      split,
+      origin: fileName,
+      count: rows.length,
+      pixels,
+      labels,
+    };
+    if (coarseLabels) piece.coarseLabels = coarseLabels;
+    yield piece;
   }
-  const split = options.split ?? splitFromName(fileName);
-  const result: DecodedImages = {
-    kind: columns.kind,
-    split,
-    origin: fileName,
-    count,
-    pixels,
-    labels,
-  };
-  if (coarseLabels) result.coarseLabels = coarseLabels;
-  return result;
+}
+
+/** All the images of a Parquet file at once (tests, small files). */
+export async function readParquetImages(
+  fileName: string,
+  buffer: ArrayBuffer,
+  options: ParquetReadOptions = {},
+): Promise<DecodedImages> {
+  const pieces: DecodedImages[] = [];
+  for await (const piece of parquetImagePieces(fileName, buffer, options)) pieces.push(piece);
+  return joinPieces(pieces);
 }

@@ -127,10 +127,11 @@ describe('tar and gzip', () => {
       { name: 'cifar-10-batches-bin/data_batch_1.bin', bytes: cifar10Bin(5) },
     ]);
     const decoded = await decodeInput('cifar-10-binary.tar.gz', buffer(archive), undefined);
+    // Streamed: members in archive order, other files skipped.
     expect(decoded.map((d) => [d.origin, d.split, d.count])).toEqual([
-      ['cifar-10-batches-bin/data_batch_1.bin', 'train', 5],
-      ['cifar-10-batches-bin/data_batch_2.bin', 'train', 3],
       ['cifar-10-batches-bin/test_batch.bin', 'test', 4],
+      ['cifar-10-batches-bin/data_batch_2.bin', 'train', 3],
+      ['cifar-10-batches-bin/data_batch_1.bin', 'train', 5],
     ]);
   });
 
@@ -141,8 +142,8 @@ describe('tar and gzip', () => {
     ]);
     const decoded = await decodeInput('cifar-100-binary.tar.gz', buffer(archive), undefined);
     expect(decoded.map((d) => [d.kind, d.split, d.count])).toEqual([
-      ['cifar100', 'test', 2],
       ['cifar100', 'train', 6],
+      ['cifar100', 'test', 2],
     ]);
   });
 
@@ -231,6 +232,90 @@ describe('SVHN .mat', () => {
     );
     expect(() => readSvhnMat('train_32x32.mat', bad)).toThrow(
       /image 0 has label 11, but SVHN labels are 1-10/,
+    );
+  });
+});
+
+describe('forged sizes', () => {
+  const forgedX = (claimed: number, present: number, compress = false) =>
+    writeMat(
+      [
+        { name: 'X', dims: [32, 32, 3, claimed], data: new Uint8Array(present * IMAGE_BYTES) },
+        { name: 'y', dims: [claimed, 1], data: new Float64Array(present).fill(1) },
+      ],
+      compress,
+    );
+
+  it('refuses a .mat whose header claims 3,000,000 images in a few KB, allocating nothing', () => {
+    const bytes = forgedX(3_000_000, 2);
+    expect(bytes.byteLength).toBeLessThan(7_000);
+    expect(() => readSvhnMat('train_32x32.mat', bytes)).toThrow(
+      /is damaged or forged: variable X declares \[32, 32, 3, 3000000\] \(9,216,000,000 values\) but holds 6,144/,
+    );
+  });
+
+  it('refuses a .mat that claims 10 images with data for 2 (compressed or not)', () => {
+    for (const compress of [false, true]) {
+      expect(() => readSvhnMat('train_32x32.mat', forgedX(10, 2, compress))).toThrow(
+        /declares \[32, 32, 3, 10\] .* but holds 6,144/,
+      );
+    }
+  });
+
+  it('refuses a compressed variable that inflates far beyond its size', () => {
+    const bomb = writeMat(
+      [{ name: 'X', dims: [32, 32, 3, 2000], data: new Uint8Array(2000 * IMAGE_BYTES) }],
+      true,
+    );
+    expect(() => readSvhnMat('train_32x32.mat', bomb)).toThrow(
+      /inflates to more than 64 times its size/,
+    );
+  });
+
+  it('refuses a gzip bomb before inflating it all', async () => {
+    const bomb = gzipSync(new Uint8Array(40 << 20));
+    await expect(decodeInput('data_batch_1.bin.gz', buffer(bomb), undefined)).rejects.toThrow(
+      /decompresses to more than 100 times its size \(a gzip bomb/,
+    );
+  });
+
+  it('refuses a tar member cut short in the stream', async () => {
+    const archive = writeTar([{ name: 'data_batch_1.bin', bytes: cifar10Bin(3) }]);
+    await expect(
+      decodeInput('c.tar', buffer(archive.subarray(0, 512 + 4000)), undefined),
+    ).rejects.toThrow(
+      /c\.tar is cut short: member data_batch_1\.bin needs 9219 bytes but the archive ends first/,
+    );
+  });
+
+  it('says a tar holds neither CIFAR-10 nor CIFAR-100 members when no kind was chosen', async () => {
+    const archive = writeTar([
+      { name: 'notes/readme.txt', bytes: new TextEncoder().encode('hello') },
+    ]);
+    await expect(decodeInput('x.tar', buffer(archive), undefined)).rejects.toThrow(
+      /holds no CIFAR-10 members \(data_batch_1\.bin … test_batch\.bin\) and no CIFAR-100 members \(train\.bin, test\.bin\); it holds notes\/readme\.txt/,
+    );
+  });
+
+  it('names an HTML file as a web page', async () => {
+    const page = new TextEncoder().encode('\n  <!DOCTYPE html><html><body>Not found</body></html>');
+    await expect(decodeInput('data_batch_1.bin', buffer(page), undefined)).rejects.toThrow(
+      /is a web page \(HTML\), not a dataset/,
+    );
+  });
+
+  it('reads a file streamed in pieces of one shard, records split across chunks', async () => {
+    const { decodeStream } = await import('./decodeInput');
+    const { bytesStream } = await import('./byteReader');
+    const file = cifar10Bin(5003);
+    const pieces = [];
+    // 1000-byte chunks: every record straddles chunk boundaries.
+    for await (const piece of decodeStream('data_batch_1.bin', bytesStream(file, 1000), undefined))
+      pieces.push(piece);
+    expect(pieces.map((p) => p.count)).toEqual([2500, 2500, 3]);
+    const joined = Buffer.concat(pieces.map((p) => Buffer.from(p.pixels)));
+    expect(joined.equals(Buffer.from(readCifar10Binary('data_batch_1.bin', file).pixels))).toBe(
+      true,
     );
   });
 });

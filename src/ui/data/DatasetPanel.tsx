@@ -16,19 +16,37 @@ import {
 } from '../../state/datasetActions';
 import { useAppStore } from '../../state/store';
 import { formatBytes, formatCount, formatSeconds } from '../format';
-import { uniqueName } from './uniqueName';
+import { DATASET_NAME_MAX, datasetNameFor } from '../../model/datasetName';
 import { PreviewGrid } from './PreviewGrid';
 
-function datasetNameFor(files: File[] | string, taken: ReadonlySet<string>): string {
-  const first = typeof files === 'string' ? files.split('/').pop() || files : files[0]?.name;
-  const base = (first ?? 'dataset').replace(/\.(bin|gz|tar|mat|parquet)$/gi, '') || 'dataset';
-  return uniqueName(base, taken);
+/** Progress older than this: the time-left estimate is stale and is not shown. */
+const STALE_PROGRESS_MS = 5_000;
+
+/** performance.now(), re-read every second while `active` (for "no progress for N s"). */
+function useNow(active: boolean): number {
+  const [now, setNow] = useState(() => performance.now());
+  useEffect(() => {
+    if (!active) return;
+    const timer = setInterval(() => setNow(performance.now()), 1000);
+    return () => clearInterval(timer);
+  }, [active]);
+  return now;
 }
 
 function ImportProgressBar() {
   const running = useAppStore((s) => s.data.running);
+  const now = useNow(running !== null);
   if (!running) return null;
   const p = running.progress;
+  const quietMs = now - running.progressAt;
+  const timeLeft =
+    quietMs > STALE_PROGRESS_MS
+      ? `no progress for ${Math.round(quietMs / 1000)} s`
+      : !p || p.secondsLeft === null
+        ? p?.phase === 'finishing'
+          ? 'finishing'
+          : 'time left unknown'
+        : `${formatSeconds(p.secondsLeft)} left`;
   return (
     <div className="import-progress" data-testid="import-progress">
       <label>
@@ -42,12 +60,16 @@ function ImportProgressBar() {
       {p && (
         <span>
           {formatCount(p.images)} images · {formatCount(Math.round(p.imagesPerSec))} images/s ·{' '}
-          {p.secondsLeft === null ? 'time left unknown' : `${formatSeconds(p.secondsLeft)} left`}
+          {timeLeft}
         </span>
       )}
-      <button type="button" onClick={() => void cancelImport()}>
-        Cancel import
-      </button>
+      {running.cancelling ? (
+        <span role="status">Cancelling…</span>
+      ) : (
+        <button type="button" onClick={cancelImport}>
+          Cancel import
+        </button>
+      )}
     </div>
   );
 }
@@ -57,6 +79,7 @@ export function DatasetPanel() {
     (s) => s.data,
   );
   const [url, setUrl] = useState('');
+  const [givenName, setGivenName] = useState('');
   const [kind, setKind] = useState<DatasetKind | 'auto'>('auto');
   const [dragging, setDragging] = useState(false);
   const taken = new Set(datasets.map((d) => d.name));
@@ -65,13 +88,17 @@ export function DatasetPanel() {
     void refreshDatasets().then(ensureSampleInstalled);
   }, []);
 
-  const importSources = (name: string, sources: ImportSource[]) =>
+  /** The name typed in the form, else one made from the first file or URL. */
+  const importSources = (first: string, sources: ImportSource[]) => {
+    const name = givenName.trim() || datasetNameFor(first, taken);
+    setGivenName('');
     void startImport({ name, sources, ...(kind === 'auto' ? {} : { kind }) });
+  };
 
   const importFiles = (files: File[]) => {
     if (files.length === 0) return;
     importSources(
-      datasetNameFor(files, taken),
+      files[0]!.name,
       files.map((f) => ({ kind: 'file', name: f.name, blob: f })),
     );
   };
@@ -80,7 +107,7 @@ export function DatasetPanel() {
     event.preventDefault();
     const trimmed = url.trim();
     if (!trimmed) return;
-    importSources(datasetNameFor(trimmed, taken), [{ kind: 'url', url: trimmed }]);
+    importSources(trimmed, [{ kind: 'url', url: trimmed }]);
   };
 
   const onDrop = (event: DragEvent) => {
@@ -150,8 +177,17 @@ export function DatasetPanel() {
           {storage.persisted ? ' (persistent)' : ''}
         </p>
       )}
-
       <h3>Import</h3>
+      <label>
+        Dataset name{' '}
+        <input
+          type="text"
+          value={givenName}
+          maxLength={DATASET_NAME_MAX}
+          placeholder="from the file name"
+          onChange={(e) => setGivenName(e.target.value)}
+        />
+      </label>{' '}
       <label>
         Format{' '}
         <select value={kind} onChange={(e) => setKind(e.target.value as DatasetKind | 'auto')}>
@@ -206,7 +242,11 @@ export function DatasetPanel() {
             key={k}
             type="button"
             disabled={!!running}
-            onClick={() => void startImport(huggingFaceRequest(k))}
+            onClick={() => {
+              const name = givenName.trim() || undefined;
+              setGivenName('');
+              void startImport(huggingFaceRequest(k, name));
+            }}
           >
             {HUGGING_FACE_DATASETS[k].title} from Hugging Face
           </button>
