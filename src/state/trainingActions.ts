@@ -66,6 +66,8 @@ export function applyRunList(t: Training, list: EventMap['runList']): Training {
     runs: {},
     order: [],
     race: list.race,
+    readOnly: list.readOnly,
+    damaged: list.damaged,
     listed: true,
     selectedRunId: null,
   };
@@ -110,13 +112,41 @@ export async function connectTraining(): Promise<void> {
   client.on('quietMoment', () => {
     void runQuietMoment().finally(() => client.post('quietDone', {}));
   });
+  client.on('runsOwner', (e) => {
+    setTraining(() => ({ readOnly: e.readOnly, notice: e.notice }));
+    void listRuns(client);
+  });
   pace(client, useAppStore.getState().worker.report);
+  // The page going away (closed, reloaded, hidden): checkpoint the running runs now.
+  const checkpointNow = () => client.post('checkpointNow', {});
+  window.addEventListener('pagehide', checkpointNow);
+  document.addEventListener('visibilitychange', () => {
+    if (document.visibilityState === 'hidden') checkpointNow();
+  });
+  await listRuns(client);
+  watchReadOnly(client);
+}
+
+async function listRuns(client: WorkerClient): Promise<void> {
   try {
     const list = await client.request('listRuns', {});
     setTraining((t) => applyRunList(t, list));
   } catch (error) {
     setTraining(() => ({ error: `Could not read the stored runs: ${message(error)}` }));
   }
+}
+
+/** Read only (another tab trains the runs): the stored runs are read again every few seconds. */
+const READ_ONLY_REFRESH_MS = 3000;
+
+function watchReadOnly(client: WorkerClient): void {
+  const timer = setInterval(() => {
+    if (connected !== client) {
+      clearInterval(timer);
+      return;
+    }
+    if (useAppStore.getState().training.readOnly) void listRuns(client);
+  }, READ_ONLY_REFRESH_MS);
 }
 
 async function command(run: () => Promise<unknown>): Promise<boolean> {

@@ -44,8 +44,11 @@ describe('the runs store', () => {
   it('round-trips a record and its checkpoint, bit for bit', async () => {
     const db = await freshDb();
     const record: RunRecord = {
+      schemaVersion: 2,
       id: 'r1',
       config: config(),
+      dataset: { name: 'memory', storageId: 'memory#1', checksum: 'ab'.repeat(32) },
+      lrOverride: { value: 0.05, atStep: 2 },
       status: 'paused',
       message: null,
       live: {
@@ -69,6 +72,7 @@ describe('the runs store', () => {
     };
     const values = Float32Array.from([Math.PI, -0, 1e-38, 3.4e38, Number.MIN_VALUE]);
     const checkpoint: CheckpointRecord = {
+      schemaVersion: 2,
       runId: 'r1',
       step: 3,
       weights: [{ name: 'fc.weight', shape: [5], values }],

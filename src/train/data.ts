@@ -12,6 +12,9 @@ export interface DataInfo {
   std: readonly number[];
   trainCount: number;
   testCount: number;
+  /** The stored import it comes from, and its content checksum (a run's dataset identity). */
+  storageId?: string;
+  checksum?: string;
 }
 
 export interface TrainerBatch {

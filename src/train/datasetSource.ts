@@ -25,6 +25,8 @@ export function indexedDbDataSource(): DataSource {
         std: manifest.std,
         trainCount,
         testCount,
+        storageId: manifest.storageId,
+        checksum: manifest.checksum,
       };
     },
     async *batches(dataset, request) {
