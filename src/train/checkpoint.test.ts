@@ -157,4 +157,46 @@ describe('exact resume from a checkpoint', () => {
     second.unload();
     db.close();
   });
+
+  it('a checkpoint taken in the background while training goes on holds the state of its step', async () => {
+    const db = await freshDb();
+    const data = memoryDataSource({ classes: 3, train: 40, test: 16 });
+    let stored: () => void = () => undefined;
+    const written = new Promise<void>((resolve) => (stored = resolve));
+    const hooks = {
+      onTrainPoint: () => undefined,
+      onTestPoint: () => undefined,
+      onCheckpoint: () => stored(),
+    };
+    const deps = { db, data, buildNetwork: tinyNetwork, hooks, backendName: () => 'cpu' as const };
+
+    const reference = new TrainingRun('reference', config(), deps);
+    await reference.load(undefined);
+    await trainTo(reference, 7);
+    await reference.checkpoint();
+    const expected = (await loadCheckpoint(db, 'reference'))!;
+
+    const background = new TrainingRun('background', config(), deps);
+    await background.load(undefined);
+    await trainTo(background, 7);
+    let failure: unknown = null;
+    background.checkpointInBackground((error) => (failure = error));
+    await trainTo(background, 12); // the steps go on while it is read back and stored
+    await written;
+    expect(failure).toBeNull();
+    const got = (await loadCheckpoint(db, 'background'))!;
+    expect(got.step).toBe(7);
+    expect(got.weights.map((w) => Array.from(w.values))).toEqual(
+      expected.weights.map((w) => Array.from(w.values)),
+    );
+    expect(got.momentum.map((w) => Array.from(w.values))).toEqual(
+      expected.momentum.map((w) => Array.from(w.values)),
+    );
+    expect(got.window).toEqual(expected.window);
+    expect(got.history.train.map((p) => p.step)).toEqual([5]);
+    expect(got.history.test.map((p) => p.step)).toEqual(expected.history.test.map((p) => p.step));
+    reference.unload();
+    background.unload();
+    db.close();
+  });
 });

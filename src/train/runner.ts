@@ -270,6 +270,7 @@ export class Runner {
    */
   async pause(runId: string): Promise<RunSummary> {
     this.writable();
+    await this.restore();
     const run = this.get(runId);
     if (run.status === 'running' || run.status === 'queued') {
       run.status = 'pausing';
@@ -320,6 +321,7 @@ export class Runner {
 
   async resume(runId: string): Promise<RunSummary> {
     this.writable();
+    await this.restore();
     const run = this.get(runId);
     if (run.status !== 'paused') {
       throw new Error(`Only a paused run can resume; this one is ${run.status}.`);
@@ -352,6 +354,7 @@ export class Runner {
 
   async stop(runId: string): Promise<RunSummary> {
     this.writable();
+    await this.restore();
     const run = this.get(runId);
     if (run.status === 'stopped' || run.status === 'finished') return run.summary();
     run.status = 'stopped';
@@ -370,6 +373,7 @@ export class Runner {
 
   async stepOnce(runId: string): Promise<RunSummary> {
     this.writable();
+    await this.restore();
     const run = this.get(runId);
     if (run.status !== 'paused') throw new Error('Pause the run first, then step it.');
     const reloaded = await this.ensureLoaded(run);
@@ -384,6 +388,7 @@ export class Runner {
    */
   async setLearningRate(runId: string, lr: number): Promise<RunSummary> {
     this.writable();
+    await this.restore();
     const run = this.get(runId);
     if (!(lr > 0) || !Number.isFinite(lr)) {
       throw new Error('The learning rate must be a positive number (the paper starts at 0.1).');
@@ -413,6 +418,7 @@ export class Runner {
 
   async remove(runId: string): Promise<void> {
     this.writable();
+    await this.restore();
     const run = this.get(runId);
     run.status = 'stopped';
     this.runs.delete(runId);
