@@ -31,6 +31,7 @@ import { fetchedName, fetchSource, sourceLabel } from './fetchSource';
 import { hashAndStore, type ShardDigests } from './shardDigest';
 import { ShardAccumulator } from './shardAccumulator';
 import { secondsSince as seconds, WriteQueue } from './writeQueue';
+import { describeWriteFailure, isOutOfSpace, spaceProblem } from '../storage/space';
 
 export type { ImportProgress, ImportRequest, ImportSource, ImportTimings } from '../model/dataset';
 
@@ -55,12 +56,10 @@ export interface ImportOptions {
 function isQuotaError(error: unknown): boolean {
   const name = (error as { name?: unknown } | null)?.name;
   return (
-    name === 'QuotaExceededError' ||
+    isOutOfSpace(error) ||
     (name === 'AbortError' && /quota/i.test(String((error as Error).message)))
   );
 }
-
-const MB = 2 ** 20;
 
 /** Downloads at once (see importDataset). */
 const FETCHES_IN_FLIGHT = 2;
@@ -107,7 +106,21 @@ export async function importDataset(
   const started = performance.now();
   const storageId = await beginImport(db, name);
   const put = options.putShard ?? putShard;
-  const store = options.storeShard ?? ((shard: Shard) => hashAndStore(shard, (s) => put(db, s)));
+  const storeUnchecked =
+    options.storeShard ?? ((shard: Shard) => hashAndStore(shard, (s) => put(db, s)));
+  // Each shard is checked against the space left before it is written: a write that fails on
+  // a full disk can take the whole database with it (Chromium), a refusal takes nothing.
+  const store = async (shard: Shard): Promise<ShardDigests> => {
+    const estimate = await options.estimate?.().catch(() => undefined);
+    const bytes =
+      shard.pixels.byteLength + shard.labels.byteLength + (shard.coarseLabels?.byteLength ?? 0);
+    const problem = estimate ? spaceProblem(estimate, bytes, `"${name}"`) : null;
+    if (problem)
+      throw new DatasetInputError(
+        `${problem} Nothing was stored. Delete a dataset or a run, or free disk space, then import again.`,
+      );
+    return storeUnchecked(shard);
+  };
   const timings = emptyTimings();
   const writes = new WriteQueue(store, timings);
   const writers = new Map<Split, ShardAccumulator>();
@@ -260,13 +273,9 @@ export async function importDataset(
     await deleteShards(db, storageId).catch(() => undefined);
     if (error instanceof ImportCancelledError || signal?.aborted) throw new ImportCancelledError();
     if (isQuotaError(error)) {
-      const estimate = await options.estimate?.().catch(() => undefined);
-      const usage =
-        estimate?.usage !== undefined && estimate.quota !== undefined
-          ? ` (this site uses ${(estimate.usage / MB).toFixed(0)} MB of ${(estimate.quota / MB).toFixed(0)} MB)`
-          : '';
+      const estimate = (await options.estimate?.().catch(() => undefined)) ?? {};
       throw new DatasetInputError(
-        `Not enough storage space for "${name}": the browser's storage quota ran out${usage}. Nothing was stored. Delete a dataset or free disk space, then import again.`,
+        `${describeWriteFailure(error, `"${name}"`, estimate)} Nothing was stored.`,
       );
     }
     throw error;

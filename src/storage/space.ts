@@ -64,10 +64,10 @@ function errorName(error: unknown): string {
 export function isOutOfSpace(error: unknown): boolean {
   const name = errorName(error);
   const message = error instanceof Error ? error.message : String(error);
+  // Chromium on a full disk: "UnknownError: Failed to write blobs (IOError)" and the like.
   return (
     name === 'QuotaExceededError' ||
-    /quota|disk|space|IOError|Failed to write blobs/i.test(message) ||
-    (name === 'UnknownError' && /write/i.test(message))
+    (name === 'UnknownError' && /IOError|write|disk|space|quota/i.test(message))
   );
 }
 
