@@ -11,6 +11,7 @@ import type {
   RunSummary,
   WorkerClient,
 } from '../protocol/training';
+import { lostDataMessage, missingSinceMarker, writeMarker } from '../storage/storedMarker';
 import { isSoftwareAdapter, runQuietMoment, setPaced } from './quietMoments';
 import { useAppStore } from './store';
 import type { TrainingRunView, TrainingSlice } from './trainingSlice';
@@ -127,10 +128,33 @@ export async function connectTraining(): Promise<void> {
   watchReadOnly(client);
 }
 
+let markerChecked = false;
+
+/**
+ * The runs marker kept apart from IndexedDB (storage/storedMarker): at the first list, runs it
+ * names that the store lacks were dropped by the browser, and the user is told; from then on it
+ * follows the runs.
+ */
+function followRunsMarker(ids: string[]): void {
+  if (typeof localStorage === 'undefined') return;
+  if (!markerChecked) {
+    markerChecked = true;
+    const missing = missingSinceMarker(localStorage, 'runs', ids);
+    if (missing.length > 0) setTraining(() => ({ notice: lostDataMessage([], missing.length) }));
+    useAppStore.subscribe((s, prev) => {
+      if (s.training.order !== prev.training.order && s.training.listed) {
+        writeMarker(localStorage, 'runs', s.training.order);
+      }
+    });
+  }
+  writeMarker(localStorage, 'runs', ids);
+}
+
 async function listRuns(client: WorkerClient): Promise<void> {
   try {
     const list = await client.request('listRuns', {});
     setTraining((t) => applyRunList(t, list));
+    followRunsMarker(list.runs.map((r) => r.run.id));
   } catch (error) {
     setTraining(() => ({ error: `Could not read the stored runs: ${message(error)}` }));
   }
