@@ -13,6 +13,7 @@ import { collectOrphans, openDatasetDb, type DatasetDb, type Shard } from '../st
 import { importDataset } from './importer';
 import { createShardWriterClient } from './shardWriterProtocol';
 import type { ShardDigests } from './shardDigest';
+import { probeDisk } from '../storage/space';
 
 declare const self: DedicatedWorkerGlobalScope;
 
@@ -91,6 +92,7 @@ const handlers: DataHandlers = {
         signal: controller.signal,
         onProgress: (progress) => send('importProgress', { importId: id, ...progress }),
         estimate: () => navigator.storage.estimate(),
+        probeDisk,
         ...(storeShard ? { storeShard } : {}),
       });
       send('imported', { manifest, seconds: (performance.now() - started) / 1000 }, id);

@@ -31,7 +31,13 @@ import { fetchedName, fetchSource, sourceLabel } from './fetchSource';
 import { hashAndStore, type ShardDigests } from './shardDigest';
 import { ShardAccumulator } from './shardAccumulator';
 import { secondsSince as seconds, WriteQueue } from './writeQueue';
-import { describeWriteFailure, isOutOfSpace, spaceProblem } from '../storage/space';
+import {
+  describeWriteFailure,
+  formatMegabytes,
+  isOutOfSpace,
+  PROBE_MARGIN_BYTES,
+  spaceProblem,
+} from '../storage/space';
 
 export type { ImportProgress, ImportRequest, ImportSource, ImportTimings } from '../model/dataset';
 
@@ -51,6 +57,11 @@ export interface ImportOptions {
   fetch?: typeof fetch;
   /** Asks the browser how full storage is, for the quota message. */
   estimate?: () => Promise<{ usage?: number; quota?: number }>;
+  /**
+   * Whether the disk takes `bytes` more, by a scratch write (storage/space's probeDisk; null:
+   * cannot tell). Tried before the first shard: the quota does not see a full disk.
+   */
+  probeDisk?: (bytes: number) => Promise<boolean | null>;
 }
 
 function isQuotaError(error: unknown): boolean {
@@ -110,11 +121,18 @@ export async function importDataset(
     options.storeShard ?? ((shard: Shard) => hashAndStore(shard, (s) => put(db, s)));
   // Each shard is checked against the space left before it is written: a write that fails on
   // a full disk can take the whole database with it (Chromium), a refusal takes nothing.
+  let probed = false;
   const store = async (shard: Shard): Promise<ShardDigests> => {
     const estimate = await options.estimate?.().catch(() => undefined);
     const bytes =
       shard.pixels.byteLength + shard.labels.byteLength + (shard.coarseLabels?.byteLength ?? 0);
-    const problem = estimate ? spaceProblem(estimate, bytes, `"${name}"`) : null;
+    let problem = estimate ? spaceProblem(estimate, bytes, `"${name}"`) : null;
+    if (!problem && !probed && options.probeDisk) {
+      probed = true;
+      if ((await options.probeDisk(bytes + PROBE_MARGIN_BYTES)) === false) {
+        problem = `Not enough disk space for "${name}": the disk has less than ${formatMegabytes(bytes + PROBE_MARGIN_BYTES)} left (the browser would allow this site more, but the disk itself is full).`;
+      }
+    }
     if (problem)
       throw new DatasetInputError(
         `${problem} Nothing was stored. Delete a dataset or a run, or free disk space, then import again.`,

@@ -49,9 +49,77 @@ export async function estimateSpace(): Promise<SpaceEstimate> {
   }
 }
 
-/** Resolves with why `bytes` would not fit now, or null. */
-export async function checkSpace(bytes: number, what: string): Promise<string | null> {
-  return spaceProblem(await estimateSpace(), bytes, what);
+/** Written to disk (and deleted) beyond the write itself by a probe: see `probeDisk`. */
+export const PROBE_MARGIN_BYTES = 16 * 1024 * 1024;
+const PROBE_FILE = '.dmrnet-space-probe';
+const PROBE_CHUNK = 1024 * 1024;
+
+/**
+ * Whether the disk has room for `bytes` now, found by writing that many bytes to a file in the
+ * origin's private file system and deleting it. Chromium's quota says nothing of a disk that
+ * is full (it reported 1 GiB free on a full 256 MB disk), and a failed IndexedDB write there
+ * can take the database with it, so a write that matters is tried on a scratch file first.
+ * Null when it cannot be tried here (no OPFS sync access: the page, Node).
+ */
+export async function probeDisk(bytes: number): Promise<boolean | null> {
+  type SyncHandle = {
+    write(buffer: Uint8Array, options?: { at: number }): number;
+    flush(): void;
+    close(): void;
+  };
+  type ProbeFile = FileSystemFileHandle & { createSyncAccessHandle?: () => Promise<SyncHandle> };
+  const storage = (globalThis.navigator as { storage?: StorageManager } | undefined)?.storage;
+  if (!storage?.getDirectory) return null;
+  let root: FileSystemDirectoryHandle;
+  let file: ProbeFile;
+  try {
+    root = await storage.getDirectory();
+    file = (await root.getFileHandle(PROBE_FILE, { create: true })) as ProbeFile;
+  } catch {
+    return null;
+  }
+  if (!file.createSyncAccessHandle) return null;
+  let handle: SyncHandle | null = null;
+  try {
+    handle = await file.createSyncAccessHandle();
+    const chunk = new Uint8Array(PROBE_CHUNK);
+    for (let at = 0; at < bytes; at += PROBE_CHUNK) {
+      const part = Math.min(PROBE_CHUNK, bytes - at);
+      const written = handle.write(part === PROBE_CHUNK ? chunk : chunk.subarray(0, part), { at });
+      if (written < part) return false;
+    }
+    handle.flush();
+    return true;
+  } catch {
+    return false;
+  } finally {
+    try {
+      handle?.close();
+      await root.removeEntry(PROBE_FILE);
+    } catch {
+      // Left behind, it is overwritten by the next probe.
+    }
+  }
+}
+
+/**
+ * Resolves with why `bytes` would not fit now, or null: the browser's estimate first, then
+ * (with `probe`, where it can run) a scratch write of the size and PROBE_MARGIN_BYTES.
+ */
+export async function checkSpace(
+  bytes: number,
+  what: string,
+  options: { probe?: boolean } = {},
+): Promise<string | null> {
+  const estimate = await estimateSpace();
+  const problem = spaceProblem(estimate, bytes, what);
+  if (problem || !options.probe) return problem;
+  if ((await probeDisk(bytes + PROBE_MARGIN_BYTES)) !== false) return null;
+  return (
+    `Not enough disk space for ${what}: it needs ${formatMegabytes(bytes)} plus ` +
+    `${formatMegabytes(PROBE_MARGIN_BYTES)} kept free, and the disk has less than that left ` +
+    `(the browser would allow this site more, but the disk itself is full).`
+  );
 }
 
 function errorName(error: unknown): string {

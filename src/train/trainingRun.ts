@@ -705,7 +705,7 @@ export class TrainingRun {
     };
     const what = `the checkpoint of run "${this.config.name}" at step ${s.step}`;
     const bytes = checkpointBytes(checkpoint);
-    const problem = await checkSpace(bytes, what);
+    const problem = await checkSpace(bytes, what, { probe: true });
     if (problem) {
       throw new CheckpointWriteError(
         `${problem} ${this.keptCheckpoint()} Free disk space or delete a dataset or run, then resume.`,
