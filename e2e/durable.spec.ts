@@ -10,10 +10,10 @@ import { gunzipSync } from 'node:zlib';
 import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { chromium, expect, test, type Page } from '@playwright/test';
 import { BASE_CHROMIUM_ARGS, chromiumPath, WEBGPU_ARGS } from '../playwright.config';
-import { SAMPLE_DATASET_NAME } from '../src/data/sources';
+import { SAMPLE_DATASET_NAME } from '../src/model/datasetSources';
 import { tinyClassroom } from '../src/model/presets';
 import { encodeShareHash } from '../src/state/urlState';
-import { DEFAULT_HYPERPARAMETERS, type Hyperparameters } from '../src/ui/hyper/hyperparameters';
+import { DEFAULT_HYPERPARAMETERS, type Hyperparameters } from '../src/model/hyperparameters';
 
 test.describe.configure({ mode: 'serial' });
 test.setTimeout(300_000);
