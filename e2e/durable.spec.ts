@@ -44,7 +44,7 @@ async function openApp(page: Page, hyper: Partial<Hyperparameters> = {}): Promis
   await expect(page.getByRole('status', { name: 'Training backend' })).toHaveText(/^WebGPU/, {
     timeout: 60_000,
   });
-  await expect(page.getByRole('row', { name: new RegExp(SAMPLE_DATASET_NAME) })).toBeVisible({
+  await expect(page.getByTestId(`dataset-${SAMPLE_DATASET_NAME}`)).toBeVisible({
     timeout: 60_000,
   });
 }
@@ -190,7 +190,7 @@ test('deleting a dataset names its runs, and a changed or missing dataset refuse
   await upload(0);
   await expect(page.getByTestId('import-message')).toContainText('240 images');
   const name = 'mine_batch_1';
-  await expect(page.getByRole('row', { name: new RegExp(`^${name}`) })).toBeVisible();
+  await expect(page.getByTestId(`dataset-${name}`)).toBeVisible();
   const id = await startRun(page, name);
   await waitForStep(page, 1);
   await panel(page).getByRole('button', { name: 'Pause' }).click();
@@ -202,7 +202,7 @@ test('deleting a dataset names its runs, and a changed or missing dataset refuse
     void dialog.accept();
   });
   await page.getByRole('button', { name: `Delete ${name}` }).click();
-  await expect(page.getByRole('row', { name: new RegExp(`^${name}`) })).toHaveCount(0);
+  await expect(page.getByTestId(`dataset-${name}`)).toHaveCount(0);
   expect(question).toContain(`Delete the dataset “${name}”`);
   expect(question).toMatch(/The run “.+” \(paused\) trains on it and could not resume without it/);
 
@@ -216,7 +216,7 @@ test('deleting a dataset names its runs, and a changed or missing dataset refuse
 
   // Other images under the same name: the content checksum differs.
   await upload(200);
-  await expect(page.getByRole('row', { name: new RegExp(`^${name}`) })).toBeVisible();
+  await expect(page.getByTestId(`dataset-${name}`)).toBeVisible();
   await controls.getByRole('button', { name: 'Resume' }).click();
   await expect(panel(page).getByTestId('run-message')).toContainText(
     `The dataset "${name}" changed since this run started`,
@@ -276,7 +276,7 @@ test.describe('a full disk', () => {
         'Not enough disk space for "big_batch_1"',
         LONG,
       );
-      await expect(page.getByRole('row', { name: /^big_batch_1/ })).toHaveCount(0);
+      await expect(page.getByTestId('dataset-big_batch_1')).toHaveCount(0);
 
       // The run's next checkpoint does not fit: it pauses, saying so, its last one kept.
       await panel(page).getByRole('button', { name: 'Pause' }).click();
@@ -288,9 +288,7 @@ test.describe('a full disk', () => {
 
       free();
       await page.reload();
-      await expect(page.getByRole('row', { name: new RegExp(SAMPLE_DATASET_NAME) })).toBeVisible(
-        LONG,
-      );
+      await expect(page.getByTestId(`dataset-${SAMPLE_DATASET_NAME}`)).toBeVisible(LONG);
       await expect(page.getByTestId('storage-lost')).toHaveCount(0);
       await panel(page).getByTestId(`select-run-${id}`).click();
       await expect(status(page)).toHaveText('paused');
