@@ -328,6 +328,7 @@ export class Runner {
     }
     let history: boolean;
     try {
+      await run.verifyDataset();
       history = await this.ensureLoaded(run);
     } catch (error) {
       // Stays paused, saying why (the dataset changed or is gone, a damaged checkpoint).

@@ -256,6 +256,14 @@ export class TrainingRun {
   }
 
   /**
+   * Throws (with a message for a person) when the run's dataset is gone or changed since it
+   * started; a run loaded on the device keeps reading the store, so a resume checks first.
+   */
+  async verifyDataset(): Promise<void> {
+    await this.datasetInfo(this.isLoaded || this.checkpointStep !== null);
+  }
+
+  /**
    * The dataset's shape and statistics, checked against the one the run started on: a run
    * resumed from a checkpoint continues only on the same images (same content checksum).
    */
