@@ -626,9 +626,14 @@ export class TrainingRun {
    * Starts a checkpoint and returns at once: the state is copied on the device now (between
    * two steps, so it is one step's state), read back and stored while training goes on.
    */
-  checkpointInBackground(onFailure: (error: unknown) => void): void {
+  checkpointInBackground(onFailure: (error: CheckpointWriteError) => void): void {
     const snapshot = this.snapshot();
-    if (snapshot) this.store(snapshot, null).catch(onFailure);
+    if (!snapshot) return;
+    this.store(snapshot, null).catch((error: unknown) => {
+      // Only storage failures concern the caller; a failed read-back (a lost device) shows in
+      // the next step, where the runner recovers from it.
+      if (error instanceof CheckpointWriteError) onFailure(error);
+    });
   }
 
   /** Copies every variable and the metrics window on the device (no read-back). */
