@@ -95,6 +95,13 @@ describe('Runner', () => {
       return u?.status === 'paused' ? u : undefined;
     });
     expect(paused.message).toMatch(/Lower the learning rate/);
+    // Said as it is: the rate in few digits, and a rollback only to a checkpoint that exists.
+    expect(paused.message).toMatch(/at learning rate [0-9.e+]{1,8}: /);
+    expect(paused.message).toMatch(
+      paused.checkpointStep === null
+        ? /it had no checkpoint yet, so it starts again from step 0\.$/
+        : new RegExp(`rolled back to its last checkpoint \\(step ${paused.checkpointStep}\\)\\.$`),
+    );
     // Rolled back to its last checkpoint (or to the start when there is none).
     expect(paused.live.step).toBe(paused.checkpointStep ?? 0);
     expect(paused.live.step).toBeLessThan(5);
