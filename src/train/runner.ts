@@ -518,11 +518,14 @@ export class Runner {
   private async rollBack(run: TrainingRun, message: string): Promise<void> {
     run.unload();
     run.status = 'paused';
-    run.message = message;
     run.stopTrainingClock();
     // The checkpoint's rate, not the one that diverged.
     run.lrOverride = null;
-    await run.load(await loadCheckpoint(this.deps.db, run.id));
+    const checkpoint = await loadCheckpoint(this.deps.db, run.id);
+    run.message = checkpoint
+      ? `${message} the run was rolled back to its last checkpoint (step ${checkpoint.step}).`
+      : `${message} it had no checkpoint yet, so it starts again from step 0.`;
+    await run.load(checkpoint);
     await run.saveRecord();
     this.deps.emit('runUpdate', { run: run.summary(), history: run.history });
     this.promote();

@@ -455,16 +455,12 @@ export class TrainingRun {
   }
 
   private flagNonFinite(step: number, lr: number): void {
-    const back =
-      this.checkpointStep === null
-        ? 'it had no checkpoint yet, so it starts again from step 0'
-        : `the run was rolled back to its last checkpoint (step ${this.checkpointStep})`;
+    // Where the run goes back to is said by the runner once it has rolled back.
     this.fault ??= {
       kind: 'nonFinite',
       message:
         `The loss became infinite or NaN by step ${step} at learning rate ${formatLr(lr)}: ` +
-        `training diverged. Lower the learning rate (try ${formatLr(lr / 10)}) and resume; ` +
-        `${back}.`,
+        `training diverged. Lower the learning rate (try ${formatLr(lr / 10)}) and resume;`,
     };
   }
 
@@ -689,6 +685,9 @@ export class TrainingRun {
         // A lost device may refuse to free; its memory went with it.
       }
     }
+    // Unloaded or reloaded meanwhile (a device loss, a rollback): this state is gone. A
+    // diverged state is not stored: the rollback goes to the checkpoint before it.
+    if (this.fault) return;
     // Unloaded or reloaded meanwhile (a device loss, a rollback): this state is gone.
     if (l !== s.loaded || this.loaded !== s.loaded) return;
     const named = (vars: NamedVariable[], vs: Float32Array[]): StoredTensor[] =>
