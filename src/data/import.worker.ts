@@ -20,6 +20,7 @@ import {
 import { importDataset } from './importer';
 import { createShardWriterClient } from './shardWriterProtocol';
 import type { ShardDigests } from './shardDigest';
+import { probeDisk } from '../storage/space';
 
 declare const self: DedicatedWorkerGlobalScope;
 
@@ -120,6 +121,7 @@ const handlers: DataHandlers = {
                 locks.request(pendingLockName(storageId), run) as Promise<T>,
             }
           : {}),
+        probeDisk,
         ...(storeShard ? { storeShard } : {}),
       });
       send('imported', { manifest, seconds: (performance.now() - started) / 1000 }, id);

@@ -164,7 +164,7 @@ describe('importDataset', () => {
     expect((await listManifests(db)).map((m) => m.name)).toEqual(['other']);
   });
 
-  it('turns a quota error into a clear message and stores nothing', async () => {
+  it('turns a failed write on a full disk into a clear message and stores nothing', async () => {
     const db = await freshDb();
     await importDataset(db, { name: 'kept', sources: [bytes('data_batch_1.bin', cifar10Bin(5))] });
     const before = await shardCount(db);
@@ -173,22 +173,47 @@ describe('importDataset', () => {
       db,
       { name: 'big', sources: [bytes('data_batch_1.bin', cifar10Bin(3 * SHARD_SIZE))] },
       {
-        // The first shard is really stored; the second hits the (simulated) quota.
+        // The first shard is really stored; the second hits the (simulated) full disk, while
+        // the quota still shows room: the quota is a share of the disk, not a reservation.
         putShard: async (d, shard) => {
           if (++puts === 2)
             throw new DOMException('The quota has been exceeded.', 'QuotaExceededError');
           await putShard(d, shard);
         },
-        estimate: async () => ({ usage: 50 * 2 ** 20, quota: 100 * 2 ** 20 }),
+        estimate: async () => ({ usage: 22 * 2 ** 20, quota: 1046 * 2 ** 20 }),
       },
     );
     await expect(result).rejects.toThrow(
-      /Not enough storage space for "big": the browser's storage quota ran out \(this site uses 50 MB of 100 MB\)\. Nothing was stored\./,
+      'Storage ran out while writing "big". The disk is full: this site stores 22.0 MB and may use up to 1,046 MB, but the device has no room left for it. Free disk space or delete a dataset or run. Nothing was stored.',
     );
-    expect(puts).toBe(2);
+    expect(puts).toBeGreaterThanOrEqual(2); // writes overlap: one more may have started
     await expectNoTrace(db, before);
     expect(await getManifest(db, 'big')).toBeUndefined();
     expect(await getManifest(db, 'kept')).toBeDefined();
+  });
+
+  it('refuses a shard that would not fit before writing it, with the numbers', async () => {
+    const db = await freshDb();
+    await importDataset(db, { name: 'kept', sources: [bytes('data_batch_1.bin', cifar10Bin(5))] });
+    const before = await shardCount(db);
+    let puts = 0;
+    const result = importDataset(
+      db,
+      { name: 'big', sources: [bytes('data_batch_1.bin', cifar10Bin(3 * SHARD_SIZE))] },
+      {
+        putShard: async (d, shard) => {
+          puts++;
+          await putShard(d, shard);
+        },
+        estimate: async () => ({ usage: 50 * 2 ** 20, quota: 60 * 2 ** 20 }),
+      },
+    );
+    await expect(result).rejects.toThrow(
+      /^Not enough storage space for "big": it needs \d+\.\d MB plus 32\.0 MB kept free, and 10\.0 MB is available \(this site stores 50\.0 MB; the browser allows it 60\.0 MB, limited by the free disk space\)\. Nothing was stored\./,
+    );
+    expect(puts).toBe(0);
+    await expectNoTrace(db, before);
+    expect(await getManifest(db, 'big')).toBeUndefined();
   });
 
   it('cancels halfway and leaves no trace', async () => {

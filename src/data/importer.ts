@@ -33,6 +33,13 @@ import { checkFits, openSource, sourceLabel } from './fetchSource';
 import { hashAndStore, type ShardDigests } from './shardDigest';
 import { ShardAccumulator } from './shardAccumulator';
 import { secondsSince as seconds, WriteQueue } from './writeQueue';
+import {
+  describeWriteFailure,
+  formatMegabytes,
+  isOutOfSpace,
+  PROBE_MARGIN_BYTES,
+  spaceProblem,
+} from '../storage/space';
 
 export type { ImportProgress, ImportRequest, ImportSource, ImportTimings } from '../model/dataset';
 
@@ -56,8 +63,12 @@ export interface ImportOptions {
    */
   ownPending?: <T>(storageId: string, run: () => Promise<T>) => Promise<T>;
   /** Asks the browser how full storage is, for the quota message. */
-
   estimate?: () => Promise<{ usage?: number; quota?: number }>;
+  /**
+   * Whether the disk takes `bytes` more, by a scratch write (storage/space's probeDisk; null:
+   * cannot tell). Tried before the first shard: the quota does not see a full disk.
+   */
+  probeDisk?: (bytes: number) => Promise<boolean | null>;
 }
 
 /** Chromium reports a failed write to a full disk as an UnknownError "... (IOError)". */
@@ -72,12 +83,10 @@ function isDiskError(error: unknown): boolean {
 function isQuotaError(error: unknown): boolean {
   const name = (error as { name?: unknown } | null)?.name;
   return (
-    name === 'QuotaExceededError' ||
+    isOutOfSpace(error) ||
     (name === 'AbortError' && /quota/i.test(String((error as Error).message)))
   );
 }
-
-const MB = 2 ** 20;
 
 /** Seconds per stage, added up as the import runs. */
 function emptyTimings(): ImportTimings {
@@ -135,7 +144,28 @@ async function importUnder(
   const started = performance.now();
   await beginImport(db, name, storageId);
   const put = options.putShard ?? putShard;
-  const store = options.storeShard ?? ((shard: Shard) => hashAndStore(shard, (s) => put(db, s)));
+  const storeUnchecked =
+    options.storeShard ?? ((shard: Shard) => hashAndStore(shard, (s) => put(db, s)));
+  // Each shard is checked against the space left before it is written: a write that fails on
+  // a full disk can take the whole database with it (Chromium), a refusal takes nothing.
+  let probed = false;
+  const store = async (shard: Shard): Promise<ShardDigests> => {
+    const estimate = await options.estimate?.().catch(() => undefined);
+    const bytes =
+      shard.pixels.byteLength + shard.labels.byteLength + (shard.coarseLabels?.byteLength ?? 0);
+    let problem = estimate ? spaceProblem(estimate, bytes, `"${name}"`) : null;
+    if (!problem && !probed && options.probeDisk) {
+      probed = true;
+      if ((await options.probeDisk(bytes + PROBE_MARGIN_BYTES)) === false) {
+        problem = `Not enough disk space for "${name}": the disk has less than ${formatMegabytes(bytes + PROBE_MARGIN_BYTES)} left (the browser would allow this site more, but the disk itself is full).`;
+      }
+    }
+    if (problem)
+      throw new DatasetInputError(
+        `${problem} Nothing was stored. Delete a dataset or a run, or free disk space, then import again.`,
+      );
+    return storeUnchecked(shard);
+  };
   const timings = emptyTimings();
   const writes = new WriteQueue(store, timings);
   const writers = new Map<Split, ShardAccumulator>();
@@ -307,13 +337,9 @@ async function importUnder(
       );
     }
     if (isQuotaError(error)) {
-      const estimate = await options.estimate?.().catch(() => undefined);
-      const usage =
-        estimate?.usage !== undefined && estimate.quota !== undefined
-          ? ` (this site uses ${(estimate.usage / MB).toFixed(0)} MB of ${(estimate.quota / MB).toFixed(0)} MB)`
-          : '';
+      const estimate = (await options.estimate?.().catch(() => undefined)) ?? {};
       throw new DatasetInputError(
-        `Not enough storage space for "${name}": the browser's storage quota ran out${usage}. Nothing was stored. Delete a dataset or free disk space, then import again.`,
+        `${describeWriteFailure(error, `"${name}"`, estimate)} Nothing was stored.`,
       );
     }
     throw error;

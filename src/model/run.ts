@@ -75,10 +75,13 @@ export interface RunConfig {
 }
 
 /**
- * queued: waits for its turn (queue mode); running; paused (by the user, a reload, a fault:
- * see `message`); stopped (by the user, final); finished (all epochs); failed (cannot go on).
+ * queued: waits for its turn (queue mode); running; pausing (no more steps; its checkpoint is
+ * being written); paused (by the user, a reload, a fault, a full disk: see `message`; its
+ * checkpoint is committed); stopped (by the user, final); finished (all epochs); failed (cannot
+ * go on).
  */
-export type RunStatus = 'queued' | 'running' | 'paused' | 'stopped' | 'finished' | 'failed';
+export type RunStatus =
+  'queued' | 'running' | 'pausing' | 'paused' | 'stopped' | 'finished' | 'failed';
 
 /** Training numbers averaged over the steps since the previous point. */
 export interface TrainPoint {

@@ -114,6 +114,11 @@ export const TRAINING_PROTOCOL = defineProtocol({
     setPacing: command<{ enabled: boolean }>(),
     /** The page has redrawn in the quiet moment; training goes on. */
     quietDone: command(),
+    /**
+     * The page is being hidden or closed: checkpoint every running run now, in the background
+     * (the timed checkpoints bound what is lost when the page goes before it is written).
+     */
+    checkpointNow: command(),
   },
   events: {
     ready: event<BackendReport>(),
@@ -126,8 +131,22 @@ export const TRAINING_PROTOCOL = defineProtocol({
     runUpdate: event<{ run: RunSummary; history?: RunHistory }>(),
     /** New numbers of the runs that moved (points to append): at most about 10 a second. */
     runMetrics: event<{ updates: RunMetricsUpdate[] }>(),
-    /** The stored runs with their full history. */
-    runList: event<{ runs: { run: RunSummary; history: RunHistory }[]; race: boolean }>(),
+    /**
+     * The stored runs with their full history. `readOnly`: why this tab may only look at them
+     * (another tab trains them), or null when this tab's worker owns them. `damaged`: stored
+     * runs that could not be read, each with why.
+     */
+    runList: event<{
+      runs: { run: RunSummary; history: RunHistory }[];
+      race: boolean;
+      readOnly: string | null;
+      damaged: string[];
+    }>(),
+    /**
+     * Who writes the runs changed: this tab took over (`readOnly` null), or the store closed
+     * under it (another tab updated the app). `notice` is for a person; list the runs again.
+     */
+    runsOwner: event<{ readOnly: string | null; notice: string }>(),
     raceMode: event<{ race: boolean }>(),
     runDeleted: event<{ runId: string }>(),
     /** Trainable weights, then BN running averages, of the run's last checkpoint. */

@@ -20,6 +20,7 @@ import type { DatasetPanelState } from './datasetSlice';
 import { useAppStore } from './store';
 import { SAMPLE_DATASET_NAME, sampleRequest } from '../model/datasetSources';
 import { ImportWatchdog, type StuckReason } from './importWatchdog';
+import { lostDataMessage, missingSinceMarker, writeMarker } from '../storage/storedMarker';
 
 /** Merges `patch` (or what it computes from the current state) into the store's datasets part. */
 function setData(
@@ -46,9 +47,54 @@ export const IMPORT_CANCEL_GRACE_MS = 3_000;
 let watched: { id: number; watchdog: ImportWatchdog; abandon: (message: string) => void } | null =
   null;
 
+const STORE_CLOSED =
+  'The playground was updated in another tab, so this tab closed its dataset storage to let the update finish: reload this tab to go on.';
+
 function database(): Promise<DatasetDb> {
-  dbPromise ??= openDatasetDb();
+  dbPromise ??= openDatasetDb(undefined, {
+    onVersionChange: () => {
+      dbPromise = Promise.reject(new Error(STORE_CLOSED));
+      dbPromise.catch(() => undefined);
+      setData({ closed: STORE_CLOSED });
+    },
+  });
   return dbPromise;
+}
+
+let markerChecked = false;
+
+/**
+ * Compares what is stored with the marker kept apart from IndexedDB (once, at start-up): a
+ * dataset the marker names and the store lacks was dropped by the browser. Then records what
+ * is stored now.
+ */
+function checkMarker(names: string[]): void {
+  if (typeof localStorage === 'undefined') return;
+  if (!markerChecked) {
+    markerChecked = true;
+    const missing = missingSinceMarker(localStorage, 'datasets', names);
+    if (missing.length > 0) setData({ lost: lostDataMessage(missing, 0) });
+  }
+  writeMarker(localStorage, 'datasets', names);
+}
+
+/**
+ * The question asked before deleting a dataset: it names the runs that train on it (they
+ * could not resume without it).
+ */
+export function deletionQuestion(name: string): string {
+  const { runs, order } = useAppStore.getState().training;
+  const users = order
+    .map((id) => runs[id])
+    .filter((r) => r !== undefined && r.config.dataset === name)
+    .map((r) => `“${r!.config.name}” (${r!.status})`);
+  const base = `Delete the dataset “${name}” from this browser?`;
+  if (users.length === 0) return base;
+  return (
+    `${base} ${users.length === 1 ? 'The run' : `These ${users.length} runs`} ` +
+    `${users.join(', ')} ${users.length === 1 ? 'trains' : 'train'} on it and could not resume ` +
+    `without it (their results stay).`
+  );
 }
 
 function dataClient(): DataClient {
@@ -100,6 +146,7 @@ function baseUrl(): string {
 export async function refreshDatasets(): Promise<void> {
   const db = await database();
   const datasets = await listManifests(db);
+  checkMarker(datasets.map((d) => d.name));
   setData({ datasets, loaded: true });
   await refreshStorage();
 }

@@ -38,6 +38,10 @@ export interface DatasetPanelState {
   message: { kind: 'done' | 'error'; text: string } | null;
   preview: Preview | null;
   sample: 'unknown' | 'installing' | 'installed' | 'absent';
+  /** Datasets stored earlier that the browser dropped (found at start-up), for a person. */
+  lost: string | null;
+  /** This tab's connection to the dataset store was closed for an update in another tab. */
+  closed: string | null;
 }
 
 export const initialDatasetState: DatasetPanelState = {
@@ -48,6 +52,8 @@ export const initialDatasetState: DatasetPanelState = {
   message: null,
   preview: null,
   sample: 'unknown',
+  lost: null,
+  closed: null,
 };
 
 export interface DatasetSlice {

@@ -31,12 +31,24 @@ describe('projectFiles', () => {
 
   it("puts a run's checkpoint weights (trainable and BN statistics) into weights.safetensors", async () => {
     const db = await openRunsDb(DB);
-    const checkpoint = {
+    // A whole checkpoint: the runs store validates what it reads back.
+    const tensors = (trainable: boolean) =>
+      stored
+        .filter((w) => w.trainable === trainable)
+        .map(({ name, shape, values }) => ({ name, shape, values }));
+    const checkpoint: CheckpointRecord = {
       runId: 'r1',
       step: 10,
-      weights: stored.filter((w) => w.trainable),
-      running: stored.filter((w) => !w.trainable),
-    } as unknown as CheckpointRecord;
+      weights: tensors(true),
+      running: tensors(false),
+      momentum: tensors(true),
+      lrOverride: null,
+      rng: { seed: 1, step: 10 },
+      window: { lossSum: 0, correctSum: 0, images: 0, steps: 0 },
+      history: { train: [], test: [] },
+      backend: 'cpu',
+      savedAt: 1,
+    };
     await db.put('checkpoints', checkpoint);
     db.close();
     const files = await projectFiles(spec, 'cifar10', 'r1', fromDb);

@@ -46,6 +46,8 @@ describe('training slice reducers', () => {
   it('replaces everything with the stored runs list', () => {
     const t = applyRunList(applyRunUpdate(initialTrainingState, summary('old')), {
       race: true,
+      readOnly: null,
+      damaged: [],
       runs: [{ run: summary('x', 'paused'), history: { train: [], test: [] } }],
     });
     expect(t.order).toEqual(['x']);

@@ -11,6 +11,7 @@ import type {
   RunSummary,
   WorkerClient,
 } from '../protocol/training';
+import { lostDataMessage, missingSinceMarker, writeMarker } from '../storage/storedMarker';
 import { isSoftwareAdapter, runQuietMoment, setPaced } from './quietMoments';
 import { useAppStore } from './store';
 import type { TrainingRunView, TrainingSlice } from './trainingSlice';
@@ -67,6 +68,8 @@ export function applyRunList(t: Training, list: EventMap['runList']): Training {
     runs: {},
     order: [],
     race: list.race,
+    readOnly: list.readOnly,
+    damaged: list.damaged,
     listed: true,
     selectedRunId: null,
   };
@@ -111,13 +114,64 @@ export async function connectTraining(): Promise<void> {
   client.on('quietMoment', () => {
     void runQuietMoment().finally(() => client.post('quietDone', {}));
   });
+  client.on('runsOwner', (e) => {
+    setTraining(() => ({ readOnly: e.readOnly, notice: e.notice }));
+    void listRuns(client);
+  });
   pace(client, useAppStore.getState().worker.report);
+  // The page going away (closed, reloaded, hidden): checkpoint the running runs now.
+  const checkpointNow = () => client.post('checkpointNow', {});
+  window.addEventListener('pagehide', checkpointNow);
+  document.addEventListener('visibilitychange', () => {
+    if (document.visibilityState === 'hidden') checkpointNow();
+  });
+  await listRuns(client);
+  watchReadOnly(client);
+}
+
+let markerChecked = false;
+
+/**
+ * The runs marker kept apart from IndexedDB (storage/storedMarker): at the first list, runs it
+ * names that the store lacks were dropped by the browser, and the user is told; from then on it
+ * follows the runs.
+ */
+function followRunsMarker(ids: string[]): void {
+  if (typeof localStorage === 'undefined') return;
+  if (!markerChecked) {
+    markerChecked = true;
+    const missing = missingSinceMarker(localStorage, 'runs', ids);
+    if (missing.length > 0) setTraining(() => ({ notice: lostDataMessage([], missing.length) }));
+    useAppStore.subscribe((s, prev) => {
+      if (s.training.order !== prev.training.order && s.training.listed) {
+        writeMarker(localStorage, 'runs', s.training.order);
+      }
+    });
+  }
+  writeMarker(localStorage, 'runs', ids);
+}
+
+async function listRuns(client: WorkerClient): Promise<void> {
   try {
     const list = await client.request('listRuns', {});
     setTraining((t) => applyRunList(t, list));
+    followRunsMarker(list.runs.map((r) => r.run.id));
   } catch (error) {
     setTraining(() => ({ error: `Could not read the stored runs: ${message(error)}` }));
   }
+}
+
+/** Read only (another tab trains the runs): the stored runs are read again every few seconds. */
+const READ_ONLY_REFRESH_MS = 3000;
+
+function watchReadOnly(client: WorkerClient): void {
+  const timer = setInterval(() => {
+    if (connected !== client) {
+      clearInterval(timer);
+      return;
+    }
+    if (useAppStore.getState().training.readOnly) void listRuns(client);
+  }, READ_ONLY_REFRESH_MS);
 }
 
 async function command(run: () => Promise<unknown>): Promise<boolean> {

@@ -11,6 +11,9 @@
  * - `training.race`: race mode (runs take turns step by step) or queue mode (one at a time).
  * - `training.error`: the last refused command, for a person (e.g. a network too large).
  * - `training.notice`: the last thing the worker did on its own (e.g. recovered from a lost GPU).
+ * - `training.readOnly`: why this tab may only look at the runs (another tab trains them, or
+ *   the storage closed for an update), or null when this tab controls them.
+ * - `training.damaged`: stored runs that could not be read, each with why.
  */
 import type { StateCreator } from 'zustand';
 import type { RunHistory, RunSummary } from '../protocol/training';
@@ -28,6 +31,8 @@ export interface TrainingSlice {
     listed: boolean;
     error: string | null;
     notice: string | null;
+    readOnly: string | null;
+    damaged: string[];
     /** The run the live read-out and controls show. */
     selectedRunId: string | null;
   };
@@ -40,6 +45,8 @@ export const initialTrainingState: TrainingSlice['training'] = {
   listed: false,
   error: null,
   notice: null,
+  readOnly: null,
+  damaged: [],
   selectedRunId: null,
 };
 

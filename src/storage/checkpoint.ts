@@ -1,70 +1,36 @@
 /**
  * The runs store, IndexedDB database "dmrnet-runs": each run's record (config, status, metrics
- * history) and its last checkpoint (weights, BN running averages, momentum buffers, step and
- * epoch, random state). Both are written in one transaction, so a crash never leaves a record
- * that points at a half-written checkpoint.
+ * history, its dataset's identity) and its last checkpoint (weights, BN running averages,
+ * momentum buffers, step and epoch, random state). Both are written in one transaction, so a
+ * crash never leaves a record that points at a half-written checkpoint.
  *
- * Do not change these stores or record shapes without bumping RUNS_DB_VERSION and migrating.
+ * The records' shapes, versions and migrations live in src/storage/runRecord.ts. Do not change
+ * these stores without bumping RUNS_DB_VERSION and adding a step to `upgradeRunsDb`.
+ * One writer: the training worker that holds the runs lock (see worker.ts).
  */
-import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
-import type { RunConfig, RunHistory, RunLive, RunStatus } from '../model/run';
+import { openDB, type DBSchema, type IDBPDatabase, type IDBPTransaction } from 'idb';
+import {
+  DamagedRecordError,
+  migrateRunRecord,
+  readCheckpoint,
+  readRunRecord,
+  type CheckpointRecord,
+  type RunRecord,
+  type StoredTensor,
+} from './runRecord';
+
+export type {
+  CheckpointRecord,
+  DatasetIdentity,
+  MetricsWindow,
+  RunRecord,
+  StoredTensor,
+} from './runRecord';
 
 export const RUNS_DB_NAME = 'dmrnet-runs';
-export const RUNS_DB_VERSION = 1;
+/** v1: runs and checkpoints stores; v2: run records migrated to RUN_RECORD_VERSION 2. */
+export const RUNS_DB_VERSION = 2;
 export const RUN_STORES = { runs: 'runs', checkpoints: 'checkpoints' } as const;
-
-export interface RunRecord {
-  id: string;
-  config: RunConfig;
-  status: RunStatus;
-  message: string | null;
-  live: RunLive;
-  history: RunHistory;
-  /** Step of the checkpoint stored with it (null: none yet, the run restarts from scratch). */
-  checkpointStep: number | null;
-  createdAt: number;
-  updatedAt: number;
-}
-
-export interface StoredTensor {
-  name: string;
-  shape: number[];
-  /** float32 values, a copy owned by the record. */
-  values: Float32Array;
-}
-
-/** The running averages since the last train point, so metrics after a resume match exactly. */
-export interface MetricsWindow {
-  lossSum: number;
-  correctSum: number;
-  images: number;
-  steps: number;
-}
-
-export interface CheckpointRecord {
-  runId: string;
-  /** Steps done when it was taken. */
-  step: number;
-  /** Trainable variables in the network's order. */
-  weights: StoredTensor[];
-  /** BN running mean and variance. */
-  running: StoredTensor[];
-  /** Momentum buffers, one per trainable variable. */
-  momentum: StoredTensor[];
-  /** The learning rate set on the fly, if any. */
-  lrOverride: { value: number; atStep: number } | null;
-  /**
-   * The random state: augmentation and data order are pure functions of (seed, step), so the
-   * seed and the step are all of it.
-   */
-  rng: { seed: number; step: number };
-  window: MetricsWindow;
-  /** The metrics history up to `step` (a resume continues from exactly this). */
-  history: RunHistory;
-  /** The backend that produced it (resume is exact on the same backend). */
-  backend: string;
-  savedAt: number;
-}
 
 interface RunsSchema extends DBSchema {
   runs: { key: string; value: RunRecord };
@@ -73,13 +39,51 @@ interface RunsSchema extends DBSchema {
 
 export type RunsDb = IDBPDatabase<RunsSchema>;
 
-export function openRunsDb(name: string = RUNS_DB_NAME): Promise<RunsDb> {
-  return openDB<RunsSchema>(name, RUNS_DB_VERSION, {
-    upgrade(db) {
-      db.createObjectStore(RUN_STORES.runs, { keyPath: 'id' });
-      db.createObjectStore(RUN_STORES.checkpoints, { keyPath: 'runId' });
+export interface OpenRunsOptions {
+  /**
+   * Another tab opens a newer version: this connection is closed (so the upgrade can go on)
+   * and the caller tells the user to reload.
+   */
+  onVersionChange?: () => void;
+  /** This open waits for an older connection in another tab to close. */
+  onBlocked?: () => void;
+}
+
+async function upgradeRunsDb(
+  db: IDBPDatabase<RunsSchema>,
+  oldVersion: number,
+  tx: IDBPTransaction<RunsSchema, ('runs' | 'checkpoints')[], 'versionchange'>,
+): Promise<void> {
+  if (oldVersion < 1) {
+    db.createObjectStore(RUN_STORES.runs, { keyPath: 'id' });
+    db.createObjectStore(RUN_STORES.checkpoints, { keyPath: 'runId' });
+  }
+  if (oldVersion < 2) {
+    // v1 records (the protocol's wire types) become v2 records, in the upgrade's transaction.
+    let cursor = await tx.objectStore(RUN_STORES.runs).openCursor();
+    while (cursor) {
+      await cursor.update(migrateRunRecord(cursor.value) as RunRecord);
+      cursor = await cursor.continue();
+    }
+  }
+}
+
+export async function openRunsDb(
+  name: string = RUNS_DB_NAME,
+  options: OpenRunsOptions = {},
+): Promise<RunsDb> {
+  const db = await openDB<RunsSchema>(name, RUNS_DB_VERSION, {
+    upgrade: (database, oldVersion, _newVersion, tx) => {
+      // A failed migration aborts the upgrade: the old records stay as they were.
+      upgradeRunsDb(database, oldVersion, tx).catch(() => tx.abort());
+    },
+    blocked: () => options.onBlocked?.(),
+    blocking: () => {
+      db.close();
+      options.onVersionChange?.();
     },
   });
+  return db;
 }
 
 /** Saves the run record, and its checkpoint when given, atomically. */
@@ -97,13 +101,39 @@ export async function saveRun(
   await Promise.all([...writes, tx.done]);
 }
 
-export async function listRunRecords(db: RunsDb): Promise<RunRecord[]> {
-  const all = await db.getAll(RUN_STORES.runs);
-  return all.sort((a, b) => a.createdAt - b.createdAt);
+export interface StoredRuns {
+  records: RunRecord[];
+  /** Records that could not be read, each with why (they stay stored, untouched). */
+  damaged: string[];
 }
 
-export function loadCheckpoint(db: RunsDb, runId: string): Promise<CheckpointRecord | undefined> {
-  return db.get(RUN_STORES.checkpoints, runId);
+/** Every stored run, migrated and validated, oldest first. */
+export async function readRunRecords(db: RunsDb): Promise<StoredRuns> {
+  const records: RunRecord[] = [];
+  const damaged: string[] = [];
+  for (const value of await db.getAll(RUN_STORES.runs)) {
+    try {
+      records.push(readRunRecord(value));
+    } catch (error) {
+      if (!(error instanceof DamagedRecordError)) throw error;
+      damaged.push(error.message);
+    }
+  }
+  records.sort((a, b) => a.createdAt - b.createdAt);
+  return { records, damaged };
+}
+
+export async function listRunRecords(db: RunsDb): Promise<RunRecord[]> {
+  return (await readRunRecords(db)).records;
+}
+
+/** The run's checkpoint, validated (undefined when it has none). */
+export async function loadCheckpoint(
+  db: RunsDb,
+  runId: string,
+): Promise<CheckpointRecord | undefined> {
+  const value: unknown = await db.get(RUN_STORES.checkpoints, runId);
+  return value === undefined ? undefined : readCheckpoint(value, runId);
 }
 
 /**

@@ -82,10 +82,27 @@ function migrate(db: IDBPDatabase<DatasetSchema>, oldVersion: number): void {
   // Version 2 goes here: `if (oldVersion < 2) { ... }`.
 }
 
-export async function openDatasetDb(name: string = DATASET_DB_NAME): Promise<DatasetDb> {
-  return openDB<DatasetSchema>(name, DATASET_DB_VERSION, {
-    upgrade: (db, oldVersion) => migrate(db, oldVersion),
+export interface OpenDatasetOptions {
+  /**
+   * Another tab opens a newer version: this connection is closed (so the upgrade can go on)
+   * and the caller tells the user to reload.
+   */
+  onVersionChange?: () => void;
+}
+
+export async function openDatasetDb(
+  name: string = DATASET_DB_NAME,
+  options: OpenDatasetOptions = {},
+): Promise<DatasetDb> {
+  const db = await openDB<DatasetSchema>(name, DATASET_DB_VERSION, {
+    upgrade: (database, oldVersion) => migrate(database, oldVersion),
+    // Without this an open connection here would block another tab's upgrade forever.
+    blocking: () => {
+      db.close();
+      options.onVersionChange?.();
+    },
   });
+  return db;
 }
 
 export async function listManifests(db: DatasetDb): Promise<DatasetManifest[]> {

@@ -44,8 +44,11 @@ describe('the runs store', () => {
   it('round-trips a record and its checkpoint, bit for bit', async () => {
     const db = await freshDb();
     const record: RunRecord = {
+      schemaVersion: 2,
       id: 'r1',
       config: config(),
+      dataset: { name: 'memory', storageId: 'memory#1', checksum: 'ab'.repeat(32) },
+      lrOverride: { value: 0.05, atStep: 2 },
       status: 'paused',
       message: null,
       live: {
@@ -69,6 +72,7 @@ describe('the runs store', () => {
     };
     const values = Float32Array.from([Math.PI, -0, 1e-38, 3.4e38, Number.MIN_VALUE]);
     const checkpoint: CheckpointRecord = {
+      schemaVersion: 2,
       runId: 'r1',
       step: 3,
       weights: [{ name: 'fc.weight', shape: [5], values }],
@@ -151,6 +155,48 @@ describe('exact resume from a checkpoint', () => {
     expect(data.requests.some((r) => r.epoch === 1 && r.startBatch === 2)).toBe(true);
     straight.unload();
     second.unload();
+    db.close();
+  });
+
+  it('a checkpoint taken in the background while training goes on holds the state of its step', async () => {
+    const db = await freshDb();
+    const data = memoryDataSource({ classes: 3, train: 40, test: 16 });
+    let stored: () => void = () => undefined;
+    const written = new Promise<void>((resolve) => (stored = resolve));
+    const hooks = {
+      onTrainPoint: () => undefined,
+      onTestPoint: () => undefined,
+      onCheckpoint: () => stored(),
+    };
+    const deps = { db, data, buildNetwork: tinyNetwork, hooks, backendName: () => 'cpu' as const };
+
+    const reference = new TrainingRun('reference', config(), deps);
+    await reference.load(undefined);
+    await trainTo(reference, 7);
+    await reference.checkpoint();
+    const expected = (await loadCheckpoint(db, 'reference'))!;
+
+    const background = new TrainingRun('background', config(), deps);
+    await background.load(undefined);
+    await trainTo(background, 7);
+    let failure: unknown = null;
+    background.checkpointInBackground((error) => (failure = error));
+    await trainTo(background, 12); // the steps go on while it is read back and stored
+    await written;
+    expect(failure).toBeNull();
+    const got = (await loadCheckpoint(db, 'background'))!;
+    expect(got.step).toBe(7);
+    expect(got.weights.map((w) => Array.from(w.values))).toEqual(
+      expected.weights.map((w) => Array.from(w.values)),
+    );
+    expect(got.momentum.map((w) => Array.from(w.values))).toEqual(
+      expected.momentum.map((w) => Array.from(w.values)),
+    );
+    expect(got.window).toEqual(expected.window);
+    expect(got.history.train.map((p) => p.step)).toEqual([5]);
+    expect(got.history.test.map((p) => p.step)).toEqual(expected.history.test.map((p) => p.step));
+    reference.unload();
+    background.unload();
     db.close();
   });
 });

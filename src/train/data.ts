@@ -14,6 +14,9 @@ export interface DataInfo {
   testCount: number;
   /** Class names in label order, as the dataset was published (absent: "class 0", ...). */
   labelNames?: readonly string[];
+  /** The stored import it comes from, and its content checksum (a run's dataset identity). */
+  storageId?: string;
+  checksum?: string;
 }
 
 export interface TrainerBatch {

@@ -26,6 +26,8 @@ export function indexedDbDataSource(): DataSource {
         trainCount,
         testCount,
         labelNames: manifest.labelNames,
+        storageId: manifest.storageId,
+        checksum: manifest.checksum,
       };
     },
     async *batches(dataset, request) {

@@ -1,10 +1,11 @@
 import 'fake-indexeddb/auto';
 import * as tf from '@tensorflow/tfjs';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import type { EventMap, EventType, RunConfig, RunSummary } from '../protocol/training';
-import { openRunsDb } from '../storage/checkpoint';
+import { loadCheckpoint, openRunsDb, type RunsDb } from '../storage/checkpoint';
 import { memoryDataSource, tinyNetwork, tinySpec } from './testing/fakes';
 import { QUIET_MAX_MS, Runner } from './runner';
+import { SPACE_MARGIN_BYTES } from '../storage/space';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -12,12 +13,13 @@ beforeAll(async () => {
 
 let dbCount = 0;
 
-async function setup() {
-  const db = await openRunsDb(`dmrnet-runs-runner-${++dbCount}`);
+async function setup(shared?: { db: RunsDb; data: ReturnType<typeof memoryDataSource> }) {
+  const db = shared?.db ?? (await openRunsDb(`dmrnet-runs-runner-${++dbCount}`));
+  const data = shared?.data ?? memoryDataSource({ classes: 3, train: 32, test: 8 });
   const events: { type: EventType; payload: unknown }[] = [];
   const runner = new Runner({
     db,
-    data: memoryDataSource({ classes: 3, train: 32, test: 8 }),
+    data,
     buildNetwork: tinyNetwork,
     backendName: () => 'cpu',
     refusal: (c) => (c.batchSize > 100 ? 'too large for this GPU' : null),
@@ -25,7 +27,7 @@ async function setup() {
     reinitBackend: () => Promise.reject(new Error('not in unit tests')),
     deviceLost: () => Promise.resolve(false),
   });
-  return { db, runner, events };
+  return { db, data, runner, events };
 }
 
 function config(overrides: Partial<RunConfig> = {}): RunConfig {
@@ -94,6 +96,13 @@ describe('Runner', () => {
       return u?.status === 'paused' ? u : undefined;
     });
     expect(paused.message).toMatch(/Lower the learning rate/);
+    // Said as it is: the rate in few digits, and a rollback only to a checkpoint that exists.
+    expect(paused.message).toMatch(/at learning rate [0-9.e+]{1,8}: /);
+    expect(paused.message).toMatch(
+      paused.checkpointStep === null
+        ? /it had no checkpoint yet, so it starts again from step 0\.$/
+        : new RegExp(`rolled back to its last checkpoint \\(step ${paused.checkpointStep}\\)\\.$`),
+    );
     // Rolled back to its last checkpoint (or to the start when there is none).
     expect(paused.live.step).toBe(paused.checkpointStep ?? 0);
     expect(paused.live.step).toBeLessThan(5);
@@ -270,5 +279,103 @@ describe('Runner after a lost device', () => {
     });
     expect(failed.message).toContain('mapAsync');
     expect(device.reinits).toHaveLength(0);
+  });
+});
+
+describe('Runner: nothing lost', () => {
+  const statuses = (events: { type: EventType; payload: unknown }[], id: string) =>
+    events
+      .filter((e) => e.type === 'runUpdate')
+      .map((e) => (e.payload as EventMap['runUpdate']).run)
+      .filter((r) => r.id === id)
+      .map((r) => r.status);
+
+  it('is "pausing" until the checkpoint at the paused step is committed, then "paused"', async () => {
+    const { runner, events, db } = await setup();
+    const run = await runner.start(config({ epochs: 40 }));
+    await until(() => (events.some((e) => e.type === 'runMetrics') ? true : undefined));
+    const paused = await runner.pause(run.id);
+    expect(statuses(events, run.id).slice(-2)).toEqual(['pausing', 'paused']);
+    expect(paused.status).toBe('paused');
+    expect(paused.live.step).toBeGreaterThan(0);
+    expect(paused.checkpointStep).toBe(paused.live.step);
+    expect((await loadCheckpoint(db, run.id))!.step).toBe(paused.live.step);
+    // No step after the pause: the counter stays where it was reported.
+    await new Promise((r) => setTimeout(r, 100));
+    expect((await runner.list()).runs[0]!.run.live.step).toBe(paused.live.step);
+    db.close();
+  });
+
+  it('keeps a learning rate set on the fly across a reload, even before the next checkpoint', async () => {
+    const first = await setup();
+    const run = await first.runner.start(config({ epochs: 40 }));
+    await first.runner.pause(run.id);
+    await first.runner.setLearningRate(run.id, 0.02);
+    // The tab goes: a new runner on the same store.
+    const second = await setup(first);
+    await second.runner.resume(run.id);
+    const live = (await second.runner.list()).runs[0]!.run.live;
+    expect(live.lr).toBeCloseTo(0.02, 10);
+    await second.runner.pause(run.id);
+    expect((await loadCheckpoint(first.db, run.id))!.lrOverride?.value).toBe(0.02);
+    first.db.close();
+  });
+
+  it('refuses to resume when the dataset changed or is gone, and says so', async () => {
+    const { runner, data, db } = await setup();
+    const run = await runner.start(config({ epochs: 40 }));
+    await runner.pause(run.id);
+    data.identity.checksum = 'ff'.repeat(32);
+    // Still loaded on the device in this runner: the resume checks the data all the same.
+    await expect(runner.resume(run.id)).rejects.toThrow(/changed since this run started/);
+    const second = await setup({ db, data });
+    await expect(second.runner.resume(run.id)).rejects.toThrow(
+      /The dataset "memory" changed since this run started/,
+    );
+    data.present.value = false;
+    await expect(second.runner.resume(run.id)).rejects.toThrow(/is gone, so it cannot resume/);
+    const shown = (await second.runner.list()).runs[0]!.run;
+    expect(shown.status).toBe('paused');
+    expect(shown.message).toMatch(/is gone/);
+    db.close();
+  });
+
+  it('a read-only runner (another tab trains) shows the runs as stored and refuses to write', async () => {
+    const owner = await setup();
+    const run = await owner.runner.start(config({ epochs: 40 }));
+    const other = await setup(owner);
+    other.runner.setReadOnly('Training in another tab.');
+    const listed = await other.runner.list();
+    expect(listed.readOnly).toBe('Training in another tab.');
+    expect(listed.runs[0]!.run.status).toBe('running'); // not marked interrupted
+    await expect(other.runner.resume(run.id)).rejects.toThrow(/another tab/);
+    await expect(other.runner.start(config())).rejects.toThrow(/another tab/);
+    await owner.runner.pause(run.id);
+    // The first tab closes: the second takes over and may resume.
+    await other.runner.takeOver();
+    expect((await other.runner.resume(run.id)).status).toBe('running');
+    await other.runner.stop(run.id);
+    owner.db.close();
+  });
+
+  it('pauses a run whose checkpoint would not fit, keeping the stored one', async () => {
+    const { runner, events, db } = await setup();
+    const run = await runner.start(config({ epochs: 40 }));
+    const first = await runner.pause(run.id);
+    await runner.resume(run.id);
+    const storage = { estimate: async () => ({ usage: 100, quota: 100 + SPACE_MARGIN_BYTES }) };
+    vi.stubGlobal('navigator', { storage });
+    try {
+      await expect(runner.pause(run.id)).rejects.toThrow(/Not enough storage space/);
+      const u = lastUpdate(events, run.id)!;
+      expect(u.status).toBe('paused');
+      expect(u.message).toMatch(
+        new RegExp(`Its last stored checkpoint \\(step ${first.checkpointStep}\\) is intact`),
+      );
+      expect((await loadCheckpoint(db, run.id))!.step).toBe(first.checkpointStep);
+    } finally {
+      vi.unstubAllGlobals();
+    }
+    db.close();
   });
 });

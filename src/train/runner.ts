@@ -19,14 +19,14 @@ import type {
 } from '../protocol/training';
 import {
   deleteRunRecord,
-  listRunRecords,
   loadCheckpoint,
+  readRunRecords,
   saveRun,
   type RunsDb,
 } from '../storage/checkpoint';
 import type { DataSource } from './data';
 import { runConfigProblems } from '../model/hyperparameters';
-import { TrainingRun, type NetworkFactory } from './trainingRun';
+import { CheckpointWriteError, TrainingRun, type NetworkFactory } from './trainingRun';
 
 export const METRICS_INTERVAL_MS = 100;
 /** Pacing (see setPacing): how often the worker leaves the cores to the page, and how long at most. */
@@ -82,8 +82,57 @@ export class Runner {
   private pacing = false;
   private lastQuiet = 0;
   private endQuiet: (() => void) | null = null;
+  /** Why this runner may not write the runs store (another tab trains them), or null. */
+  private readOnly: string | null = null;
+  /** Stored runs that could not be read (kept, untouched), for a person. */
+  private damaged: string[] = [];
 
   constructor(private readonly deps: RunnerDeps) {}
+
+  /**
+   * Another tab's worker holds the runs (see worker.ts): this runner only shows what is
+   * stored and refuses every command that would write, with `reason`.
+   */
+  setReadOnly(reason: string): void {
+    this.readOnly = reason;
+  }
+
+  get isReadOnly(): boolean {
+    return this.readOnly !== null;
+  }
+
+  /**
+   * This runner becomes the writer (the other tab closed): the stored runs are read again and
+   * the ones that were training there are paused at their last checkpoint, ready to resume.
+   */
+  async takeOver(): Promise<void> {
+    this.readOnly = null;
+    for (const run of this.runs.values()) run.unload();
+    this.runs.clear();
+    this.restored = false;
+    await this.restore();
+  }
+
+  /**
+   * The runs store closed under us (another tab upgraded it): nothing more can be stored, so
+   * every run stops where it is and commands are refused with `reason`.
+   */
+  storageClosed(reason: string): void {
+    this.readOnly = reason;
+    this.generation++;
+    for (const run of this.runs.values()) {
+      if (run.status === 'running' || run.status === 'queued' || run.status === 'pausing') {
+        run.status = 'paused';
+        run.message = reason;
+      }
+      run.unload();
+      this.deps.emit('runUpdate', { run: run.summary() });
+    }
+  }
+
+  private writable(): void {
+    if (this.readOnly) throw new Error(this.readOnly);
+  }
 
   /**
    * Pacing on a software GPU adapter, asked by the UI: SwiftShader runs the GPU's work on the
@@ -153,11 +202,25 @@ export class Runner {
     );
   }
 
-  /** Reads the stored runs once; runs that were running when the page went are paused. */
+  /**
+   * Reads the stored runs once; runs that were running when the page went are paused. Read
+   * only (another tab trains them), they are shown as stored and read again at each list.
+   */
   async restore(): Promise<void> {
+    if (this.readOnly) {
+      // The store may be closed (an update in another tab): then the last view stays.
+      const stored = await readRunRecords(this.deps.db).catch(() => null);
+      if (!stored) return;
+      this.damaged = stored.damaged;
+      for (const run of this.runs.values()) run.unload();
+      this.runs = new Map(stored.records.map((r) => [r.id, this.newRun(r.id, r.config, r)]));
+      return;
+    }
     if (this.restored) return;
     this.restored = true;
-    for (const record of await listRunRecords(this.deps.db)) {
+    const { records, damaged } = await readRunRecords(this.deps.db);
+    this.damaged = damaged;
+    for (const record of records) {
       if (this.runs.has(record.id)) continue;
       if (record.status === 'running' || record.status === 'queued') {
         const at = record.checkpointStep;
@@ -178,6 +241,8 @@ export class Runner {
     return {
       race: this.race,
       runs: [...this.runs.values()].map((run) => ({ run: run.summary(), history: run.history })),
+      readOnly: this.readOnly,
+      damaged: this.damaged,
     };
   }
 
@@ -214,6 +279,7 @@ export class Runner {
   }
 
   async start(config: RunConfig): Promise<RunSummary> {
+    this.writable();
     await this.restore();
     this.validate(config);
     await this.settled();
@@ -235,19 +301,35 @@ export class Runner {
     return run.summary();
   }
 
+  /**
+   * Pauses: no step starts after the one in flight, and the run is 'pausing' until its
+   * checkpoint at that step is committed; only then is it 'paused' (a reload keeps that step).
+   */
   async pause(runId: string): Promise<RunSummary> {
+    this.writable();
+    await this.restore();
     const run = this.get(runId);
     if (run.status === 'running' || run.status === 'queued') {
-      run.status = 'paused';
+      run.status = 'pausing';
       run.message = null;
-      // Say so at once; the checkpoint waits for the step in flight and the device's queue.
+      run.stopTrainingClock();
       this.deps.emit('runUpdate', { run: run.summary() });
       try {
-        await run.exclusive(() => run.checkpoint());
+        await run.exclusive(() => run.checkpoint('paused'));
       } catch (error) {
-        if (!(await this.lostDevice())) throw error;
-        await this.backToCheckpoint(run, 'while the run was pausing');
+        run.status = 'paused';
+        if (await this.lostDevice()) {
+          await this.backToCheckpoint(run, 'while the run was pausing');
+          this.promote();
+          return run.summary();
+        }
+        run.message = describe(error);
+        this.deps.emit('runUpdate', { run: run.summary() });
+        this.promote();
+        throw error;
       }
+      if (run.status === 'pausing') run.status = 'paused';
+      this.deps.emit('runUpdate', { run: run.summary() });
       this.promote();
     }
     return run.summary();
@@ -270,13 +352,50 @@ export class Runner {
     this.deps.emit('runUpdate', { run: run.summary() });
   }
 
+  /**
+   * Checkpoints every running run now, in the background (the page is going away, or hidden).
+   * What the worker manages before the page is gone is kept; the timed checkpoints bound the
+   * rest.
+   */
+  checkpointAll(): void {
+    if (this.readOnly) return;
+    for (const run of this.runs.values()) {
+      if (run.status === 'running' && run.isLoaded) {
+        void run.exclusive(async () =>
+          run.checkpointInBackground((error) => this.storageFault(run, error)),
+        );
+      }
+    }
+  }
+
+  /** A checkpoint could not be stored: the run pauses (in memory) and says why. */
+  private storageFault(run: TrainingRun, error: unknown): void {
+    if (run.status !== 'running' && run.status !== 'queued' && run.status !== 'pausing') return;
+    run.status = 'paused';
+    run.message = describe(error);
+    run.stopTrainingClock();
+    this.deps.emit('runUpdate', { run: run.summary() });
+    this.promote();
+  }
+
   async resume(runId: string): Promise<RunSummary> {
+    this.writable();
+    await this.restore();
     const run = this.get(runId);
     if (run.status !== 'paused') {
       throw new Error(`Only a paused run can resume; this one is ${run.status}.`);
     }
     await this.settled();
-    const history = await this.ensureLoaded(run);
+    let history: boolean;
+    try {
+      await run.verifyDataset();
+      history = await this.ensureLoaded(run);
+    } catch (error) {
+      // Stays paused, saying why (the dataset changed or is gone, a damaged checkpoint).
+      run.message = describe(error);
+      this.deps.emit('runUpdate', { run: run.summary() });
+      throw error;
+    }
     run.status = !this.race && this.hasRunning(run) ? 'queued' : 'running';
     run.message = null;
     await run.saveRecord();
@@ -295,6 +414,8 @@ export class Runner {
   }
 
   async stop(runId: string): Promise<RunSummary> {
+    this.writable();
+    await this.restore();
     const run = this.get(runId);
     if (run.status === 'stopped' || run.status === 'finished') return run.summary();
     run.status = 'stopped';
@@ -302,9 +423,11 @@ export class Runner {
     this.deps.emit('runUpdate', { run: run.summary() });
     try {
       await run.exclusive(async () => {
-        if (run.isLoaded) await run.checkpoint();
-        else await run.saveRecord();
-        run.unload();
+        try {
+          await run.checkpoint('stopped');
+        } finally {
+          run.unload();
+        }
       });
     } catch (error) {
       if (!(await this.lostDevice())) throw error;
@@ -315,6 +438,8 @@ export class Runner {
   }
 
   async stepOnce(runId: string): Promise<RunSummary> {
+    this.writable();
+    await this.restore();
     const run = this.get(runId);
     if (run.status !== 'paused') throw new Error('Pause the run first, then step it.');
     await this.settled();
@@ -379,13 +504,21 @@ export class Runner {
     });
   }
 
-  setLearningRate(runId: string, lr: number): RunSummary {
+  /**
+   * Changes the learning rate from the current step on; the change is stored at once (in the
+   * run's record, and in a checkpoint at the next step while it runs), so a reload keeps it.
+   */
+  async setLearningRate(runId: string, lr: number): Promise<RunSummary> {
+    this.writable();
+    await this.restore();
     const run = this.get(runId);
     if (!(lr > 0) || !Number.isFinite(lr)) {
       throw new Error('The learning rate must be a positive number (the paper starts at 0.1).');
     }
     run.lrOverride = { value: lr, atStep: run.step };
     run.live.lr = run.isLoaded ? run.currentLr() : lr;
+    if (run.status === 'running') run.checkpointWanted = true;
+    await run.saveRecord();
     return run.summary();
   }
 
@@ -406,6 +539,8 @@ export class Runner {
   }
 
   async remove(runId: string): Promise<void> {
+    this.writable();
+    await this.restore();
     const run = this.get(runId);
     run.status = 'stopped';
     this.runs.delete(runId);
@@ -450,6 +585,10 @@ export class Runner {
           await run.exclusive(() => this.advance(run, false, generation));
           await this.quietMoment(run);
         } catch (error) {
+          if (error instanceof CheckpointWriteError) {
+            this.storageFault(run, error);
+            continue;
+          }
           // A device loss is announced after the failing call: the recovery takes over.
           const lost = await this.lostDevice();
           if (generation !== this.generation || lost) break;
@@ -475,6 +614,8 @@ export class Runner {
     // reloaded the run, so nothing of this one may touch it.
     if (generation !== this.generation) return;
     this.lossesInARow = 0;
+    if (single) run.stopTrainingClock();
+    else run.countTrainingTime();
     if (!run.fault && run.dueForEvaluation()) await run.evaluate();
     if (generation !== this.generation) return;
     this.queueMetrics(run, {});
@@ -486,21 +627,32 @@ export class Runner {
       if (!run.dueForEvaluation()) await run.evaluate();
       run.status = 'finished';
       run.message = null;
-      await run.checkpoint();
+      await run.checkpoint('finished');
       run.unload();
       this.deps.emit('runUpdate', { run: run.summary() });
       this.promote();
       return;
     }
-    if (run.endsEpoch() || run.dueForTimedCheckpoint()) await run.checkpoint();
+    if (single) {
+      // A step of a paused run is kept like a pause: its checkpoint is committed.
+      await run.checkpoint();
+    } else if (run.endsEpoch() || run.dueForTimedCheckpoint()) {
+      run.checkpointInBackground((error) => this.storageFault(run, error));
+    }
   }
 
   /** Pauses `run` with `message` and puts it back to its last checkpoint. */
   private async rollBack(run: TrainingRun, message: string): Promise<void> {
     run.unload();
     run.status = 'paused';
-    run.message = message;
-    await run.load(await loadCheckpoint(this.deps.db, run.id));
+    run.stopTrainingClock();
+    // The checkpoint's rate, not the one that diverged.
+    run.lrOverride = null;
+    const checkpoint = await loadCheckpoint(this.deps.db, run.id);
+    run.message = checkpoint
+      ? `${message} the run was rolled back to its last checkpoint (step ${checkpoint.step}).`
+      : `${message} it had no checkpoint yet, so it starts again from step 0.`;
+    await run.load(checkpoint);
     await run.saveRecord();
     this.deps.emit('runUpdate', { run: run.summary(), history: run.history });
     this.promote();

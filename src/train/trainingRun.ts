@@ -20,9 +20,12 @@ import type {
   TrainPoint,
 } from '../protocol/training';
 import { augmentAndNormalize, drawAugmentation, imagesToTensor, padFill } from './augment';
+import { checkSpace, describeWriteFailure, estimateSpace } from '../storage/space';
+import { RUN_RECORD_VERSION, type StoredRunStatus } from '../storage/runRecord';
 import {
   saveRun,
   type CheckpointRecord,
+  type DatasetIdentity,
   type MetricsWindow,
   type RunRecord,
   type RunsDb,
@@ -68,6 +71,37 @@ interface Loaded {
   batches: { epoch: number; iterator: AsyncGenerator<TrainerBatch, void, undefined> } | null;
 }
 
+/**
+ * Checkpoints while running: at least this often in training time (a closed tab loses at most
+ * this much), the first one sooner. Each costs a copy of the weights on the device and a read
+ * in the background; the steps go on meanwhile.
+ */
+export const CHECKPOINT_EVERY_MS = 30_000;
+export const FIRST_CHECKPOINT_MS = 10_000;
+/** A gap longer than this between two steps is not training time (paused, or the tab slept). */
+const MAX_STEP_GAP_MS = 5_000;
+
+/** A checkpoint that could not be stored: `message` is for a person; the run should pause. */
+export class CheckpointWriteError extends Error {
+  override name = 'CheckpointWriteError';
+}
+
+/** The run's state copied on the device at one step, waiting to be read back and stored. */
+interface Snapshot {
+  loaded: Loaded;
+  step: number;
+  weights: tf.Tensor[];
+  running: tf.Tensor[];
+  momentum: tf.Tensor[];
+  lossSum: tf.Scalar;
+  correctSum: tf.Scalar;
+  windowImages: number;
+  windowSteps: number;
+  lrOverride: LrOverride | null;
+  /** The train point read in flight at the snapshot (its point belongs to the history). */
+  pendingRead: Promise<void> | null;
+}
+
 /** A fault found by an asynchronous read; the runner acts on it between steps. */
 export interface RunFault {
   kind: 'nonFinite';
@@ -88,6 +122,10 @@ export class TrainingRun {
   fault: RunFault | null = null;
   createdAt: number;
   live: RunLive;
+  /** The data it trains on; resume refuses when that changed. */
+  dataset: DatasetIdentity;
+  /** A checkpoint is wanted at the next step (e.g. the learning rate changed). */
+  checkpointWanted = false;
 
   /** The last test pass's wall time and the insight's share of the worker's CPU (benchmark). */
   lastPassTiming: { ms: number; insightCpuMs: number } | null = null;
@@ -96,8 +134,12 @@ export class TrainingRun {
   private stepsPerEpoch = 0;
   private pendingRead: Promise<void> | null = null;
   private lastReadAt = 0;
-  private lastCheckpointAt = Date.now();
+  /** Training time since the last checkpoint (or the load), and when the last step ended. */
+  private trainingMs = 0;
+  private lastStepAt = 0;
   private chain: Promise<unknown> = Promise.resolve();
+  /** Checkpoint writes, one after another (a background one and a pause's never interleave). */
+  private writes: Promise<unknown> = Promise.resolve();
 
   constructor(
     readonly id: string,
@@ -117,6 +159,8 @@ export class TrainingRun {
     this.checkpointStep = stored?.checkpointStep ?? null;
     this.createdAt = stored?.createdAt ?? Date.now();
     this.step = stored?.live.step ?? 0;
+    this.lrOverride = stored?.lrOverride ?? null;
+    this.dataset = stored?.dataset ?? { name: config.dataset, storageId: null, checksum: null };
     this.live = stored?.live ?? {
       step: 0,
       totalSteps: 0,
@@ -173,7 +217,7 @@ export class TrainingRun {
    */
   async load(checkpoint: CheckpointRecord | undefined): Promise<void> {
     if (this.loaded) return;
-    const info = await this.deps.data.info(this.config.dataset);
+    const info = await this.datasetInfo(checkpoint !== undefined);
     const trainImages =
       this.config.trainLimit > 0
         ? Math.min(this.config.trainLimit, info.trainCount)
@@ -208,19 +252,65 @@ export class TrainingRun {
       restoreInto(net.nonTrainable, checkpoint.running);
       restoreInto(slots.velocities, checkpoint.momentum);
       this.step = checkpoint.step;
-      this.lrOverride = checkpoint.lrOverride;
+      // The record is written with every checkpoint and after every change of the rate, so
+      // its rate is the newest; one set after the checkpoint applies from the checkpoint on.
+      const newest = this.lrOverride ?? checkpoint.lrOverride;
+      this.lrOverride = newest && { ...newest, atStep: Math.min(newest.atStep, checkpoint.step) };
       this.history = structuredClone(checkpoint.history);
       this.setWindow(checkpoint.window);
       this.checkpointStep = checkpoint.step;
     } else {
       this.step = 0;
-      this.lrOverride = null;
+      this.lrOverride = this.lrOverride && { ...this.lrOverride, atStep: 0 };
       this.history = { train: [], test: [] };
     }
     this.fault = null;
     this.lastReadAt = performance.now();
-    this.lastCheckpointAt = Date.now();
+    this.trainingMs = 0;
+    this.lastStepAt = 0;
     this.refreshLive();
+  }
+
+  /**
+   * Throws (with a message for a person) when the run's dataset is gone or changed since it
+   * started; a run loaded on the device keeps reading the store, so a resume checks first.
+   */
+  async verifyDataset(): Promise<void> {
+    await this.datasetInfo(this.isLoaded || this.checkpointStep !== null);
+  }
+
+  /**
+   * The dataset's shape and statistics, checked against the one the run started on: a run
+   * resumed from a checkpoint continues only on the same images (same content checksum).
+   */
+  private async datasetInfo(resuming: boolean): Promise<DataInfo> {
+    const name = this.config.dataset;
+    let info: DataInfo;
+    try {
+      info = await this.deps.data.info(name);
+    } catch (error) {
+      if (!resuming) throw error;
+      throw new Error(
+        `The dataset "${name}" this run trained on is gone, so it cannot resume: import the same data again under that name, or delete the run.`,
+      );
+    }
+    const known = this.dataset;
+    if (
+      resuming &&
+      known.checksum !== null &&
+      info.checksum !== undefined &&
+      info.checksum !== known.checksum
+    ) {
+      throw new Error(
+        `The dataset "${name}" changed since this run started (its images differ: checksum ${info.checksum.slice(0, 12)}… instead of ${known.checksum.slice(0, 12)}…), so it cannot resume on it: import the original data under that name, or start a new run.`,
+      );
+    }
+    this.dataset = {
+      name,
+      storageId: info.storageId ?? known.storageId,
+      checksum: info.checksum ?? known.checksum,
+    };
+    return info;
   }
 
   private setWindow(window: MetricsWindow): void {
@@ -395,12 +485,12 @@ export class TrainingRun {
   }
 
   private flagNonFinite(step: number, lr: number): void {
+    // Where the run goes back to is said by the runner once it has rolled back.
     this.fault ??= {
       kind: 'nonFinite',
       message:
-        `The loss became infinite or NaN by step ${step} at learning rate ${lr}: training ` +
-        `diverged. Lower the learning rate (try ${formatLr(lr / 10)}) and resume; the run was ` +
-        `rolled back to its last checkpoint.`,
+        `The loss became infinite or NaN by step ${step} at learning rate ${formatLr(lr)}: ` +
+        `training diverged. Lower the learning rate (try ${formatLr(lr / 10)}) and resume;`,
     };
   }
 
@@ -427,8 +517,21 @@ export class TrainingRun {
     return this.loaded !== null && this.step > 0 && this.step % this.stepsPerEpoch === 0;
   }
 
+  /** Counts the time since the previous step as training time (gaps excepted). */
+  countTrainingTime(now: number = performance.now()): void {
+    if (this.lastStepAt > 0) this.trainingMs += Math.min(now - this.lastStepAt, MAX_STEP_GAP_MS);
+    this.lastStepAt = now;
+  }
+
+  /** Forgets the step timer (paused: the time until the next step is not training). */
+  stopTrainingClock(): void {
+    this.lastStepAt = 0;
+  }
+
   dueForTimedCheckpoint(): boolean {
-    return Date.now() - this.lastCheckpointAt >= this.config.checkpointEveryMinutes * 60_000;
+    const every = Math.min(this.config.checkpointEveryMinutes * 60_000, CHECKPOINT_EVERY_MS);
+    const due = this.checkpointStep === null ? Math.min(every, FIRST_CHECKPOINT_MS) : every;
+    return this.checkpointWanted || this.trainingMs >= due;
   }
 
   /**
@@ -515,78 +618,203 @@ export class TrainingRun {
     }
   }
 
-  record(): RunRecord {
+  /** The status as stored: a pause is stored with the checkpoint that completes it. */
+  storedStatus(): StoredRunStatus {
+    return this.status === 'pausing' ? 'running' : this.status;
+  }
+
+  record(status: StoredRunStatus = this.storedStatus()): RunRecord {
     return {
+      schemaVersion: RUN_RECORD_VERSION,
       id: this.id,
       config: this.config,
-      status: this.status,
+      dataset: { ...this.dataset },
+      status,
       message: this.message,
       live: { ...this.live },
       history: this.history,
       checkpointStep: this.checkpointStep,
+      lrOverride: this.lrOverride,
       createdAt: this.createdAt,
       updatedAt: Date.now(),
     };
   }
 
-  /** Saves the run record alone (status changes). */
-  async saveRecord(): Promise<void> {
-    await saveRun(this.deps.db, this.record(), null);
+  /** Saves the run record alone (status changes), after any checkpoint being written. */
+  async saveRecord(status: StoredRunStatus = this.storedStatus()): Promise<void> {
+    const write = this.writes.then(() => this.storeRecord(status));
+    this.writes = write.catch(() => undefined);
+    await write;
   }
 
-  /** Saves a checkpoint of the current state, with the record, in one transaction. */
-  async checkpoint(): Promise<void> {
-    const l = this.loaded;
-    if (!l) {
-      await this.saveRecord();
+  private async storeRecord(status: StoredRunStatus): Promise<void> {
+    const record = this.record(status);
+    try {
+      await saveRun(this.deps.db, record, null);
+    } catch (error) {
+      throw new CheckpointWriteError(
+        describeWriteFailure(
+          error,
+          `the record of run "${this.config.name}"`,
+          await estimateSpace(),
+        ),
+      );
+    }
+  }
+
+  /**
+   * Saves a checkpoint of the current state, with the record stored as `status`, in one
+   * transaction, and resolves once it is committed. Throws CheckpointWriteError when it cannot
+   * be stored (no space, a failed transaction); the previous checkpoint then stays.
+   */
+  async checkpoint(status: StoredRunStatus = this.storedStatus()): Promise<void> {
+    const snapshot = this.snapshot();
+    if (!snapshot) {
+      await this.saveRecord(status);
       return;
     }
-    if (this.pendingRead) await this.pendingRead;
-    if (this.loaded !== l) return;
-    const [weights, running, momentum, lossSum, correctSum] = await Promise.all([
-      readAll(l.net.trainable),
-      readAll(l.net.nonTrainable),
-      readAll(l.slots.velocities),
-      l.lossSum.data(),
-      l.correctSum.data(),
-    ]);
-    if (this.loaded !== l) return;
-    const checkpoint: CheckpointRecord = {
-      runId: this.id,
+    await this.store(snapshot, status);
+  }
+
+  /**
+   * Starts a checkpoint and returns at once: the state is copied on the device now (between
+   * two steps, so it is one step's state), read back and stored while training goes on.
+   */
+  checkpointInBackground(onFailure: (error: CheckpointWriteError) => void): void {
+    const snapshot = this.snapshot();
+    if (!snapshot) return;
+    this.store(snapshot, null).catch((error: unknown) => {
+      // Only storage failures concern the caller; a failed read-back (a lost device) shows in
+      // the next step, where the runner recovers from it.
+      if (error instanceof CheckpointWriteError) onFailure(error);
+    });
+  }
+
+  /** Copies every variable and the metrics window on the device (no read-back). */
+  private snapshot(): Snapshot | null {
+    const l = this.loaded;
+    if (!l) return null;
+    this.checkpointWanted = false;
+    this.trainingMs = 0;
+    const copy = (vars: NamedVariable[]) => vars.map((v) => tf.clone(v.variable));
+    return {
+      loaded: l,
       step: this.step,
-      weights,
-      running,
-      momentum,
+      weights: copy(l.net.trainable),
+      running: copy(l.net.nonTrainable),
+      momentum: copy(l.slots.velocities),
+      lossSum: tf.clone(l.lossSum),
+      correctSum: tf.clone(l.correctSum),
+      windowImages: l.windowImages,
+      windowSteps: l.windowSteps,
       lrOverride: this.lrOverride,
-      rng: { seed: this.config.seed, step: this.step },
+      pendingRead: this.pendingRead,
+    };
+  }
+
+  /** Reads a snapshot back and stores it (status null: the run's status when it is written). */
+  private store(snapshot: Snapshot, status: StoredRunStatus | null): Promise<void> {
+    const write = this.writes.then(() => this.storeNow(snapshot, status));
+    this.writes = write.catch(() => undefined);
+    return write;
+  }
+
+  private async storeNow(s: Snapshot, status: StoredRunStatus | null): Promise<void> {
+    const l = this.loaded;
+    let values: Float32Array[][];
+    let windowSums: [number, number];
+    try {
+      await s.pendingRead?.catch(() => undefined);
+      const read = (ts: tf.Tensor[]) =>
+        Promise.all(ts.map((t) => t.data() as Promise<Float32Array>));
+      const [weights, running, momentum, lossSum, correctSum] = await Promise.all([
+        read(s.weights),
+        read(s.running),
+        read(s.momentum),
+        s.lossSum.data(),
+        s.correctSum.data(),
+      ]);
+      values = [weights, running, momentum];
+      windowSums = [lossSum[0]!, correctSum[0]!];
+    } finally {
+      try {
+        tf.dispose([...s.weights, ...s.running, ...s.momentum, s.lossSum, s.correctSum]);
+      } catch {
+        // A lost device may refuse to free; its memory went with it.
+      }
+    }
+    // Unloaded or reloaded meanwhile (a device loss, a rollback): this state is gone. A
+    // diverged state is not stored: the rollback goes to the checkpoint before it.
+    if (this.fault) return;
+    // Unloaded or reloaded meanwhile (a device loss, a rollback): this state is gone.
+    if (l !== s.loaded || this.loaded !== s.loaded) return;
+    const named = (vars: NamedVariable[], vs: Float32Array[]): StoredTensor[] =>
+      vars.map((v, i) => ({ name: v.name, shape: [...v.variable.shape], values: vs[i]! }));
+    const history = {
+      train: this.history.train.filter((p) => p.step <= s.step),
+      test: this.history.test.filter((p) => p.step <= s.step),
+    };
+    const checkpoint: CheckpointRecord = {
+      schemaVersion: RUN_RECORD_VERSION,
+      runId: this.id,
+      step: s.step,
+      weights: named(s.loaded.net.trainable, values[0]!),
+      running: named(s.loaded.net.nonTrainable, values[1]!),
+      momentum: named(s.loaded.slots.velocities, values[2]!),
+      lrOverride: s.lrOverride,
+      rng: { seed: this.config.seed, step: s.step },
       window: {
-        lossSum: lossSum[0]!,
-        correctSum: correctSum[0]!,
-        images: l.windowImages,
-        steps: l.windowSteps,
+        lossSum: windowSums[0],
+        correctSum: windowSums[1],
+        images: s.windowImages,
+        steps: s.windowSteps,
       },
       backend: this.backend ?? 'unknown',
       savedAt: Date.now(),
-      history: structuredClone(this.history),
+      history: structuredClone(history),
     };
-    this.checkpointStep = this.step;
-    await saveRun(this.deps.db, this.record(), checkpoint);
-    this.lastCheckpointAt = Date.now();
+    const what = `the checkpoint of run "${this.config.name}" at step ${s.step}`;
+    const bytes = checkpointBytes(checkpoint);
+    const problem = await checkSpace(bytes, what, { probe: true });
+    if (problem) {
+      throw new CheckpointWriteError(
+        `${problem} ${this.keptCheckpoint()} Free disk space or delete a dataset or run, then resume.`,
+      );
+    }
+    const record: RunRecord = {
+      ...this.record(status ?? this.storedStatus()),
+      history,
+      checkpointStep: s.step,
+      lrOverride: s.lrOverride,
+      live: { ...this.live, step: s.step },
+    };
+    try {
+      await saveRun(this.deps.db, record, checkpoint);
+    } catch (error) {
+      throw new CheckpointWriteError(
+        `${describeWriteFailure(error, what, await estimateSpace())} ${this.keptCheckpoint()}`,
+      );
+    }
+    if (this.checkpointStep === null || s.step >= this.checkpointStep) this.checkpointStep = s.step;
     this.deps.hooks.onCheckpoint?.(this);
   }
+
+  private keptCheckpoint(): string {
+    return this.checkpointStep === null
+      ? 'The run has no stored checkpoint yet.'
+      : `Its last stored checkpoint (step ${this.checkpointStep}) is intact.`;
+  }
+}
+
+/** About how many bytes a checkpoint takes in IndexedDB (its tensors, plus the history). */
+export function checkpointBytes(c: CheckpointRecord): number {
+  const tensors = [...c.weights, ...c.running, ...c.momentum];
+  const values = tensors.reduce((sum, t) => sum + t.values.byteLength + 64, 0);
+  return values + (c.history.train.length + c.history.test.length) * 96 + 4096;
 }
 
 function formatLr(lr: number): string {
   return Number(lr.toPrecision(2)).toString();
-}
-
-async function readAll(vars: NamedVariable[]): Promise<StoredTensor[]> {
-  const values = await Promise.all(vars.map((v) => v.variable.data()));
-  return vars.map((v, i) => ({
-    name: v.name,
-    shape: [...v.variable.shape],
-    values: values[i] as Float32Array,
-  }));
 }
 
 function restoreInto(vars: NamedVariable[], stored: StoredTensor[]): void {

@@ -88,26 +88,87 @@ function deviceLost(ms: number): Promise<boolean> {
   });
 }
 
+/**
+ * One writer across tabs: the worker that holds this Web Lock owns the runs store (trains,
+ * checkpoints, restores interrupted runs). A second tab's worker waits for it, showing the
+ * stored runs read-only meanwhile, and takes over when the first tab closes (the browser
+ * releases a closed tab's locks).
+ */
+const RUNS_LOCK = 'dmrnet-runs-writer';
+const ELSEWHERE =
+  'Training in another tab: these runs belong to another tab of the playground and are shown read-only here. Control them there; this tab takes over when that one closes.';
+const STORE_CLOSED =
+  'The playground was updated in another tab, so this tab closed its storage to let the update finish: reload this tab to go on (runs are paused at their last checkpoint).';
+
+/** Resolves true once the lock is held (until the worker ends), false when `ifAvailable` and taken. */
+function holdRunsLock(ifAvailable: boolean): Promise<boolean> {
+  const locks = (self.navigator as WorkerNavigator & { locks?: LockManager }).locks;
+  if (!locks) return Promise.resolve(true); // no Web Locks: a single writer cannot be enforced
+  return new Promise<boolean>((resolve) => {
+    locks
+      .request(RUNS_LOCK, { ifAvailable }, (lock) => {
+        if (!lock) {
+          resolve(false);
+          return undefined;
+        }
+        resolve(true);
+        return new Promise<void>(() => undefined); // held for the worker's lifetime
+      })
+      .catch(() => resolve(false));
+  });
+}
+
 let runsDb: ReturnType<typeof openRunsDb> | null = null;
+
+/** The runs database, closed (and the runner stopped) when another tab upgrades it. */
+function runsDatabase(): ReturnType<typeof openRunsDb> {
+  runsDb ??= openRunsDb(undefined, {
+    onVersionChange: () => {
+      runner?.storageClosed(STORE_CLOSED);
+      emit('runsOwner', { readOnly: STORE_CLOSED, notice: STORE_CLOSED }, null);
+    },
+  });
+  return runsDb;
+}
+
+let runnerPromise: Promise<Runner> | null = null;
+
+async function createRunner(): Promise<Runner> {
+  const created = new Runner({
+    db: await runsDatabase(),
+    data: indexedDbDataSource(),
+    buildNetwork: (spec, seed) => buildNetwork(spec, { seed }),
+    backendName: () => tf.getBackend() as BackendName,
+    refusal,
+    emit: (type, payload) => emit(type, payload, null),
+    reinitBackend,
+    deviceLost,
+  });
+  if (!(await holdRunsLock(true))) {
+    created.setReadOnly(ELSEWHERE);
+    void holdRunsLock(false).then(async (held) => {
+      if (!held) return;
+      await created.takeOver();
+      emit(
+        'runsOwner',
+        {
+          readOnly: null,
+          notice:
+            'The other tab of the playground closed: this tab trains these runs now. Runs that were training there are paused at their last checkpoint; resume them here.',
+        },
+        null,
+      );
+    });
+  }
+  runner = created;
+  return created;
+}
 
 async function trainingRunner(): Promise<Runner> {
   if (!ready) throw new Error('The worker has not been initialised yet');
   await ready;
-  runsDb ??= openRunsDb();
-  const db = await runsDb;
-  if (!runner) {
-    runner = new Runner({
-      db,
-      data: indexedDbDataSource(),
-      buildNetwork: (spec, seed) => buildNetwork(spec, { seed }),
-      backendName: () => tf.getBackend() as BackendName,
-      refusal,
-      emit: (type, payload) => emit(type, payload, null),
-      reinitBackend,
-      deviceLost,
-    });
-  }
-  return runner;
+  runnerPromise ??= createRunner();
+  return runnerPromise;
 }
 
 const handlers: TrainingHandlers = {
@@ -145,7 +206,7 @@ const handlers: TrainingHandlers = {
   },
   async setLearningRate(command) {
     const r = await trainingRunner();
-    emit('runUpdate', { run: r.setLearningRate(command.runId, command.lr) }, command.id);
+    emit('runUpdate', { run: await r.setLearningRate(command.runId, command.lr) }, command.id);
   },
   async setRaceMode(command) {
     const r = await trainingRunner();
@@ -161,8 +222,7 @@ const handlers: TrainingHandlers = {
   },
   async getRunWeights(command) {
     // Needs no backend: only the runs database, which this worker owns.
-    runsDb ??= openRunsDb();
-    const tensors = await checkpointWeights(await runsDb, command.runId);
+    const tensors = await checkpointWeights(await runsDatabase(), command.runId);
     if (!tensors) {
       throw new Error('this run has no checkpoint yet: let it train a little, then pause it');
     }
@@ -179,6 +239,9 @@ const handlers: TrainingHandlers = {
     const r = await trainingRunner();
     const timing = await r.measureTestPass(command.runId, command.passes, command.insight);
     emit('testPassTiming', timing, command.id);
+  },
+  checkpointNow() {
+    runner?.checkpointAll();
   },
   async destroyDevice(command) {
     const gpu = currentWebGpu();

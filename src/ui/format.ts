@@ -61,6 +61,11 @@ export function formatLoss(x: number | null): string {
   return Number.isFinite(x) ? x.toFixed(4) : String(x);
 }
 
+/** A run's status for a person: 'pausing…' while its pause checkpoint is being written. */
+export function statusLabel(status: string): string {
+  return status === 'pausing' ? 'pausing…' : status;
+}
+
 export function formatLr(x: number): string {
   return Number(x.toPrecision(3)).toString();
 }

@@ -17,7 +17,10 @@ export function tinySpec(classes = 3): NetworkSpec {
     classes,
     stemWidth: 4,
     widen: 1,
-    stages: [],
+    // Ignored by tinyNetwork (conv -> BN -> FC); there so the spec is one the schema accepts.
+    stages: [
+      { width: 4, stride: 1, blocks: [{ kind: 'residual', branches: 1, layersPerBranch: 2 }] },
+    ],
     sharing: 'full',
   };
 }
@@ -98,7 +101,13 @@ export function memoryDataSource(options: {
   train: number;
   test: number;
   size?: number;
-}): DataSource & { requests: BatchRequest[] } {
+}): DataSource & {
+  requests: BatchRequest[];
+  /** The stored import it stands for: change it to simulate a re-import of other data. */
+  identity: { storageId: string; checksum: string };
+  /** Set to false to simulate a deleted dataset. */
+  present: { value: boolean };
+} {
   const size = options.size ?? 8;
   const make = (count: number, seed: number) => {
     const rng = createRng(seed);
@@ -128,11 +137,15 @@ export function memoryDataSource(options: {
     testCount: options.test,
   };
   const requests: BatchRequest[] = [];
+  const identity = { storageId: 'memory#1', checksum: 'c0ffee'.repeat(10) + 'c0ff' };
+  const present = { value: true };
   return {
     requests,
+    identity,
+    present,
     info: async (dataset) => {
-      if (dataset !== 'memory') throw new Error(`No dataset named "${dataset}"`);
-      return info;
+      if (dataset !== 'memory' || !present.value) throw new Error(`No dataset named "${dataset}"`);
+      return { ...info, ...identity };
     },
     async *batches(_dataset, request): AsyncGenerator<TrainerBatch, void, undefined> {
       requests.push(request);

@@ -7,10 +7,12 @@ import { DATASET_KINDS, type DatasetKind, type ImportSource } from '../../model/
 import { HUGGING_FACE_DATASETS, huggingFaceRequest } from '../../model/datasetSources';
 import {
   cancelImport,
+  deletionQuestion,
   ensureSampleInstalled,
   installSample,
   refreshDatasets,
   removeDataset,
+  requestPersistence,
   showPreview,
   startImport,
 } from '../../state/datasetActions';
@@ -75,9 +77,8 @@ function ImportProgressBar() {
 }
 
 export function DatasetPanel() {
-  const { datasets, loaded, storage, running, message, preview, sample } = useAppStore(
-    (s) => s.data,
-  );
+  const { datasets, loaded, storage, running, message, preview, sample, lost, closed } =
+    useAppStore((s) => s.data);
   const [url, setUrl] = useState('');
   const [givenName, setGivenName] = useState('');
   const [kind, setKind] = useState<DatasetKind | 'auto'>('auto');
@@ -86,6 +87,8 @@ export function DatasetPanel() {
 
   useEffect(() => {
     void refreshDatasets().then(ensureSampleInstalled);
+    // Asked up front: the answer is shown under the table (no prompt in Chromium).
+    void requestPersistence();
   }, []);
 
   /** The name typed in the form, else one made from the first file or URL. */
@@ -119,6 +122,16 @@ export function DatasetPanel() {
   return (
     <section className="panel dataset-panel" aria-labelledby="datasets-heading">
       <h2 id="datasets-heading">Datasets</h2>
+      {lost && (
+        <p role="alert" className="field-error" data-testid="storage-lost">
+          {lost}
+        </p>
+      )}
+      {closed && (
+        <p role="alert" className="field-error" data-testid="storage-closed">
+          {closed}
+        </p>
+      )}
       {sample === 'installing' && <p role="status">Installing the shipped CIFAR-10 sample…</p>}
       {loaded && datasets.length === 0 && sample !== 'installing' && (
         <p>
@@ -159,7 +172,7 @@ export function DatasetPanel() {
                   type="button"
                   className="danger"
                   onClick={() => {
-                    if (window.confirm(`Delete the dataset “${d.name}” from this browser?`)) {
+                    if (window.confirm(deletionQuestion(d.name))) {
                       void removeDataset(d.name);
                     }
                   }}
@@ -174,7 +187,13 @@ export function DatasetPanel() {
       {storage.usage !== null && storage.quota !== null && (
         <p className="muted" data-testid="storage-usage">
           Storage: {formatBytes(storage.usage)} of {formatBytes(storage.quota)} used
-          {storage.persisted ? ' (persistent)' : ''}
+        </p>
+      )}
+      {storage.persisted !== null && (
+        <p className="muted" data-testid="storage-persistence">
+          {storage.persisted
+            ? 'Persistent storage granted: the browser keeps these datasets and runs when space runs low.'
+            : 'Persistent storage not granted (the browser decides, e.g. by how often you use the site): it may clear these datasets and runs when the disk runs low on space.'}
         </p>
       )}
       <h3>Import</h3>

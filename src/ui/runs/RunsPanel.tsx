@@ -13,13 +13,14 @@ import {
 import type { TrainingRunView } from '../../state/trainingSlice';
 import { toRunConfig } from '../../model/hyperparameters';
 import { DEFAULT_TRAINING_DATASET } from '../train/TrainingPanel';
-import { formatCount, formatDuration, formatPercent } from '../format';
+import { formatCount, formatDuration, formatPercent, statusLabel } from '../format';
 import { analysisOf } from '../../model/analysisCache';
 import { paramSpread, raceSpecs } from '../../model/race';
 import { bestTestError } from './runSeries';
 
-function RunRow({ run }: { run: TrainingRunView }) {
-  const [busy, setBusy] = useState(false);
+function RunRow({ run, readOnly }: { run: TrainingRunView; readOnly: boolean }) {
+  const [pending, setBusy] = useState(false);
+  const busy = pending || readOnly;
   const selected = useAppStore((s) => s.training.selectedRunId === run.id);
   const a = analysisOf(run.config.spec);
   const { live, status } = run;
@@ -30,7 +31,7 @@ function RunRow({ run }: { run: TrainingRunView }) {
     await f();
     setBusy(false);
   };
-  const active = status === 'running' || status === 'queued';
+  const active = status === 'running' || status === 'queued' || status === 'pausing';
   const over = status === 'stopped' || status === 'finished' || status === 'failed';
   const name = run.config.name;
   const c = run.config;
@@ -67,7 +68,7 @@ function RunRow({ run }: { run: TrainingRunView }) {
         )}
       </th>
       <td>
-        <span className={`status status--${status}`}>{status}</span>
+        <span className={`status status--${status}`}>{statusLabel(status)}</span>
         {run.message && <div className="small-text">{run.message}</div>}
       </td>
       <td>
@@ -93,11 +94,11 @@ function RunRow({ run }: { run: TrainingRunView }) {
           <button
             type="button"
             className="small"
-            disabled={busy || !active}
+            disabled={busy || !active || status === 'pausing'}
             onClick={() => void act(() => pauseRun(run.id))}
             aria-label={`Pause ${name}`}
           >
-            Pause
+            {status === 'pausing' ? 'Pausing…' : 'Pause'}
           </button>
         )}
         <button
@@ -180,11 +181,12 @@ function RaceControls({ dataset }: { dataset: string }) {
 
 /** Every run: summary, status, progress with time left, best test error and its controls. */
 export function RunsPanel() {
-  const { order, runs, error } = useAppStore(
+  const { order, runs, error, readOnly } = useAppStore(
     useShallow((s) => ({
       order: s.training.order,
       runs: s.training.runs,
       error: s.training.error,
+      readOnly: s.training.readOnly,
     })),
   );
   return (
@@ -214,7 +216,7 @@ export function RunsPanel() {
             <tbody>
               {order.map((id) => {
                 const run = runs[id];
-                return run ? <RunRow key={id} run={run} /> : null;
+                return run ? <RunRow key={id} run={run} readOnly={readOnly !== null} /> : null;
               })}
             </tbody>
           </table>

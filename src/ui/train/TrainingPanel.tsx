@@ -19,7 +19,14 @@ import {
 import { workerMemoryText } from '../../state/workerActions';
 import type { TrainingRunView } from '../../state/trainingSlice';
 import { backendDisplayName } from '../shell/backendLabel';
-import { formatDuration, formatLoss, formatLr, formatPercent, parseLearningRate } from '../format';
+import {
+  formatDuration,
+  formatLoss,
+  formatLr,
+  formatPercent,
+  parseLearningRate,
+  statusLabel,
+} from '../format';
 
 /** The dataset a new run trains on unless the person names another: the shipped sample. */
 export const DEFAULT_TRAINING_DATASET = SAMPLE_DATASET_NAME;
@@ -31,7 +38,7 @@ export const DEFAULT_TRAINING_DATASET = SAMPLE_DATASET_NAME;
  */
 export function TrainingPanel() {
   const workerReady = useAppStore((s) => s.worker.status === 'ready');
-  const { order, runs, race, error, notice, selectedRunId } = useAppStore(
+  const { order, runs, race, error, notice, selectedRunId, readOnly, damaged } = useAppStore(
     useShallow((s) => s.training),
   );
   const [dataset, setDataset] = useState(DEFAULT_TRAINING_DATASET);
@@ -58,7 +65,11 @@ export function TrainingPanel() {
         <label>
           Dataset <input value={dataset} onChange={(e) => setDataset(e.target.value)} size={16} />
         </label>
-        <button type="button" onClick={() => void start()} disabled={!workerReady || starting}>
+        <button
+          type="button"
+          onClick={() => void start()}
+          disabled={!workerReady || starting || readOnly !== null}
+        >
           {starting ? 'Starting…' : 'Start run'}
         </button>
         <label>
@@ -66,7 +77,7 @@ export function TrainingPanel() {
             type="checkbox"
             checked={race}
             onChange={(e) => void setRaceMode(e.target.checked)}
-            disabled={!workerReady}
+            disabled={!workerReady || readOnly !== null}
           />{' '}
           Race mode (running runs take turns step by step)
         </label>
@@ -79,9 +90,19 @@ export function TrainingPanel() {
           </button>
         </p>
       )}
-      {notice && (
+      {readOnly && (
+        <p role="status" className="training-notice" data-testid="training-readonly">
+          {readOnly}
+        </p>
+      )}
+      {notice && notice !== readOnly && (
         <p role="status" className="training-notice" data-testid="training-notice">
           {notice}
+        </p>
+      )}
+      {damaged.length > 0 && (
+        <p role="alert" className="training-error" data-testid="training-damaged">
+          {damaged.join(' ')} They are kept as they are.
         </p>
       )}
       {order.length > 0 && (
@@ -98,22 +119,23 @@ export function TrainingPanel() {
                 >
                   {run.config.name} · seed {run.config.seed}
                 </button>{' '}
-                <span data-testid={`run-status-${id}`}>{run.status}</span>
+                <span data-testid={`run-status-${id}`}>{statusLabel(run.status)}</span>
               </li>
             );
           })}
         </ul>
       )}
-      {selected && <RunControls run={selected} />}
+      {selected && <RunControls run={selected} readOnly={readOnly !== null} />}
       <MemoryCheck disabled={!workerReady} />
     </section>
   );
 }
 
-function RunControls({ run }: { run: TrainingRunView }) {
+function RunControls({ run, readOnly }: { run: TrainingRunView; readOnly: boolean }) {
   const [lrText, setLrText] = useState('');
   const [lrProblem, setLrProblem] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
+  const [pending, setBusy] = useState(false);
+  const busy = pending || readOnly;
   const act = async (f: () => Promise<unknown>) => {
     setBusy(true);
     await f();
@@ -135,7 +157,7 @@ function RunControls({ run }: { run: TrainingRunView }) {
     <div className="training-run" data-testid="training-run" data-run-id={run.id}>
       <p>
         <strong>{run.config.name}</strong> on {run.config.dataset}:{' '}
-        <span data-testid="run-status">{run.status}</span>
+        <span data-testid="run-status">{statusLabel(run.status)}</span>
         {run.backend && <> · {backendDisplayName(run.backend)}</>}
       </p>
       {run.message && (
@@ -149,7 +171,7 @@ function RunControls({ run }: { run: TrainingRunView }) {
           disabled={busy || !active}
           onClick={() => void act(() => pauseRun(run.id))}
         >
-          Pause
+          {run.status === 'pausing' ? 'Pausing…' : 'Pause'}
         </button>
         <button
           type="button"
@@ -180,7 +202,7 @@ function RunControls({ run }: { run: TrainingRunView }) {
             onChange={(e) => setLrText(e.target.value)}
             onKeyDown={(e) => e.key === 'Enter' && applyLr()}
             size={8}
-            disabled={done}
+            disabled={done || readOnly}
           />
         </label>
         <button type="button" disabled={busy || done} onClick={applyLr}>
