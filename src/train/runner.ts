@@ -24,7 +24,7 @@ import {
 } from '../storage/checkpoint';
 import type { DataSource } from './data';
 import { runConfigProblems } from '../model/hyperparameters';
-import { TrainingRun, type NetworkFactory } from './trainingRun';
+import { TrainingRun, type NetworkFactory, type PrepareKernels } from './trainingRun';
 
 export const METRICS_INTERVAL_MS = 100;
 /** Pacing (see setPacing): how often the worker leaves the cores to the page, and how long at most. */
@@ -41,6 +41,8 @@ export interface RunnerDeps {
   emit: <K extends EventType>(type: K, payload: EventMap[K]) => void;
   /** Re-initialise tfjs after a device loss (WebGPU again if it comes back, else the next). */
   reinitBackend: () => Promise<BackendReport>;
+  /** Kernel preparation before a run's first step, with progress (WebGPU; optional). */
+  prepare?: PrepareKernels;
 }
 
 function describe(error: unknown): string {
@@ -122,10 +124,19 @@ export class Runner {
         data: this.deps.data,
         buildNetwork: this.deps.buildNetwork,
         backendName: this.deps.backendName,
+        ...(this.deps.prepare ? { prepare: this.deps.prepare } : {}),
         hooks: {
           onTrainPoint: (run, point) => this.queueMetrics(run, { train: [point] }),
           onTestPoint: (run, point) => this.queueMetrics(run, { test: [point] }),
           onCheckpoint: (run) => this.deps.emit('runUpdate', { run: run.summary() }),
+          onPhase: (run, phase, done, total) =>
+            this.deps.emit('runProgress', {
+              runId: run.id,
+              phase,
+              done,
+              total,
+              elapsedSeconds: run.secondsSinceLoad,
+            }),
         },
       },
       stored,

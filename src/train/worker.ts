@@ -17,6 +17,7 @@ import {
   type TrainingHandlers,
 } from '../protocol/training';
 import { currentWebGpu, initBackend } from './backend';
+import { measureDevice } from './calibrate';
 import { checkpointWeights, openRunsDb } from '../storage/checkpoint';
 import { indexedDbDataSource } from './datasetSource';
 import { runDeviceCheck } from './deviceCheck';
@@ -64,15 +65,19 @@ function watchDevice(): void {
 async function reinitBackend(): Promise<BackendReport> {
   const report = await initBackend();
   ready = Promise.resolve(report);
+  calibrating = null;
   watchDevice();
   return report;
 }
 
 let runsDb: ReturnType<typeof openRunsDb> | null = null;
+/** The start-up measurement (once per backend); runs wait for it so they do not spoil it. */
+let calibrating: ReturnType<typeof measureDevice> | null = null;
 
 async function trainingRunner(): Promise<Runner> {
   if (!ready) throw new Error('The worker has not been initialised yet');
   await ready;
+  if (calibrating) await calibrating.catch(() => undefined);
   runsDb ??= openRunsDb();
   const db = await runsDb;
   if (!runner) {
@@ -101,6 +106,12 @@ const handlers: TrainingHandlers = {
     if (!ready) throw new Error('The worker has not been initialised yet');
     await ready;
     emit('deviceCheckResult', await runDeviceCheck(), command.id);
+  },
+  async calibrate(command) {
+    if (!ready) throw new Error('The worker has not been initialised yet');
+    await ready;
+    calibrating ??= measureDevice();
+    emit('calibrated', await calibrating, command.id);
   },
   async memory(command) {
     const { numTensors, numBytes } = tf.memory();
