@@ -119,3 +119,28 @@ export function quickStartChoice(
   }
   return best;
 }
+
+/**
+ * A second offer when the first one swapped the network: the chosen network at batch 8 with a
+ * short budget, when it draws its first line (two points) within a minute.
+ */
+export function keepNetworkChoice(
+  calibration: DeviceCalibration,
+  spec: NetworkSpec,
+  run: RunPlanInput,
+  data: DatasetSize,
+  first: QuickStartChoice,
+): QuickStartChoice | null {
+  if (first.spec === spec) return null;
+  const batch = Math.min(8, run.batchSize);
+  if (batch > data.trainCount) return null;
+  const quick = quickRun(calibration, spec, batch, run, data);
+  if (quick.estimate.secondsToSecondPoint > LEARNING_SECONDS) return null;
+  return {
+    label: `${spec.name}, batch ${batch}, ${quick.run.trainLimit} training images`,
+    reason:
+      'Your network, with a smaller batch and a short budget: fewer points in the first minute.',
+    spec,
+    ...quick,
+  };
+}

@@ -11,6 +11,7 @@ import type {
   RunSummary,
   WorkerClient,
 } from '../protocol/training';
+import { receiveProgress, refineFromMetrics } from './deviceCost';
 import { isSoftwareAdapter, runQuietMoment, setPaced } from './quietMoments';
 import { useAppStore } from './store';
 import type { TrainingRunView, TrainingSlice } from './trainingSlice';
@@ -89,7 +90,11 @@ export async function connectTraining(): Promise<void> {
   if (connected === client) return;
   connected = client;
   client.on('runUpdate', (e) => setTraining((t) => applyRunUpdate(t, e.run, e.history)));
-  client.on('runMetrics', (e) => setTraining((t) => applyMetrics(t, e.updates)));
+  client.on('runMetrics', (e) => {
+    refineFromMetrics(e.updates);
+    setTraining((t) => applyMetrics(t, e.updates));
+  });
+  client.on('runProgress', receiveProgress);
   client.on('runDeleted', (e) =>
     setTraining((t) => {
       const runs = { ...t.runs };

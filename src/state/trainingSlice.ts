@@ -11,12 +11,20 @@
  * - `training.race`: race mode (runs take turns step by step) or queue mode (one at a time).
  * - `training.error`: the last refused command, for a person (e.g. a network too large).
  * - `training.notice`: the last thing the worker did on its own (e.g. recovered from a lost GPU).
+ * - `training.progress[id]`: how far a run is on its way to its first loss point.
  */
 import type { StateCreator } from 'zustand';
-import type { RunHistory, RunSummary } from '../protocol/training';
+import { SAMPLE_DATASET_NAME } from '../data/sources';
+import type { RunHistory, RunProgress, RunSummary } from '../protocol/training';
 
 export interface TrainingRunView extends RunSummary {
   history: RunHistory;
+}
+
+/** A run's way to its first loss point (the worker's runProgress), as the UI shows it. */
+export interface RunStartView extends RunProgress {
+  /** The first loss point after this load is still to come (it carries the preparation time). */
+  firstPointPending: boolean;
 }
 
 export interface TrainingSlice {
@@ -30,6 +38,10 @@ export interface TrainingSlice {
     notice: string | null;
     /** The run the live read-out and controls show. */
     selectedRunId: string | null;
+    /** Start phases by run id ("preparing kernels k/n", "first step", training). */
+    progress: Record<string, RunStartView>;
+    /** The stored dataset new runs train on (picked from the imported ones). */
+    dataset: string;
   };
 }
 
@@ -41,6 +53,8 @@ export const initialTrainingState: TrainingSlice['training'] = {
   error: null,
   notice: null,
   selectedRunId: null,
+  progress: {},
+  dataset: SAMPLE_DATASET_NAME,
 };
 
 export const createTrainingSlice: StateCreator<TrainingSlice, [], [], TrainingSlice> = () => ({

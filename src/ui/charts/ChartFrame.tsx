@@ -26,6 +26,8 @@ export interface ChartFrameProps {
    * its own (CSS containment), so a redraw lays out and paints the chart, not the whole page.
    */
   height?: number;
+  /** Points drawn (all series together): the figure's `data-points`, for tests and tools. */
+  points?: number;
 }
 
 /** The sentence over an empty chart, centred on it (the chart stays mounted underneath). */
@@ -52,6 +54,7 @@ export function ChartFrame({
   empty,
   draw = true,
   height,
+  points,
 }: ChartFrameProps) {
   const [log, setLog] = useState(false);
   const [status, setStatus] = useState('');
@@ -80,7 +83,7 @@ export function ChartFrame({
   };
 
   return (
-    <figure className="chart" aria-labelledby={headingId} data-testid={testId}>
+    <figure className="chart" aria-labelledby={headingId} data-testid={testId} data-points={points}>
       <div className="chart-head">
         <h3 id={headingId}>{title}</h3>
         <div className="chart-tools" role="toolbar" aria-label={`${title}: options and export`}>

@@ -64,7 +64,8 @@ export const XYChart = memo(function XYChart({
   draw = true,
   xMax,
 }: XYChartProps) {
-  const hasPoints = series.some((s) => s.points.length > 0);
+  const pointCount = series.reduce((n, s) => n + s.points.length, 0);
+  const hasPoints = pointCount > 0;
   const legend = useMemo(
     () =>
       series.map((s): LegendEntry => ({
@@ -103,6 +104,7 @@ export const XYChart = memo(function XYChart({
       empty={hasPoints ? null : emptyText}
       draw={draw}
       height={height}
+      points={pointCount}
     >
       {({ log }) => (
         <Plot

@@ -12,7 +12,6 @@ import {
 } from '../../state/trainingActions';
 import type { TrainingRunView } from '../../state/trainingSlice';
 import { toRunConfig } from '../../model/hyperparameters';
-import { DEFAULT_TRAINING_DATASET } from '../train/TrainingPanel';
 import { formatCount, formatDuration, formatPercent } from '../format';
 import { analysisOf } from '../../model/analysisCache';
 import { paramSpread, raceSpecs } from '../../model/race';
@@ -173,16 +172,17 @@ function RaceControls({ dataset }: { dataset: string }) {
 
 /** Every run: summary, status, progress with time left, best test error and its controls. */
 export function RunsPanel() {
-  const { order, runs, error } = useAppStore(
+  const { order, runs, error, dataset } = useAppStore(
     useShallow((s) => ({
       order: s.training.order,
       runs: s.training.runs,
       error: s.training.error,
+      dataset: s.training.dataset,
     })),
   );
   return (
     <div className="runs-panel">
-      <RaceControls dataset={DEFAULT_TRAINING_DATASET} />
+      <RaceControls dataset={dataset} />
       {error && (
         <p className="field-error" role="alert">
           {error}

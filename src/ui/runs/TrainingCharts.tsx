@@ -136,12 +136,13 @@ export function TrainingCharts() {
   const all = useMemo(
     () =>
       distinctNames(
-        order.flatMap((id) => {
+        order.flatMap((id, colorIndex) => {
           const r = runs[id];
           return r
             ? [
                 {
                   id,
+                  colorIndex,
                   name: r.config.name,
                   history: r.history,
                   spec: r.config.spec,
@@ -158,13 +159,15 @@ export function TrainingCharts() {
     () => order.some((id) => ACTIVE.has(runs[id]?.status ?? 'finished')),
     [order, runs],
   );
-  const waiting = 'Start a run: its numbers appear here as it trains.';
+  const waiting = training
+    ? 'Training: the first point appears after the first step.'
+    : 'Start a run: its numbers appear here as it trains.';
   return (
     <div className="training-charts">
       {all.length > 1 && (
         <fieldset className="run-toggles">
           <legend>Runs in the charts</legend>
-          {all.map((r, i) => (
+          {all.map((r) => (
             <label key={r.id} className="inline-check">
               <input
                 type="checkbox"
@@ -173,7 +176,7 @@ export function TrainingCharts() {
                   setHidden((h) => (e.target.checked ? h.filter((x) => x !== r.id) : [...h, r.id]))
                 }
               />
-              <span className="swatch" style={{ background: seriesColor(i) }} aria-hidden="true" />
+              <span className="swatch" style={{ background: seriesColor(r.colorIndex) }} aria-hidden="true" />
               {r.name}
             </label>
           ))}
