@@ -7,8 +7,7 @@ test.describe('with --enable-unsafe-webgpu', () => {
     await page.goto('/');
     const badge = page.getByRole('status', { name: 'Training backend' });
     // Any adapter: SwiftShader ("WebGPU · software GPU: CPU speed (swiftshader)") on a machine
-    // without a GPU, the GPU's
-    // own architecture or vendor on one with.
+    // without a GPU, the GPU's own architecture or vendor on one with.
     await expect(badge).toHaveText(/^WebGPU( · \S.*)?$/);
     await expect(page.getByTestId('adapter')).toBeVisible();
     await page.getByRole('button', { name: 'Run device check' }).click();

@@ -214,3 +214,24 @@ export async function installSample(): Promise<void> {
 }
 
 export { baseUrl };
+
+/**
+ * Resolves once no import runs and the sample's installation has been decided (the device
+ * measurement waits for it: an import on the same cores would make the device look slower).
+ */
+export function whenDataIdle(timeoutMs = 60_000): Promise<void> {
+  const idle = (s: DatasetPanelState) =>
+    s.running === null && (s.sample === 'installed' || s.sample === 'absent');
+  if (idle(useDatasetPanel.getState())) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, timeoutMs);
+    const stop = useDatasetPanel.subscribe((s) => {
+      if (idle(s)) done();
+    });
+    function done() {
+      clearTimeout(timer);
+      stop();
+      resolve();
+    }
+  });
+}

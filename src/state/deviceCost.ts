@@ -79,7 +79,7 @@ function setCalibration(update: (c: DeviceCalibration) => DeviceCalibration): vo
       ? {
           worker: {
             ...s.worker,
-            cost: { state: 'known', calibration: update(s.worker.cost.calibration) },
+            cost: { ...s.worker.cost, calibration: update(s.worker.cost.calibration) },
           },
         }
       : {},

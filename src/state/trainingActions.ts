@@ -171,6 +171,15 @@ export function setRaceMode(race: boolean): Promise<boolean> {
   });
 }
 
+/** Leaves a run out of the charts, or brings it back. */
+export function setRunHidden(runId: string, hidden: boolean): void {
+  setTraining((t) => ({
+    hiddenRuns: hidden
+      ? [...t.hiddenRuns.filter((id) => id !== runId), runId]
+      : t.hiddenRuns.filter((id) => id !== runId),
+  }));
+}
+
 export function selectRun(runId: string): void {
   setTraining(() => ({ selectedRunId: runId }));
 }

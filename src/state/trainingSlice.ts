@@ -14,7 +14,7 @@
  * - `training.progress[id]`: how far a run is on its way to its first loss point.
  */
 import type { StateCreator } from 'zustand';
-import { SAMPLE_DATASET_NAME } from '../data/sources';
+import { SAMPLE_DATASET_NAME } from '../model/datasetSources';
 import type { RunHistory, RunProgress, RunSummary } from '../protocol/training';
 
 export interface TrainingRunView extends RunSummary {
@@ -42,6 +42,8 @@ export interface TrainingSlice {
     progress: Record<string, RunStartView>;
     /** The stored dataset new runs train on (picked from the imported ones). */
     dataset: string;
+    /** Runs left out of the charts (they keep their colours). */
+    hiddenRuns: string[];
   };
 }
 
@@ -55,6 +57,7 @@ export const initialTrainingState: TrainingSlice['training'] = {
   selectedRunId: null,
   progress: {},
   dataset: SAMPLE_DATASET_NAME,
+  hiddenRuns: [],
 };
 
 export const createTrainingSlice: StateCreator<TrainingSlice, [], [], TrainingSlice> = () => ({

@@ -5,6 +5,7 @@ import {
   type BackendName,
   type WorkerClient,
 } from '../protocol/training';
+import { whenDataIdle } from './datasetActions';
 import { useAppStore } from './store';
 import type { WorkerSlice } from './workerSlice';
 
@@ -76,9 +77,10 @@ export async function workerMemoryText(): Promise<string> {
 /** Measures the device for the estimates (once per worker); the estimates wait for it. */
 export async function measureDeviceCost(): Promise<void> {
   setWorker({ cost: { state: 'measuring' } });
+  await whenDataIdle();
   try {
-    const { calibration } = await getWorkerClient().request('calibrate', {}, 180_000);
-    setWorker({ cost: { state: 'known', calibration } });
+    const { calibration, measured } = await getWorkerClient().request('calibrate', {}, 180_000);
+    setWorker({ cost: { state: 'known', calibration, measured } });
   } catch (error) {
     setWorker({
       cost: {

@@ -1,5 +1,5 @@
 import type { StateCreator } from 'zustand';
-import type { DeviceCalibration } from '../model/trainingCost';
+import type { DeviceCalibration, DeviceMeasurement } from '../model/trainingCost';
 import type { BackendReport, DeviceCheckResult } from '../protocol/training';
 
 export type WorkerStatus = 'starting' | 'ready' | 'failed';
@@ -21,7 +21,7 @@ export interface WorkerSlice {
      */
     cost:
       | { state: 'measuring' }
-      | { state: 'known'; calibration: DeviceCalibration }
+      | { state: 'known'; calibration: DeviceCalibration; measured: DeviceMeasurement['measured'] }
       | { state: 'failed'; message: string };
   };
 }

@@ -15,6 +15,7 @@ function DeviceSpeed() {
     );
   }
   const c = cost.calibration;
+  const m = cost.measured;
   const gmacs = 1 / c.secondsPerMultiplyAdd / 1e9;
   return (
     <p data-testid="device-speed">
@@ -23,6 +24,7 @@ function DeviceSpeed() {
       {c.source === 'calibration'
         ? 'from the start-up measurement'
         : `refined by ${c.samples - 1} measured steps of your runs`}
+      {` (start-up: a tiny network at batch ${m.batch}, first step ${m.firstStepSeconds.toFixed(2)} s, then ${m.secondsPerStep.toFixed(2)} s a step)`}
       . Each conv layer's fixed cost (dispatches, BN) counts as {LAYER_OVERHEAD_MACS / 1e6} M
       multiply-adds.
     </p>

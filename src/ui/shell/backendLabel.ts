@@ -9,7 +9,7 @@ export function backendDisplayName(name: BackendName): string {
 
 /** The badge's one-line explanation of a software adapter. */
 export const SOFTWARE_GPU_NOTE =
-  'This WebGPU adapter emulates a GPU on the CPU: training runs at CPU speed, so small networks and batches show learning first.';
+  'A CPU emulation of a GPU: training runs at CPU speed; small networks and batches learn first.';
 
 /**
  * The header badge's text: "WebGPU · apple" on a GPU, "WebGPU · software GPU: CPU speed

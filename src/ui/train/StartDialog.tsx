@@ -1,7 +1,7 @@
 import { useEffect, useRef } from 'react';
 import type { QuickStartChoice } from '../../model/quickStart';
 import type { StartPlan } from '../../state/startActions';
-import { formatSeconds } from './StartEstimate';
+import { formatSeconds } from '../format';
 
 /**
  * Asked when the first chart point is more than half a minute away: the estimate, a run that

@@ -1,11 +1,5 @@
 import type { StartPlan } from '../../state/startActions';
-import { formatDuration } from '../format';
-
-/** Seconds as a person reads an estimate: "0.8 s", "12 s", "3 min 5 s". */
-export function formatSeconds(seconds: number): string {
-  if (seconds < 10) return `${seconds.toFixed(1)} s`;
-  return formatDuration(seconds);
-}
+import { formatSeconds } from '../format';
 
 /**
  * What the chosen network, batch and dataset cost on this device, beside Start: seconds per
