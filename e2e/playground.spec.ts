@@ -6,6 +6,7 @@ import { encodeShareHash } from '../src/state/urlState';
 import { DEFAULT_HYPERPARAMETERS } from '../src/model/hyperparameters';
 import { PlaygroundPage } from './playgroundPage';
 import { waitForSample } from './playgroundSample';
+import { pressStart } from './startHelpers';
 
 const paramsOf = (spec: NetworkSpec) => analyzeNetwork(spec).params;
 const fmt = (n: number) => n.toLocaleString('en-US');
@@ -331,8 +332,8 @@ test('a tiny run trains and its charts grow; then a race of ResNet, DILNet and D
   await expect(form.getByRole('alert')).toHaveCount(0);
 
   const training = page.locator('.training-panel');
-  await training.getByLabel('Dataset').fill(SAMPLE);
-  await training.getByRole('button', { name: 'Start run' }).click();
+  await training.getByLabel('Dataset').selectOption(SAMPLE);
+  await pressStart(page);
   const rows = page.getByTestId('run-row');
   // The charts grow as the worker reports: a loss line, then the run finishes.
   const trained = await watchRunsTrain(page, 1);

@@ -1,5 +1,5 @@
 import { useId, useMemo, useRef, useState, type CSSProperties, type ReactNode } from 'react';
-import { chartPngBlob, chartSvgText, downloadBlob } from './exportChart';
+import { chartPngBlob, chartSvg, downloadBlob, legendFromDom } from './exportChart';
 import { fileNameFor } from './csv';
 
 export interface ChartFrameProps {
@@ -62,17 +62,26 @@ export function ChartFrame({
   const headingId = useId();
   const logId = useId();
 
-  const body = useMemo(() => (height ? { ...BODY, height, contain: 'strict' } : BODY), [height]);
+  // Size and layout containment, not paint: a tooltip may reach past the chart's edge.
+  const body = useMemo(
+    () => (height ? { ...BODY, height, contain: 'size layout style' } : BODY),
+    [height],
+  );
   const drawn = draw && !empty;
 
+  const legendOf = (body: HTMLElement) => {
+    const figure = body.closest('figure');
+    return figure ? legendFromDom(figure) : [];
+  };
   const saveSvg = () => {
-    const text = drawn && ref.current && chartSvgText(ref.current);
-    if (!text) return setStatus('Nothing drawn yet to export.');
-    downloadBlob(new Blob([text], { type: 'image/svg+xml' }), fileNameFor(title, 'svg'));
+    const svg = drawn && ref.current && chartSvg(ref.current, title, legendOf(ref.current));
+    if (!svg) return setStatus('Nothing drawn yet to export.');
+    downloadBlob(new Blob([svg.text], { type: 'image/svg+xml' }), fileNameFor(title, 'svg'));
     setStatus('Saved as SVG.');
   };
   const savePng = async () => {
-    const blob = drawn && ref.current && (await chartPngBlob(ref.current));
+    const blob =
+      drawn && ref.current && (await chartPngBlob(ref.current, title, legendOf(ref.current)));
     if (!blob) return setStatus('Nothing drawn yet to export.');
     downloadBlob(blob, fileNameFor(title, 'png'));
     setStatus('Saved as PNG.');

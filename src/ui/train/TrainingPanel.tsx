@@ -148,7 +148,7 @@ export function TrainingPanel() {
           {notice}
         </p>
       )}
-      {order.length > 1 && (
+      {order.length > 0 && (
         <ul className="training-runs" aria-label="Runs">
           {order.map((id) => {
             const r = runs[id]!;
