@@ -81,21 +81,6 @@ export function App() {
       </nav>
       <Notices />
       <main className="playground">
-        {/* The first screen, as TensorFlow Playground's: the network's controls and counts,
-            Start and the live curves, the drawing; details one click away below. */}
-        <div className="stage">
-          <Section id="network" title="Network" className="area-controls">
-            <PresetControls />
-            <CurrentStats />
-          </Section>
-          <div className="area-training">
-            <TrainingPanel />
-            <TrainingCharts set="live" />
-          </div>
-          <Section id="drawing" title="Drawing (Figure 2)" className="area-graph">
-            <GraphPanel />
-          </Section>
-        </div>
         <Drawers
           label="Details"
           drawers={[
@@ -113,6 +98,21 @@ export function App() {
             { id: 'device', label: 'Device', content: <DeviceCheckPanel /> },
           ]}
         />
+        {/* The first screen, as TensorFlow Playground's: the network's controls and counts,
+            Start and the live curves, the drawing; details one click away below. */}
+        <div className="stage">
+          <Section id="network" title="Network" className="area-controls">
+            <PresetControls />
+            <CurrentStats />
+          </Section>
+          <div className="area-training">
+            <TrainingPanel />
+            <TrainingCharts set="live" />
+          </div>
+          <Section id="drawing" title="Drawing (Figure 2)" className="area-graph">
+            <GraphPanel />
+          </Section>
+        </div>
         <div className="details">
           <Section id="hyper" title="Hyperparameters" className="area-hyper">
             <HyperForm />

@@ -8,9 +8,12 @@ import { toRunConfig, type Hyperparameters } from '../model/hyperparameters';
 import {
   DIALOG_THRESHOLD_SECONDS,
   keepNetworkChoice,
+  QUICK_TEST_IMAGES,
+  quickRun,
   quickStartChoice,
   type QuickStartChoice,
 } from '../model/quickStart';
+import { tinyClassroom } from '../model/presets';
 import type { NetworkSpec } from '../model/spec';
 import {
   effectiveCount,
@@ -146,4 +149,36 @@ export async function startUnestimated(): Promise<string | null> {
   const s = useAppStore.getState();
   const { spec, hyper } = s.editor;
   return startRun(toRunConfig(spec, hyper, s.training.dataset, spec.name));
+}
+
+/** The tiny classroom network's own hyperparameters when the device is not measured yet. */
+export const TINY_DEFAULTS = { batchSize: 16, epochs: 1, trainLimit: 800, evalEverySteps: 25 };
+
+/**
+ * The tiny classroom preset with hyperparameters of its own: a batch and a budget that fit the
+ * chosen dataset and this device (a run of about two minutes), never more test images than
+ * the dataset has.
+ */
+export function chooseTinyPreset(): void {
+  const s = useAppStore.getState();
+  const spec = tinyClassroom();
+  const size = datasetSize(s.training.dataset);
+  const hyper = { ...s.editor.hyper };
+  if (s.worker.cost.state === 'known' && size) {
+    const base = runPlanOf(s.worker.cost.calibration, spec, { ...hyper, batchSize: 16 });
+    const { run } = quickRun(s.worker.cost.calibration, spec, 16, base, size);
+    Object.assign(hyper, {
+      batchSize: run.batchSize,
+      epochs: run.epochs,
+      trainLimit: run.trainLimit,
+      testLimit: run.testLimit,
+      evalEverySteps: run.evalEverySteps,
+    });
+  } else {
+    Object.assign(hyper, TINY_DEFAULTS, {
+      testLimit: Math.min(QUICK_TEST_IMAGES, size?.testCount ?? QUICK_TEST_IMAGES),
+    });
+  }
+  setSpec(spec, null);
+  setHyperparameters(hyper);
 }

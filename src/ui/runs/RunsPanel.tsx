@@ -15,11 +15,12 @@ import { toRunConfig } from '../../model/hyperparameters';
 import { formatCount, formatDuration, formatPercent } from '../format';
 import { analysisOf } from '../../model/analysisCache';
 import { paramSpread, raceSpecs } from '../../model/race';
-import { bestTestError } from './runSeries';
+import { bestTestError, runColor } from './runSeries';
 
 function RunRow({ run }: { run: TrainingRunView }) {
   const [busy, setBusy] = useState(false);
   const selected = useAppStore((s) => s.training.selectedRunId === run.id);
+  const color = useAppStore((s) => runColor(s.training.order, run.id));
   const a = analysisOf(run.config.spec);
   const { live, status } = run;
   const fraction = live.totalSteps > 0 ? live.step / live.totalSteps : 0;
@@ -46,6 +47,13 @@ function RunRow({ run }: { run: TrainingRunView }) {
           aria-pressed={selected}
           onClick={() => selectRun(run.id)}
         >
+          <span
+            className="swatch"
+            style={{ background: color }}
+            aria-hidden="true"
+            data-testid="run-swatch"
+            data-color={color}
+          />{' '}
           {name}
         </button>
         <div className="muted small-text">
@@ -105,7 +113,12 @@ function RunRow({ run }: { run: TrainingRunView }) {
           type="button"
           className="small ghost danger"
           disabled={busy || active}
-          onClick={() => void act(() => deleteRun(run.id))}
+          onClick={() => {
+            // Deleting forgets the run and its checkpoint: ask first.
+            if (window.confirm(`Delete the run "${name}" and its checkpoint? This cannot be undone.`)) {
+              void act(() => deleteRun(run.id));
+            }
+          }}
           aria-label={`Delete ${name}`}
           title={active ? 'Pause or stop the run before deleting it' : undefined}
         >
