@@ -59,6 +59,7 @@ async function startAndWaitForCurve(page: Page): Promise<{ seconds: number; dial
   // Seen without scrolling: the chart and Start share the first screen.
   expect(await page.evaluate(() => window.scrollY)).toBe(0);
   expect(await inViewport(page, 'chart-loss')).toBe(true);
+  expect(await inViewport(page, 'start-run')).toBe(true);
   return { seconds, dialog: asked };
 }
 

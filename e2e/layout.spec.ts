@@ -139,3 +139,26 @@ test.describe('at phone width', () => {
     await page.screenshot({ path: info.outputPath('phone-390.png'), fullPage: true });
   });
 });
+
+test.describe('classroom mode at 1440x900', () => {
+  test.use({ viewport: { width: 1440, height: 900 } });
+
+  test('Previous and Next are on screen on every slide; a main landmark and a heading', async ({
+    page,
+  }) => {
+    await page.goto('/');
+    await page.getByRole('button', { name: 'Classroom mode' }).click();
+    const room = page.getByRole('main', { name: 'Classroom mode' });
+    await expect(room.getByRole('heading', { level: 1 })).toBeVisible();
+    const slides = await room.getByRole('tab').count();
+    for (let i = 0; i < slides; i++) {
+      await room.getByRole('tab').nth(i).click();
+      for (const name of ['← Previous', 'Next →']) {
+        expect(
+          await onScreen(page, room.getByRole('button', { name })),
+          `${name} on slide ${i + 1}`,
+        ).toBe(true);
+      }
+    }
+  });
+});

@@ -220,7 +220,7 @@ test('classroom mode: Eq. 3 on the block, M^n = M, shorter paths, Figure 5', asy
   const app = new PlaygroundPage(page, info);
   await app.open();
   await page.getByRole('button', { name: 'Classroom mode' }).click();
-  const room = page.getByRole('region', { name: 'Classroom mode' });
+  const room = page.getByRole('main', { name: 'Classroom mode' });
   await expect(room.getByRole('math', { name: 'Equation 3' })).toBeVisible();
   await app.shot('classroom-eq3');
   await room.getByRole('tab', { name: /M\^n = M/ }).click();

@@ -115,7 +115,9 @@ function RunRow({ run }: { run: TrainingRunView }) {
           disabled={busy || active}
           onClick={() => {
             // Deleting forgets the run and its checkpoint: ask first.
-            if (window.confirm(`Delete the run "${name}" and its checkpoint? This cannot be undone.`)) {
+            if (
+              window.confirm(`Delete the run "${name}" and its checkpoint? This cannot be undone.`)
+            ) {
               void act(() => deleteRun(run.id));
             }
           }}

@@ -9,7 +9,7 @@ import { useThrottledValue } from '../charts/useThrottledValue';
 import { useMountedAfter, useOnScreen } from '../charts/useLiveChart';
 import type { TrainingRunView } from '../../state/trainingSlice';
 import { ErrorVsPathChart, type ErrorVsPathPoint } from '../charts/ErrorVsPathChart';
-import { seriesColor } from '../charts/palette';
+import { familyColor, seriesColor } from '../charts/palette';
 import { analysisOf } from '../../model/analysisCache';
 import {
   bestTestError,
@@ -27,7 +27,7 @@ const FAMILY: Record<BlockKind, string> = {
 };
 
 /** The loss and error charts beside Start: short enough to share the first screen. */
-const LIVE_HEIGHT = 150;
+const LIVE_HEIGHT = 140;
 /** How often a live chart redraws while runs train, and how far apart the charts redraw. */
 const REDRAW_MS = 1000;
 const STAGGER_MS = 120;
@@ -109,7 +109,7 @@ function LiveErrorVsPath({
     const points: ErrorVsPathPoint[] = shown.flatMap((r) => {
       const kind = r.spec.stages[0]?.blocks[0]?.kind;
       const label = kind ? FAMILY[kind] : 'network';
-      colors[label] ??= seriesColor(Object.keys(colors).length);
+      colors[label] ??= familyColor(kind ?? null);
       const meanPathLength = analysisOf(r.spec).paths.withoutProjections.mean;
       pathLengths.push(meanPathLength);
       const best = bestTestError(r.history);
