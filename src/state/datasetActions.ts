@@ -222,11 +222,11 @@ export { baseUrl };
 export function whenDataIdle(timeoutMs = 60_000): Promise<void> {
   const idle = (s: DatasetPanelState) =>
     s.running === null && (s.sample === 'installed' || s.sample === 'absent');
-  if (idle(useDatasetPanel.getState())) return Promise.resolve();
+  if (idle(useAppStore.getState().data)) return Promise.resolve();
   return new Promise((resolve) => {
     const timer = setTimeout(done, timeoutMs);
-    const stop = useDatasetPanel.subscribe((s) => {
-      if (idle(s)) done();
+    const stop = useAppStore.subscribe((s) => {
+      if (idle(s.data)) done();
     });
     function done() {
       clearTimeout(timer);

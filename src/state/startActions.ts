@@ -25,7 +25,6 @@ import {
   type RunEstimate,
   type RunPlanInput,
 } from '../model/trainingCost';
-import { useDatasetPanel } from './datasetActions';
 import { featuresOf } from './deviceCost';
 import { setHyperparameters, setSpec } from './editorActions';
 import type { PresetChoice } from './editorSlice';
@@ -52,7 +51,7 @@ export function runPlanOf(
 
 /** The stored dataset's image counts (null while the list is not read or it is not there). */
 export function datasetSize(name: string): DatasetSize | null {
-  const manifest = useDatasetPanel.getState().datasets.find((d) => d.name === name);
+  const manifest = useAppStore.getState().data.datasets.find((d) => d.name === name);
   if (!manifest) return null;
   return {
     trainCount: manifest.splits.train?.count ?? 0,

@@ -1,7 +1,6 @@
 import { useEffect, useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import type { QuickStartChoice } from '../../model/quickStart';
-import { useDatasetPanel } from '../../state/datasetActions';
 import {
   chooseDataset,
   startAsConfigured,
@@ -32,7 +31,7 @@ import { useStartPlan } from './useStartPlan';
 
 /** The imported datasets to train on; the chosen one stays listed even before it is read. */
 function DatasetPicker() {
-  const datasets = useDatasetPanel((s) => s.datasets);
+  const datasets = useAppStore((s) => s.data.datasets);
   const dataset = useAppStore((s) => s.training.dataset);
   const names = datasets.map((d) => d.name);
   if (!names.includes(dataset)) names.unshift(dataset);

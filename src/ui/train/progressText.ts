@@ -1,4 +1,4 @@
-import type { RunLive } from '../../protocol/training';
+import type { RunLive } from '../../model/run';
 import type { RunStartView } from '../../state/trainingSlice';
 import { formatDuration } from '../format';
 

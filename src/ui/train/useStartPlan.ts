@@ -1,6 +1,5 @@
 import { useMemo } from 'react';
 import { useShallow } from 'zustand/react/shallow';
-import { useDatasetPanel } from '../../state/datasetActions';
 import { planStart, type StartPlan } from '../../state/startActions';
 import { useAppStore } from '../../state/store';
 
@@ -18,7 +17,7 @@ export function useStartPlan(): { plan: StartPlan | null; waiting: string | null
       dataset: s.training.dataset,
     })),
   );
-  const manifest = useDatasetPanel((s) => s.datasets.find((d) => d.name === dataset));
+  const manifest = useAppStore((s) => s.data.datasets.find((d) => d.name === dataset));
   return useMemo(() => {
     if (cost.state === 'measuring') return { plan: null, waiting: 'Measuring this device…' };
     if (cost.state === 'failed') return { plan: null, waiting: cost.message };
