@@ -384,7 +384,8 @@ test('a tiny run trains and its charts grow; then a race of ResNet, DILNet and D
   const text = await readFile(csv, 'utf8');
   expect(text.split('\r\n')[0]).toBe('series,epoch,loss');
   expect(text.split('\r\n').length).toBeGreaterThan(3);
-  // Delete a finished run.
+  // Delete a finished run: the page asks first.
+  page.once('dialog', (dialog) => void dialog.accept());
   await rows
     .first()
     .getByRole('button', { name: /^Delete / })
