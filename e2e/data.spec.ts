@@ -5,6 +5,7 @@
 import { gunzipSync } from 'node:zlib';
 import { readFileSync } from 'node:fs';
 import { expect, test, type Page } from '@playwright/test';
+import { openDrawer } from './startHelpers';
 
 const SAMPLE = 'CIFAR-10 sample';
 const RECORD = 3073;
@@ -16,6 +17,7 @@ function sampleRecords(count: number): Buffer {
 }
 
 async function waitForSample(page: Page): Promise<void> {
+  await openDrawer(page, 'Datasets');
   await expect(page.getByRole('row', { name: new RegExp(SAMPLE) })).toBeVisible({
     timeout: 60_000,
   });
@@ -47,6 +49,7 @@ test('a .bin file imports by upload and survives a reload', async ({ page }) => 
   const row = page.getByRole('row', { name: /^test_batch/ });
   await expect(row).toContainText('0 / 200');
   await page.reload();
+  await openDrawer(page, 'Datasets');
   await expect(page.getByRole('row', { name: /^test_batch/ })).toBeVisible();
   await expect(page.getByRole('row', { name: new RegExp(SAMPLE) })).toBeVisible();
 });

@@ -1,11 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { strFromU8, unzipSync } from 'fflate';
 import { expect, test } from '@playwright/test';
+import { openDrawer } from './startHelpers';
 
 test('downloads the PyTorch project of the editor network and imports PyTorch metrics into the runs', async ({
   page,
 }) => {
   await page.goto('/');
+  await openDrawer(page, 'Export');
   const panel = page.getByTestId('export-panel');
   const [download] = await Promise.all([
     page.waitForEvent('download'),

@@ -12,6 +12,7 @@ import { extname, join, normalize, resolve } from 'node:path';
 import { expect, test } from '@playwright/test';
 import { PlaygroundPage } from './playgroundPage';
 import { waitForSample } from './playgroundSample';
+import { pressStart } from './startHelpers';
 
 const DIST = resolve('dist');
 const TYPES: Record<string, string> = {
@@ -115,8 +116,8 @@ test('the page reloaded with the network cut off still opens and trains (offline
     await app.preset.selectOption({ label: 'Tiny classroom DMRNet (trains in seconds)' });
     await app.tinyHyperparameters(2, 0);
     const training = page.locator('.training-panel');
-    await training.getByLabel('Dataset').fill('CIFAR-10 sample');
-    await training.getByRole('button', { name: 'Start run' }).click();
+    await training.getByLabel('Dataset').selectOption('CIFAR-10 sample');
+    await pressStart(page);
     const row = page.getByTestId('run-row').first();
     await expect(row).toHaveAttribute('data-status', 'finished', { timeout: 150_000 });
     await expect(row.getByTestId('run-best-error')).toHaveText(/^\d+\.\d\d%$/);

@@ -6,6 +6,7 @@ import { encodeShareHash } from '../src/state/urlState';
 import { DEFAULT_HYPERPARAMETERS } from '../src/model/hyperparameters';
 import { PlaygroundPage } from './playgroundPage';
 import { waitForSample } from './playgroundSample';
+import { pressStart } from './startHelpers';
 
 const paramsOf = (spec: NetworkSpec) => analyzeNetwork(spec).params;
 const fmt = (n: number) => n.toLocaleString('en-US');
@@ -219,7 +220,7 @@ test('classroom mode: Eq. 3 on the block, M^n = M, shorter paths, Figure 5', asy
   const app = new PlaygroundPage(page, info);
   await app.open();
   await page.getByRole('button', { name: 'Classroom mode' }).click();
-  const room = page.getByRole('region', { name: 'Classroom mode' });
+  const room = page.getByRole('main', { name: 'Classroom mode' });
   await expect(room.getByRole('math', { name: 'Equation 3' })).toBeVisible();
   await app.shot('classroom-eq3');
   await room.getByRole('tab', { name: /M\^n = M/ }).click();
@@ -331,8 +332,8 @@ test('a tiny run trains and its charts grow; then a race of ResNet, DILNet and D
   await expect(form.getByRole('alert')).toHaveCount(0);
 
   const training = page.locator('.training-panel');
-  await training.getByLabel('Dataset').fill(SAMPLE);
-  await training.getByRole('button', { name: 'Start run' }).click();
+  await training.getByLabel('Dataset').selectOption(SAMPLE);
+  await pressStart(page);
   const rows = page.getByTestId('run-row');
   // The charts grow as the worker reports: a loss line, then the run finishes.
   const trained = await watchRunsTrain(page, 1);
@@ -383,7 +384,8 @@ test('a tiny run trains and its charts grow; then a race of ResNet, DILNet and D
   const text = await readFile(csv, 'utf8');
   expect(text.split('\r\n')[0]).toBe('series,epoch,loss');
   expect(text.split('\r\n').length).toBeGreaterThan(3);
-  // Delete a finished run.
+  // Delete a finished run: the page asks first.
+  page.once('dialog', (dialog) => void dialog.accept());
   await rows
     .first()
     .getByRole('button', { name: /^Delete / })

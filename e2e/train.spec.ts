@@ -12,6 +12,7 @@ import { tinyClassroom } from '../src/model/presets';
 import type { RunHistory } from '../src/protocol/training';
 import { encodeShareHash } from '../src/state/urlState';
 import { DEFAULT_HYPERPARAMETERS, type Hyperparameters } from '../src/model/hyperparameters';
+import { pressStart } from './startHelpers';
 
 const SAMPLE = SAMPLE_DATASET_NAME;
 
@@ -57,9 +58,9 @@ const panel = (page: Page) => page.locator('.training-panel');
 
 /** Starts a run of the URL's network and returns its id. */
 async function startRun(page: Page): Promise<string> {
-  await panel(page).getByLabel('Dataset').fill(SAMPLE);
+  await panel(page).getByLabel('Dataset').selectOption(SAMPLE);
   const before = await panel(page).locator('[data-testid^="select-run-"]').count();
-  await panel(page).getByRole('button', { name: 'Start run' }).click();
+  await pressStart(page);
   await expect(panel(page).locator('[data-testid^="select-run-"]')).toHaveCount(before + 1);
   const id = await panel(page).getByTestId('training-run').getAttribute('data-run-id');
   expect(id).toMatch(/^\S+$/); // the new run's id, not null or empty

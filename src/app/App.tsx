@@ -19,6 +19,8 @@ import { TrainingCharts } from '../ui/runs/TrainingCharts';
 import { ClassroomMode } from '../ui/classroom/ClassroomMode';
 import { DatasetPanel } from '../ui/data/DatasetPanel';
 import { InsightsPanel } from '../ui/insights/InsightsPanel';
+import { Drawers } from '../ui/shell/Drawers';
+import { Explainer } from '../ui/learn/Explainer';
 
 /** Opens a shared link on load and when the hash is edited by hand. */
 function useShareHash(): void {
@@ -80,39 +82,58 @@ export function App() {
       </nav>
       <Notices />
       <main className="playground">
-        <Section id="network" title="Network" className="area-editor">
-          <PresetControls />
-          <NetworkEditor />
-        </Section>
-        <Section id="drawing" title="Drawing (Figure 2) and counts" className="area-graph">
-          <CurrentStats />
-          <GraphPanel />
-        </Section>
-        <Section id="paths" title="Path lengths" className="area-paths">
-          <PathPanel />
-          <SharePanel />
-        </Section>
-        <Section id="hyper" title="Hyperparameters" className="area-hyper">
-          <HyperForm />
-        </Section>
-        <div className="area-training">
-          <TrainingPanel />
+        <Drawers
+          label="Details"
+          drawers={[
+            { id: 'learn', label: 'What am I looking at?', content: <Explainer /> },
+            { id: 'data', label: 'Datasets', content: <DatasetPanel /> },
+            {
+              id: 'export',
+              label: 'Export',
+              content: (
+                <Section id="export" title="Export" className="export-drawer">
+                  <ExportPanel />
+                </Section>
+              ),
+            },
+            { id: 'device', label: 'Device', content: <DeviceCheckPanel /> },
+          ]}
+        />
+        {/* The first screen, as TensorFlow Playground's: the network's controls and counts,
+            Start and the live curves, the drawing; details one click away below. */}
+        <div className="stage">
+          <Section id="network" title="Network" className="area-controls">
+            <PresetControls />
+            <CurrentStats />
+          </Section>
+          <div className="area-training">
+            <TrainingPanel />
+            <TrainingCharts set="live" />
+          </div>
+          <Section id="drawing" title="Drawing (Figure 2)" className="area-graph">
+            <GraphPanel />
+          </Section>
         </div>
-        <Section id="runs" title="Runs" className="area-runs">
-          <RunsPanel />
-          <ExportPanel />
-        </Section>
-        <Section id="charts" title="Charts" className="area-charts">
-          <TrainingCharts />
-        </Section>
-        <Section id="insights" title="What the network learned" className="area-insights">
-          <InsightsPanel />
-        </Section>
-        <div className="area-data">
-          <DatasetPanel />
-        </div>
-        <div className="area-device">
-          <DeviceCheckPanel />
+        <div className="details">
+          <Section id="hyper" title="Hyperparameters" className="area-hyper">
+            <HyperForm />
+          </Section>
+          <Section id="editor" title="Build your own (block palette)" className="area-editor">
+            <NetworkEditor />
+          </Section>
+          <Section id="paths" title="Path lengths" className="area-paths">
+            <PathPanel />
+            <SharePanel />
+          </Section>
+          <Section id="runs" title="Runs" className="area-runs">
+            <RunsPanel />
+          </Section>
+          <Section id="charts" title="More charts" className="area-charts">
+            <TrainingCharts set="more" />
+          </Section>
+          <Section id="insights" title="What the network learned" className="area-insights">
+            <InsightsPanel />
+          </Section>
         </div>
       </main>
     </div>

@@ -72,6 +72,28 @@ export interface RunConfig {
   trainLimit: number;
   /** Checkpoint every N minutes while running (also at each epoch's end and on pause). */
   checkpointEveryMinutes: number;
+  /**
+   * A loss point after step 1 and then every N steps (default 5): the UI picks N from the
+   * device's estimated step time, so that a slow device still draws a point every few seconds.
+   */
+  reportEverySteps?: number;
+}
+
+/**
+ * How a run gets to its first loss point: reading the dataset and building the network
+ * (loading), compiling kernels and pipelines (preparing, `done` of `total`), its first step,
+ * then training (the first loss point is read).
+ */
+export type StartPhase = 'loading' | 'preparing' | 'firstStep' | 'training';
+
+export interface RunProgress {
+  runId: string;
+  phase: StartPhase;
+  /** preparing: kernels ready so far, of `total` (0 and 0 elsewhere). */
+  done: number;
+  total: number;
+  /** Seconds since the run began loading. */
+  elapsedSeconds: number;
 }
 
 /**

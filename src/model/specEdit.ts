@@ -243,3 +243,8 @@ export function setWiden(spec: NetworkSpec, widen: number): EditResult {
   }
   return { ok: true, spec: { ...spec, widen } };
 }
+
+/** A hand-edited network's name says where it came from: "Custom, from DMRNet L=12 (depth 14)". */
+export function customName(name: string): string {
+  return name.startsWith('Custom, from ') ? name : `Custom, from ${name}`;
+}

@@ -4,7 +4,14 @@
  * carry are the domain's (model/run.ts, model/backend.ts), re-exported here for its users.
  */
 import type { BackendName, BackendReport, DeviceCheckResult } from '../model/backend';
-import type { RunConfig, RunHistory, RunMetricsUpdate, RunSummary } from '../model/run';
+import type {
+  RunConfig,
+  RunHistory,
+  RunMetricsUpdate,
+  RunProgress,
+  RunSummary,
+} from '../model/run';
+import type { DeviceMeasurement } from '../model/trainingCost';
 import {
   command,
   commandGuard,
@@ -38,10 +45,12 @@ export type {
   RunHistory,
   RunLive,
   RunMetricsUpdate,
+  RunProgress,
   RunStatus,
   RunSummary,
   SgdConfig,
   TestInsight,
+  StartPhase,
   TestPoint,
   TrainPoint,
 } from '../model/run';
@@ -73,6 +82,8 @@ export const TRAINING_PROTOCOL = defineProtocol({
     deviceCheck: request().answeredBy('deviceCheckResult'),
     /** Report tf.memory() (for leak checks). */
     memory: request().answeredBy('memoryReport'),
+    /** Measure the device with a few steps of a tiny fixed network (once; later calls reuse it). */
+    calibrate: request().answeredBy('calibrated'),
     /** Start a run (queued behind a running one in queue mode). */
     startRun: request<{ config: RunConfig }>().answeredBy('runUpdate'),
     pauseRun: request<{ runId: string }>().answeredBy('runUpdate'),
@@ -124,6 +135,10 @@ export const TRAINING_PROTOCOL = defineProtocol({
     ready: event<BackendReport>(),
     deviceCheckResult: event<DeviceCheckResult>(),
     memoryReport: event<{ numTensors: number; numBytes: number }>(),
+    /** The start-up measurement of the device (src/train/calibrate.ts). */
+    calibrated: event<DeviceMeasurement>(),
+    /** A run's way to its first loss point (see StartPhase): at each phase and kernel prepared. */
+    runProgress: event<RunProgress>(),
     /**
      * A run's status or settings changed (also the reply to the run commands). With `history`,
      * the run's history was replaced (a resume or a rollback to its checkpoint).

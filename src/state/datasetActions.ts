@@ -319,3 +319,24 @@ export async function installSample(): Promise<void> {
 }
 
 export { baseUrl };
+
+/**
+ * Resolves once no import runs and the sample's installation has been decided (the device
+ * measurement waits for it: an import on the same cores would make the device look slower).
+ */
+export function whenDataIdle(timeoutMs = 60_000): Promise<void> {
+  const idle = (s: DatasetPanelState) =>
+    s.running === null && (s.sample === 'installed' || s.sample === 'absent');
+  if (idle(useAppStore.getState().data)) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, timeoutMs);
+    const stop = useAppStore.subscribe((s) => {
+      if (idle(s.data)) done();
+    });
+    function done() {
+      clearTimeout(timer);
+      stop();
+      resolve();
+    }
+  });
+}

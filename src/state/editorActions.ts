@@ -8,6 +8,7 @@ import {
   setWiden as setWidenOf,
   updateBlock as updateBlockIn,
   checked,
+  customName,
   type BlockAddress,
   type EditResult,
 } from '../model/specEdit';
@@ -100,8 +101,9 @@ function apply(unchecked: EditResult): boolean {
     notify(result.message, 'error');
     return false;
   }
-  // A hand edit leaves the preset: the sliders no longer describe the network.
-  setEditor({ spec: result.spec, preset: null });
+  // A hand edit leaves the preset: the sliders no longer describe the network, and its name
+  // says it is a custom one.
+  setEditor({ spec: { ...result.spec, name: customName(result.spec.name) }, preset: null });
   return true;
 }
 

@@ -12,6 +12,7 @@ import type {
   WorkerClient,
 } from '../protocol/training';
 import { lostDataMessage, missingSinceMarker, writeMarker } from '../storage/storedMarker';
+import { receiveProgress, refineFromMetrics } from './deviceCost';
 import { isSoftwareAdapter, runQuietMoment, setPaced } from './quietMoments';
 import { useAppStore } from './store';
 import type { TrainingRunView, TrainingSlice } from './trainingSlice';
@@ -93,7 +94,11 @@ export async function connectTraining(): Promise<void> {
   if (connected === client) return;
   connected = client;
   client.on('runUpdate', (e) => setTraining((t) => applyRunUpdate(t, e.run, e.history)));
-  client.on('runMetrics', (e) => setTraining((t) => applyMetrics(t, e.updates)));
+  client.on('runMetrics', (e) => {
+    refineFromMetrics(e.updates);
+    setTraining((t) => applyMetrics(t, e.updates));
+  });
+  client.on('runProgress', receiveProgress);
   client.on('runDeleted', (e) =>
     setTraining((t) => {
       const runs = { ...t.runs };
@@ -219,6 +224,15 @@ export function setRaceMode(race: boolean): Promise<boolean> {
     const reply = await getWorkerClient().request('setRaceMode', { race });
     setTraining(() => ({ race: reply.race }));
   });
+}
+
+/** Leaves a run out of the charts, or brings it back. */
+export function setRunHidden(runId: string, hidden: boolean): void {
+  setTraining((t) => ({
+    hiddenRuns: hidden
+      ? [...t.hiddenRuns.filter((id) => id !== runId), runId]
+      : t.hiddenRuns.filter((id) => id !== runId),
+  }));
 }
 
 export function selectRun(runId: string): void {

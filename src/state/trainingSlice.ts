@@ -14,12 +14,20 @@
  * - `training.readOnly`: why this tab may only look at the runs (another tab trains them, or
  *   the storage closed for an update), or null when this tab controls them.
  * - `training.damaged`: stored runs that could not be read, each with why.
+ * - `training.progress[id]`: how far a run is on its way to its first loss point.
  */
 import type { StateCreator } from 'zustand';
-import type { RunHistory, RunSummary } from '../protocol/training';
+import { SAMPLE_DATASET_NAME } from '../model/datasetSources';
+import type { RunHistory, RunProgress, RunSummary } from '../protocol/training';
 
 export interface TrainingRunView extends RunSummary {
   history: RunHistory;
+}
+
+/** A run's way to its first loss point (the worker's runProgress), as the UI shows it. */
+export interface RunStartView extends RunProgress {
+  /** The first loss point after this load is still to come (it carries the preparation time). */
+  firstPointPending: boolean;
 }
 
 export interface TrainingSlice {
@@ -35,6 +43,12 @@ export interface TrainingSlice {
     damaged: string[];
     /** The run the live read-out and controls show. */
     selectedRunId: string | null;
+    /** Start phases by run id ("preparing kernels k/n", "first step", training). */
+    progress: Record<string, RunStartView>;
+    /** The stored dataset new runs train on (picked from the imported ones). */
+    dataset: string;
+    /** Runs left out of the charts (they keep their colours). */
+    hiddenRuns: string[];
   };
 }
 
@@ -48,6 +62,9 @@ export const initialTrainingState: TrainingSlice['training'] = {
   readOnly: null,
   damaged: [],
   selectedRunId: null,
+  progress: {},
+  dataset: SAMPLE_DATASET_NAME,
+  hiddenRuns: [],
 };
 
 export const createTrainingSlice: StateCreator<TrainingSlice, [], [], TrainingSlice> = () => ({

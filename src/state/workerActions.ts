@@ -5,6 +5,7 @@ import {
   type BackendName,
   type WorkerClient,
 } from '../protocol/training';
+import { whenDataIdle } from './datasetActions';
 import { useAppStore } from './store';
 import type { WorkerSlice } from './workerSlice';
 
@@ -39,6 +40,7 @@ export async function startWorker(order?: BackendName[]): Promise<void> {
   try {
     const report = await client.request('init', order ? { order } : {});
     setWorker({ status: 'ready', report });
+    void measureDeviceCost();
   } catch (error) {
     setWorker({
       status: 'failed',
@@ -69,5 +71,22 @@ export async function workerMemoryText(): Promise<string> {
     return `${m.numTensors} tensors, ${(m.numBytes / 2 ** 20).toFixed(1)} MiB`;
   } catch (error) {
     return error instanceof Error ? error.message : String(error);
+  }
+}
+
+/** Measures the device for the estimates (once per worker); the estimates wait for it. */
+export async function measureDeviceCost(): Promise<void> {
+  setWorker({ cost: { state: 'measuring' } });
+  await whenDataIdle();
+  try {
+    const { calibration, measured } = await getWorkerClient().request('calibrate', {}, 180_000);
+    setWorker({ cost: { state: 'known', calibration, measured } });
+  } catch (error) {
+    setWorker({
+      cost: {
+        state: 'failed',
+        message: `Could not measure this device: ${error instanceof Error ? error.message : String(error)}`,
+      },
+    });
   }
 }

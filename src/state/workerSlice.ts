@@ -1,4 +1,5 @@
 import type { StateCreator } from 'zustand';
+import type { DeviceCalibration, DeviceMeasurement } from '../model/trainingCost';
 import type { BackendReport, DeviceCheckResult } from '../protocol/training';
 
 export type WorkerStatus = 'starting' | 'ready' | 'failed';
@@ -14,6 +15,14 @@ export interface WorkerSlice {
       | { state: 'running' }
       | { state: 'done'; result: DeviceCheckResult }
       | { state: 'failed'; message: string };
+    /**
+     * This device's speed for the estimates beside Start (model/trainingCost.ts): measured by
+     * the worker at start-up, refined by every run's real step times.
+     */
+    cost:
+      | { state: 'measuring' }
+      | { state: 'known'; calibration: DeviceCalibration; measured: DeviceMeasurement['measured'] }
+      | { state: 'failed'; message: string };
   };
 }
 
@@ -22,6 +31,7 @@ export const initialWorkerState: WorkerSlice['worker'] = {
   report: null,
   failure: null,
   deviceCheck: { state: 'idle' },
+  cost: { state: 'measuring' },
 };
 
 export const createWorkerSlice: StateCreator<WorkerSlice, [], [], WorkerSlice> = () => ({

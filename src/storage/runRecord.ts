@@ -25,6 +25,11 @@ const count = z.number().int().min(0);
 /** Metrics may be NaN or infinite (a diverged run keeps its last numbers). */
 const metric = z.custom<number>((v) => typeof v === 'number', 'must be a number');
 
+/** A typed array of the given kind (as IndexedDB's structured clone gives it back). */
+function typedArray<T>(kind: abstract new (...args: never[]) => T, name: string) {
+  return z.custom<T>((v) => v instanceof kind, `must be a ${name}`);
+}
+
 const lrOverrideSchema = z.object({ value: finite.positive(), atStep: count }).nullable();
 
 export const storedRunConfigSchema = z.object({
@@ -84,17 +89,17 @@ const historySchema = z.object({
       error: metric,
       insight: z
         .object({
-          confusion: z.instanceof(Uint32Array),
-          gridPredictions: z.instanceof(Uint16Array),
+          confusion: typedArray<Uint32Array>(Uint32Array, 'Uint32Array'),
+          gridPredictions: typedArray<Uint16Array>(Uint16Array, 'Uint16Array'),
         })
         .optional(),
     }),
   ),
   grid: z
     .object({
-      indices: z.instanceof(Uint32Array),
-      labels: z.instanceof(Uint16Array),
-      pixels: z.instanceof(Uint8Array),
+      indices: typedArray<Uint32Array>(Uint32Array, 'Uint32Array'),
+      labels: typedArray<Uint16Array>(Uint16Array, 'Uint16Array'),
+      pixels: typedArray<Uint8Array>(Uint8Array, 'Uint8Array'),
       height: count,
       width: count,
       channels: count,

@@ -149,7 +149,8 @@ describe('exact resume from a checkpoint', () => {
       points.map((p) => ({ ...p, imagesPerSecond: 0 }));
     expect(strip(second.history.train)).toEqual(strip(straight.history.train));
     expect(second.history.test).toEqual(straight.history.test);
-    expect(straight.history.train.map((p) => p.step)).toEqual([5, 10, 15]);
+    // A point after step 1 (the first curve comes early), then every REPORT_EVERY steps.
+    expect(straight.history.train.map((p) => p.step)).toEqual([1, 5, 10, 15]);
     expect(straight.history.test.map((p) => p.step)).toEqual([4, 5, 8, 10, 12, 15]);
     // The data order resumed inside epoch 1 at its third batch.
     expect(data.requests.some((r) => r.epoch === 1 && r.startBatch === 2)).toBe(true);

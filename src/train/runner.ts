@@ -26,7 +26,12 @@ import {
 } from '../storage/checkpoint';
 import type { DataSource } from './data';
 import { runConfigProblems } from '../model/hyperparameters';
-import { CheckpointWriteError, TrainingRun, type NetworkFactory } from './trainingRun';
+import {
+  CheckpointWriteError,
+  TrainingRun,
+  type NetworkFactory,
+  type PrepareKernels,
+} from './trainingRun';
 
 export const METRICS_INTERVAL_MS = 100;
 /** Pacing (see setPacing): how often the worker leaves the cores to the page, and how long at most. */
@@ -52,6 +57,8 @@ export interface RunnerDeps {
    * the queued work is done. Resolves false at once where no device can be lost (CPU).
    */
   deviceLost: (ms: number) => Promise<boolean>;
+  /** Kernel preparation before a run's first step, with progress (WebGPU; optional). */
+  prepare?: PrepareKernels;
 }
 
 /** How long a failed step waits for a device loss to be announced before failing the run. */
@@ -191,11 +198,20 @@ export class Runner {
         data: this.deps.data,
         buildNetwork: this.deps.buildNetwork,
         backendName: this.deps.backendName,
+        ...(this.deps.prepare ? { prepare: this.deps.prepare } : {}),
         hooks: {
           onTrainPoint: (run, point) => this.queueMetrics(run, { train: [point] }),
           onTestPoint: (run, point, grid) =>
             this.queueMetrics(run, { test: [point], ...(grid ? { grid } : {}) }),
           onCheckpoint: (run) => this.deps.emit('runUpdate', { run: run.summary() }),
+          onPhase: (run, phase, done, total) =>
+            this.deps.emit('runProgress', {
+              runId: run.id,
+              phase,
+              done,
+              total,
+              elapsedSeconds: run.secondsSinceLoad,
+            }),
         },
       },
       stored,

@@ -16,6 +16,7 @@ import type {
   RunLive,
   RunStatus,
   RunSummary,
+  StartPhase,
   TestPoint,
   TrainPoint,
 } from '../protocol/training';
@@ -44,7 +45,11 @@ import {
 import { createOptimizerSlots, evalBatch, trainStep, type OptimizerSlots } from './step';
 import { chooseStep } from './stepChoice';
 
-/** Steps between two asynchronous reads of the running loss (one train point each). */
+/**
+ * Steps between two asynchronous reads of the running loss (one train point each), unless the
+ * run's config says otherwise (`reportEverySteps`). Step 1 always gets a point of its own, so
+ * the chart has something to show as soon as the run has learnt anything.
+ */
 export const REPORT_EVERY = 5;
 /** Pixels of padding before the random crop (Section 4.2; its fill: RunConfig.padFill). */
 export const CROP_PAD = 4;
@@ -57,7 +62,19 @@ export interface RunHooks {
   onTestPoint(run: TrainingRun, point: TestPoint, grid?: InsightGrid): void;
   /** A checkpoint was written (its step is `run.checkpointStep`). */
   onCheckpoint?(run: TrainingRun): void;
+  /** The run moved on its way to its first loss point (see StartPhase). */
+  onPhase?(run: TrainingRun, phase: StartPhase, done: number, total: number): void;
 }
+
+/**
+ * Prepares the kernels and pipelines a network's steps need, before the first step, reporting
+ * `onPrepareProgress(done, total)` as they become ready (src/train/fused: WebGPU only).
+ */
+export type PrepareKernels = (
+  net: BuiltNetwork,
+  batchSize: number,
+  onPrepareProgress: (done: number, total: number) => void,
+) => Promise<void>;
 
 interface Loaded {
   net: BuiltNetwork;
@@ -140,6 +157,9 @@ export class TrainingRun {
   private chain: Promise<unknown> = Promise.resolve();
   /** Checkpoint writes, one after another (a background one and a pause's never interleave). */
   private writes: Promise<unknown> = Promise.resolve();
+  /** Since when this load began, while its first loss point is still to come (else null). */
+  private startedAt: number | null = null;
+  private firstStepAnnounced = false;
 
   constructor(
     readonly id: string,
@@ -150,6 +170,7 @@ export class TrainingRun {
       buildNetwork: NetworkFactory;
       hooks: RunHooks;
       backendName: () => BackendName;
+      prepare?: PrepareKernels;
     },
     stored?: RunRecord,
   ) {
@@ -180,6 +201,26 @@ export class TrainingRun {
 
   get totalSteps(): number {
     return this.stepsPerEpoch * this.config.epochs;
+  }
+
+  /** Steps between two loss points after the first one. */
+  get reportEvery(): number {
+    const n = this.config.reportEverySteps;
+    return n !== undefined && Number.isInteger(n) && n >= 1 ? n : REPORT_EVERY;
+  }
+
+  /** Whether step `step` (1-based, just taken) ends a window: a loss point is read there. */
+  reportsAt(step: number): boolean {
+    return step === 1 || step % this.reportEvery === 0 || step === this.totalSteps;
+  }
+
+  private phase(phase: StartPhase, done = 0, total = 0): void {
+    this.deps.hooks.onPhase?.(this, phase, done, total);
+  }
+
+  /** Seconds since this load began (for the start phases). */
+  get secondsSinceLoad(): number {
+    return this.startedAt === null ? 0 : (performance.now() - this.startedAt) / 1000;
   }
 
   /** Forgets queued tasks (after a device loss, a step may never settle). */
@@ -217,6 +258,9 @@ export class TrainingRun {
    */
   async load(checkpoint: CheckpointRecord | undefined): Promise<void> {
     if (this.loaded) return;
+    this.startedAt = performance.now();
+    this.firstStepAnnounced = false;
+    this.phase('loading');
     const info = await this.datasetInfo(checkpoint !== undefined);
     const trainImages =
       this.config.trainLimit > 0
@@ -265,6 +309,12 @@ export class TrainingRun {
       this.history = { train: [], test: [] };
     }
     this.fault = null;
+    if (this.deps.prepare && this.backend === 'webgpu') {
+      this.phase('preparing', 0, 0);
+      await this.deps.prepare(net, this.config.batchSize, (done, total) =>
+        this.phase('preparing', done, total),
+      );
+    }
     this.lastReadAt = performance.now();
     this.trainingMs = 0;
     this.lastStepAt = 0;
@@ -377,6 +427,10 @@ export class TrainingRun {
     const l = this.loaded;
     if (!l) throw new Error('The run is not loaded');
     if (this.finished) return;
+    if (this.startedAt !== null && !this.firstStepAnnounced) {
+      this.firstStepAnnounced = true;
+      this.phase('firstStep');
+    }
     const batch = await this.nextBatch(l);
     if (this.loaded !== l) return; // unloaded meanwhile (device lost)
     const { info, net, slots } = l;
@@ -403,7 +457,19 @@ export class TrainingRun {
       const choice = chooseStep(this.config, tf.getBackend());
       this.stepNote = choice.note;
       // Before its first step, the fused step's pipelines compile in parallel (no-op after).
-      if (choice.fused) await prepareFusedTrainStep(net, slots, x, labels, this.config.sgd);
+      if (choice.fused) {
+        // Shown as "preparing kernels k/n" while the run's first point is still to come.
+        const showing = this.startedAt !== null;
+        const report = await prepareFusedTrainStep(
+          net,
+          slots,
+          x,
+          labels,
+          this.config.sgd,
+          showing ? (done, total) => this.phase('preparing', done, total) : undefined,
+        );
+        if (report && showing) this.phase('firstStep');
+      }
       if (this.loaded !== l) return; // unloaded meanwhile (device lost)
       out = choice.fused
         ? fusedTrainStep(net, slots, x, labels, lr, this.config.sgd)
@@ -427,7 +493,7 @@ export class TrainingRun {
     l.windowImages += batch.size;
     l.windowSteps += 1;
     this.step += 1;
-    if (this.step % REPORT_EVERY === 0 || this.step === this.totalSteps) {
+    if (this.reportsAt(this.step)) {
       // At most one read in flight: it also bounds how far the queued GPU work runs ahead.
       if (this.pendingRead) await this.pendingRead;
       this.flushWindow(l, lr);
@@ -471,6 +537,10 @@ export class TrainingRun {
           imagesPerSecond: seconds > 0 ? images / seconds : 0,
         };
         this.history.train.push(point);
+        if (this.startedAt !== null) {
+          this.phase('training');
+          this.startedAt = null;
+        }
         this.live.trainLoss = point.loss;
         this.live.trainError = point.error;
         this.live.imagesPerSecond = point.imagesPerSecond;

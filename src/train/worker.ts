@@ -17,6 +17,7 @@ import {
   type TrainingHandlers,
 } from '../protocol/training';
 import { DEFAULT_BACKEND_ORDER, currentWebGpu, initBackend } from './backend';
+import { measureDevice } from './calibrate';
 import { checkpointWeights, openRunsDb } from '../storage/checkpoint';
 import { indexedDbDataSource } from './datasetSource';
 import { runDeviceCheck } from './deviceCheck';
@@ -71,6 +72,7 @@ async function reinitBackend(options: { skipWebGpu?: boolean } = {}): Promise<Ba
     options.skipWebGpu ? DEFAULT_BACKEND_ORDER.filter((b) => b !== 'webgpu') : undefined,
   );
   ready = Promise.resolve(report);
+  calibrating = null;
   watchDevice();
   return report;
 }
@@ -119,6 +121,8 @@ function holdRunsLock(ifAvailable: boolean): Promise<boolean> {
 }
 
 let runsDb: ReturnType<typeof openRunsDb> | null = null;
+/** The start-up measurement (once per backend); runs wait for it so they do not spoil it. */
+let calibrating: ReturnType<typeof measureDevice> | null = null;
 
 /** The runs database, closed (and the runner stopped) when another tab upgrades it. */
 function runsDatabase(): ReturnType<typeof openRunsDb> {
@@ -167,6 +171,7 @@ async function createRunner(): Promise<Runner> {
 async function trainingRunner(): Promise<Runner> {
   if (!ready) throw new Error('The worker has not been initialised yet');
   await ready;
+  if (calibrating) await calibrating.catch(() => undefined);
   runnerPromise ??= createRunner();
   return runnerPromise;
 }
@@ -183,6 +188,12 @@ const handlers: TrainingHandlers = {
     if (!ready) throw new Error('The worker has not been initialised yet');
     await ready;
     emit('deviceCheckResult', await runDeviceCheck(), command.id);
+  },
+  async calibrate(command) {
+    if (!ready) throw new Error('The worker has not been initialised yet');
+    await ready;
+    calibrating ??= measureDevice();
+    emit('calibrated', await calibrating, command.id);
   },
   async memory(command) {
     const { numTensors, numBytes } = tf.memory();

@@ -1,5 +1,5 @@
 import { useId, useMemo, useRef, useState, type CSSProperties, type ReactNode } from 'react';
-import { chartPngBlob, chartSvgText, downloadBlob } from './exportChart';
+import { chartPngBlob, chartSvg, downloadBlob, legendFromDom } from './exportChart';
 import { fileNameFor } from './csv';
 
 export interface ChartFrameProps {
@@ -26,6 +26,8 @@ export interface ChartFrameProps {
    * its own (CSS containment), so a redraw lays out and paints the chart, not the whole page.
    */
   height?: number;
+  /** Points drawn (all series together): the figure's `data-points`, for tests and tools. */
+  points?: number;
 }
 
 /** The sentence over an empty chart, centred on it (the chart stays mounted underneath). */
@@ -52,6 +54,7 @@ export function ChartFrame({
   empty,
   draw = true,
   height,
+  points,
 }: ChartFrameProps) {
   const [log, setLog] = useState(false);
   const [status, setStatus] = useState('');
@@ -59,17 +62,26 @@ export function ChartFrame({
   const headingId = useId();
   const logId = useId();
 
-  const body = useMemo(() => (height ? { ...BODY, height, contain: 'strict' } : BODY), [height]);
+  // Size and layout containment, not paint: a tooltip may reach past the chart's edge.
+  const body = useMemo(
+    () => (height ? { ...BODY, height, contain: 'size layout style' } : BODY),
+    [height],
+  );
   const drawn = draw && !empty;
 
+  const legendOf = (body: HTMLElement) => {
+    const figure = body.closest('figure');
+    return figure ? legendFromDom(figure) : [];
+  };
   const saveSvg = () => {
-    const text = drawn && ref.current && chartSvgText(ref.current);
-    if (!text) return setStatus('Nothing drawn yet to export.');
-    downloadBlob(new Blob([text], { type: 'image/svg+xml' }), fileNameFor(title, 'svg'));
+    const svg = drawn && ref.current && chartSvg(ref.current, title, legendOf(ref.current));
+    if (!svg) return setStatus('Nothing drawn yet to export.');
+    downloadBlob(new Blob([svg.text], { type: 'image/svg+xml' }), fileNameFor(title, 'svg'));
     setStatus('Saved as SVG.');
   };
   const savePng = async () => {
-    const blob = drawn && ref.current && (await chartPngBlob(ref.current));
+    const blob =
+      drawn && ref.current && (await chartPngBlob(ref.current, title, legendOf(ref.current)));
     if (!blob) return setStatus('Nothing drawn yet to export.');
     downloadBlob(blob, fileNameFor(title, 'png'));
     setStatus('Saved as PNG.');
@@ -80,7 +92,7 @@ export function ChartFrame({
   };
 
   return (
-    <figure className="chart" aria-labelledby={headingId} data-testid={testId}>
+    <figure className="chart" aria-labelledby={headingId} data-testid={testId} data-points={points}>
       <div className="chart-head">
         <h3 id={headingId}>{title}</h3>
         <div className="chart-tools" role="toolbar" aria-label={`${title}: options and export`}>

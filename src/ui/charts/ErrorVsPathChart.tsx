@@ -28,12 +28,6 @@ const X_LABEL = {
   fill: '#444',
 };
 const percentTick = (v: number) => `${formatNumber(v * 100)}%`;
-const tooltipValue = (v: unknown, name: unknown) =>
-  typeof v === 'number'
-    ? name === 'test error'
-      ? `${formatNumber(v * 100)}%`
-      : formatNumber(v)
-    : String(v);
 
 /**
  * Best test error of each run against its network's average path length (Figure 6). Memoized:
@@ -127,7 +121,13 @@ export const ErrorVsPathChart = memo(function ErrorVsPathChart({
                     domain={y.domain}
                     hide
                   />
-                  {tooltip && <Tooltip formatter={tooltipValue} />}
+                  {tooltip && (
+                    <Tooltip
+                      allowEscapeViewBox={ESCAPE}
+                      wrapperStyle={TOOLTIP_WRAPPER}
+                      content={RunPointTooltip}
+                    />
+                  )}
                   {groups.map((g) => (
                     <Scatter
                       key={g.family}
@@ -146,3 +146,26 @@ export const ErrorVsPathChart = memo(function ErrorVsPathChart({
     </ChartFrame>
   );
 });
+
+const ESCAPE = { x: false, y: true };
+const TOOLTIP_WRAPPER = { zIndex: 5 };
+
+/** A point's tooltip names its run (several runs may share a family and a path length). */
+function RunPointTooltip({
+  active,
+  payload,
+}: {
+  active?: boolean;
+  payload?: readonly { payload?: unknown }[];
+}) {
+  const p = payload?.[0]?.payload as ErrorVsPathPoint | undefined;
+  if (!active || !p) return null;
+  return (
+    <div className="chart-tooltip" data-testid="error-vs-path-tooltip">
+      <strong>{p.run}</strong> ({p.family})
+      <br />
+      average path length {formatNumber(p.meanPathLength)}, best test error{' '}
+      {formatNumber(p.testError * 100)}%
+    </div>
+  );
+}

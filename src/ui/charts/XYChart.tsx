@@ -64,7 +64,8 @@ export const XYChart = memo(function XYChart({
   draw = true,
   xMax,
 }: XYChartProps) {
-  const hasPoints = series.some((s) => s.points.length > 0);
+  const pointCount = series.reduce((n, s) => n + s.points.length, 0);
+  const hasPoints = pointCount > 0;
   const legend = useMemo(
     () =>
       series.map((s): LegendEntry => ({
@@ -103,6 +104,7 @@ export const XYChart = memo(function XYChart({
       empty={hasPoints ? null : emptyText}
       draw={draw}
       height={height}
+      points={pointCount}
     >
       {({ log }) => (
         <Plot
@@ -194,7 +196,14 @@ const LinesLayer = memo(function LinesLayer({
             recharts does not clip the lines (the dots at the plot's edges stay whole). */}
         <XAxis type="number" dataKey="x" domain={x.domain} hide />
         <YAxis type="number" scale={log ? 'log' : 'linear'} domain={y.domain} hide />
-        {tooltip && <Tooltip formatter={tooltipValue} labelFormatter={tooltipLabel} />}
+        {tooltip && (
+          <Tooltip
+            formatter={tooltipValue}
+            labelFormatter={tooltipLabel}
+            allowEscapeViewBox={ESCAPE_Y}
+            wrapperStyle={TOOLTIP_WRAPPER}
+          />
+        )}
         {/* Every series has its line from the start, even before its first point: a line
             mounting costs several times a redraw. */}
         {series.map((s) => (
@@ -215,3 +224,7 @@ const LinesLayer = memo(function LinesLayer({
     </ResponsiveContainer>
   );
 });
+
+/** Tooltips may leave the plot downwards and upwards rather than be cut at its edge. */
+const ESCAPE_Y = { x: false, y: true };
+const TOOLTIP_WRAPPER = { zIndex: 5 };

@@ -4,7 +4,7 @@ import type { NetworkSpec } from '../../model/spec';
 import { setClassroom } from '../../state/editorActions';
 import { NetworkGraph } from '../graph/NetworkGraph';
 import { PathHistogramChart } from '../charts/PathHistogramChart';
-import { seriesColor } from '../charts/palette';
+import { familyColor, familyOf } from '../charts/palette';
 import { analysisOf } from '../../model/analysisCache';
 import { MatrixView } from './MatrixView';
 import { Figure5 } from './Figure5';
@@ -79,13 +79,13 @@ function MatrixStep() {
 function PathsStep() {
   const [L, setL] = useState(24);
   const id = useId();
-  const nets = (['resnet', 'dilnet', 'dmrnet'] as const).map((arch, i) => {
+  const nets = (['resnet', 'dilnet', 'dmrnet'] as const).map((arch) => {
     const spec = fromPaper({ arch, L });
     const p = analysisOf(spec).paths.withoutProjections;
     return {
       id: arch,
       label: spec.name,
-      color: seriesColor(i),
+      color: familyColor(familyOf(spec)),
       lengths: p.lengths,
       probabilities: p.probabilities,
       mean: p.mean,
@@ -153,7 +153,7 @@ const STEPS = [
 /** Full-screen presenter layout with large type and guided explanations of merge-and-run. */
 export function ClassroomMode() {
   const [step, setStep] = useState(0);
-  const ref = useRef<HTMLDivElement>(null);
+  const ref = useRef<HTMLElement>(null);
   const tabs = useRef<(HTMLButtonElement | null)[]>([]);
   const baseId = useId();
 
@@ -178,9 +178,9 @@ export function ClassroomMode() {
   const Body = STEPS[step]!.Body;
 
   return (
-    <div className="classroom" ref={ref} tabIndex={-1} aria-label="Classroom mode" role="region">
+    <main className="classroom" ref={ref} tabIndex={-1} aria-label="Classroom mode">
       <header className="classroom-head">
-        <h2>Merge-and-run, step by step</h2>
+        <h1>Merge-and-run, step by step</h1>
         <div className="classroom-tools">
           <button
             type="button"
@@ -236,6 +236,6 @@ export function ClassroomMode() {
           Next →
         </button>
       </footer>
-    </div>
+    </main>
   );
 }

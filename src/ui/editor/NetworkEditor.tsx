@@ -10,6 +10,7 @@ import {
   updateBlock,
 } from '../../state/editorActions';
 import { BLOCK_KIND_LABEL, EDIT_LIMITS, PALETTE } from '../../model/specEdit';
+import { familyColor } from '../charts/palette';
 import { DRAG_TYPE, decodeDrag, dropIndex, encodeDrag } from './dragData';
 
 function blockSummary(b: BlockSpec): string {
@@ -62,6 +63,7 @@ function Palette() {
           <li
             key={item.kind}
             className={`palette-item palette-item--${item.kind}`}
+            style={{ borderLeft: `4px solid ${familyColor(item.kind)}` }}
             draggable
             data-testid={`palette-${item.kind}`}
             onDragStart={(e) => {

@@ -3,16 +3,26 @@ import type { PinnedNetwork } from '../../state/editorSlice';
 import { useAppStore } from '../../state/store';
 import { pinCurrent, unpin, MAX_PINNED } from '../../state/editorActions';
 import { PathHistogramChart, type PathHistogram } from '../charts/PathHistogramChart';
-import { seriesColor } from '../charts/palette';
+import { familyColor, familyOf, seriesColor } from '../charts/palette';
 import { analysisOf } from '../../model/analysisCache';
 import type { NetworkSpec } from '../../model/spec';
 
-function histogramOf(id: string, label: string, spec: NetworkSpec, i: number): PathHistogram {
+/** The family's colour, or a series colour where an earlier network took it. */
+function histogramOf(
+  id: string,
+  label: string,
+  spec: NetworkSpec,
+  i: number,
+  taken: Set<string>,
+): PathHistogram {
   const p = analysisOf(spec).paths.withoutProjections;
+  let color = familyColor(familyOf(spec));
+  if (taken.has(color)) color = seriesColor(i + 1);
+  taken.add(color);
   return {
     id,
     label,
-    color: seriesColor(i),
+    color,
     lengths: p.lengths,
     probabilities: p.probabilities,
     mean: p.mean,
@@ -40,9 +50,10 @@ const PathPanelView = memo(function PathPanelView({
   height: number | undefined;
 }) {
   const a = analysisOf(spec);
+  const taken = new Set<string>();
   const histograms = [
-    histogramOf('current', `${spec.name} (current)`, spec, 0),
-    ...pinned.map((p, i) => histogramOf(p.id, p.label, p.spec, i + 1)),
+    histogramOf('current', `${spec.name} (current)`, spec, 0, taken),
+    ...pinned.map((p, i) => histogramOf(p.id, p.label, p.spec, i + 1, taken)),
   ];
   return (
     <div className="path-panel">

@@ -1,7 +1,9 @@
 import { useId } from 'react';
-import { PAPER_PRESETS, tinyClassroom, type PaperArch } from '../../model/presets';
+import { PAPER_PRESETS, type PaperArch } from '../../model/presets';
 import { useAppStore } from '../../state/store';
-import { choosePreset, lStep, setSpec, setWiden } from '../../state/editorActions';
+import { choosePreset, lStep, setWiden } from '../../state/editorActions';
+import { chooseTinyPreset } from '../../state/startActions';
+import { analysisOf } from '../../model/analysisCache';
 import { DEFAULT_PRESET } from '../../state/editorSlice';
 
 const ARCHS: { id: PaperArch; label: string }[] = [
@@ -13,12 +15,19 @@ const ARCHS: { id: PaperArch; label: string }[] = [
 
 export const L_MAX = 120;
 const TINY_ID = 'tiny-classroom';
+/** tinyClassroom's names start so (model/presets.ts). */
+const TINY_NAME = 'Classroom DMRNet';
 
 /** Family, paper preset, L, width and K: each change regenerates the preset network. */
 export function PresetControls() {
   const preset = useAppStore((s) => s.editor.preset);
-  const widen = useAppStore((s) => s.editor.spec.widen);
-  const current = preset ?? { ...DEFAULT_PRESET, widen };
+  const spec = useAppStore((s) => s.editor.spec);
+  const widen = spec.widen;
+  // Without a preset the controls show what the network is: its L from the analysis.
+  const tableL = analysisOf(spec).tableL;
+  const current = preset ?? { ...DEFAULT_PRESET, widen, L: tableL };
+  const tiny = !preset && spec.name.startsWith(TINY_NAME);
+  const channels = spec.stages.map((st) => st.width * widen).join(', ');
   const ids = {
     arch: useId(),
     table: useId(),
@@ -44,9 +53,9 @@ export function PresetControls() {
         <label htmlFor={ids.table}>Paper configuration</label>
         <select
           id={ids.table}
-          value={matching?.id ?? ''}
+          value={tiny ? TINY_ID : (matching?.id ?? '')}
           onChange={(e) => {
-            if (e.target.value === TINY_ID) return setSpec(tinyClassroom());
+            if (e.target.value === TINY_ID) return chooseTinyPreset();
             const p = PAPER_PRESETS.find((x) => x.id === e.target.value);
             if (p) {
               choosePreset({
@@ -59,7 +68,7 @@ export function PresetControls() {
             }
           }}
         >
-          <option value="">{preset ? 'Custom L / width' : 'Hand-built network'}</option>
+          <option value="">{preset ? 'Custom L / width' : spec.name}</option>
           {([2, 3, 5] as const).map((t) => (
             <optgroup key={t} label={`Table ${t}`}>
               {PAPER_PRESETS.filter((p) => p.table === t).map((p) => (
@@ -108,7 +117,10 @@ export function PresetControls() {
       </div>
       <div className="field field--slider">
         <label htmlFor={ids.widen}>
-          Width (widen factor) <output htmlFor={ids.widen}>×{widen}</output>
+          Width (widen factor){' '}
+          <output htmlFor={ids.widen} title={`channels per stage: ${channels}`}>
+            ×{widen} ({channels} ch)
+          </output>
         </label>
         <input
           id={ids.widen}
@@ -154,7 +166,9 @@ export function PresetControls() {
       )}
       {!preset && (
         <p className="hint" role="note">
-          This network was built by hand: moving a slider replaces it with the preset.
+          {tiny
+            ? 'The tiny classroom network: moving a slider replaces it with a paper network.'
+            : 'This network was built by hand: moving a slider replaces it with the preset.'}
         </p>
       )}
     </div>

@@ -12,16 +12,16 @@ import {
 } from '../../state/trainingActions';
 import type { TrainingRunView } from '../../state/trainingSlice';
 import { toRunConfig } from '../../model/hyperparameters';
-import { DEFAULT_TRAINING_DATASET } from '../train/TrainingPanel';
 import { formatCount, formatDuration, formatPercent, statusLabel } from '../format';
 import { analysisOf } from '../../model/analysisCache';
 import { paramSpread, raceSpecs } from '../../model/race';
-import { bestTestError } from './runSeries';
+import { bestTestError, runColor } from './runSeries';
 
 function RunRow({ run, readOnly }: { run: TrainingRunView; readOnly: boolean }) {
   const [pending, setBusy] = useState(false);
   const busy = pending || readOnly;
   const selected = useAppStore((s) => s.training.selectedRunId === run.id);
+  const color = useAppStore((s) => runColor(s.training.order, run.id));
   const a = analysisOf(run.config.spec);
   const { live, status } = run;
   const fraction = live.totalSteps > 0 ? live.step / live.totalSteps : 0;
@@ -48,6 +48,13 @@ function RunRow({ run, readOnly }: { run: TrainingRunView; readOnly: boolean }) 
           aria-pressed={selected}
           onClick={() => selectRun(run.id)}
         >
+          <span
+            className="swatch"
+            style={{ background: color }}
+            aria-hidden="true"
+            data-testid="run-swatch"
+            data-color={color}
+          />{' '}
           {name}
         </button>
         <div className="muted small-text">
@@ -114,7 +121,14 @@ function RunRow({ run, readOnly }: { run: TrainingRunView; readOnly: boolean }) 
           type="button"
           className="small ghost danger"
           disabled={busy || active}
-          onClick={() => void act(() => deleteRun(run.id))}
+          onClick={() => {
+            // Deleting forgets the run and its checkpoint: ask first.
+            if (
+              window.confirm(`Delete the run "${name}" and its checkpoint? This cannot be undone.`)
+            ) {
+              void act(() => deleteRun(run.id));
+            }
+          }}
           aria-label={`Delete ${name}`}
           title={active ? 'Pause or stop the run before deleting it' : undefined}
         >
@@ -181,17 +195,18 @@ function RaceControls({ dataset }: { dataset: string }) {
 
 /** Every run: summary, status, progress with time left, best test error and its controls. */
 export function RunsPanel() {
-  const { order, runs, error, readOnly } = useAppStore(
+  const { order, runs, error, dataset, readOnly } = useAppStore(
     useShallow((s) => ({
       order: s.training.order,
       runs: s.training.runs,
       error: s.training.error,
       readOnly: s.training.readOnly,
+      dataset: s.training.dataset,
     })),
   );
   return (
     <div className="runs-panel">
-      <RaceControls dataset={DEFAULT_TRAINING_DATASET} />
+      <RaceControls dataset={dataset} />
       {error && (
         <p className="field-error" role="alert">
           {error}

@@ -1,6 +1,7 @@
-import { useMemo, useRef, useState, useSyncExternalStore } from 'react';
+import { useMemo, useRef, useSyncExternalStore } from 'react';
 import { isPaced, subscribePaced } from '../../state/quietMoments';
 import { useAppStore } from '../../state/store';
+import { setRunHidden } from '../../state/trainingActions';
 import type { BlockKind } from '../../model/spec';
 import { XYChart, type XYChartProps } from '../charts/XYChart';
 import type { XYSeries } from '../charts/csv';
@@ -8,7 +9,7 @@ import { useThrottledValue } from '../charts/useThrottledValue';
 import { useMountedAfter, useOnScreen } from '../charts/useLiveChart';
 import type { TrainingRunView } from '../../state/trainingSlice';
 import { ErrorVsPathChart, type ErrorVsPathPoint } from '../charts/ErrorVsPathChart';
-import { seriesColor } from '../charts/palette';
+import { familyColor, seriesColor } from '../charts/palette';
 import { analysisOf } from '../../model/analysisCache';
 import {
   bestTestError,
@@ -25,6 +26,8 @@ const FAMILY: Record<BlockKind, string> = {
   identity: 'Identity streams',
 };
 
+/** The loss and error charts beside Start: short enough to share the first screen. */
+const LIVE_HEIGHT = 140;
 /** How often a live chart redraws while runs train, and how far apart the charts redraw. */
 const REDRAW_MS = 1000;
 const STAGGER_MS = 120;
@@ -106,7 +109,7 @@ function LiveErrorVsPath({
     const points: ErrorVsPathPoint[] = shown.flatMap((r) => {
       const kind = r.spec.stages[0]?.blocks[0]?.kind;
       const label = kind ? FAMILY[kind] : 'network';
-      colors[label] ??= seriesColor(Object.keys(colors).length);
+      colors[label] ??= familyColor(kind ?? null);
       const meanPathLength = analysisOf(r.spec).paths.withoutProjections.mean;
       pathLengths.push(meanPathLength);
       const best = bestTestError(r.history);
@@ -129,19 +132,20 @@ function LiveErrorVsPath({
  * a second each, in separate tasks, and only while on screen (see useLiveRuns), so the page
  * stays responsive.
  */
-export function TrainingCharts() {
+export function TrainingCharts({ set = 'all' }: { set?: 'live' | 'more' | 'all' }) {
   const order = useAppStore((s) => s.training.order);
   const runs = useAppStore((s) => s.training.runs);
-  const [hidden, setHidden] = useState<string[]>([]);
+  const hidden = useAppStore((s) => s.training.hiddenRuns);
   const all = useMemo(
     () =>
       distinctNames(
-        order.flatMap((id) => {
+        order.flatMap((id, colorIndex) => {
           const r = runs[id];
           return r
             ? [
                 {
                   id,
+                  colorIndex,
                   name: r.config.name,
                   history: r.history,
                   spec: r.config.spec,
@@ -158,74 +162,91 @@ export function TrainingCharts() {
     () => order.some((id) => ACTIVE.has(runs[id]?.status ?? 'finished')),
     [order, runs],
   );
-  const waiting = 'Start a run: its numbers appear here as it trains.';
+  const waiting = training
+    ? 'Training: the first point appears after the first step.'
+    : 'Start a run: its numbers appear here as it trains.';
+  const live = set !== 'more';
+  const more = set !== 'live';
+  const height = set === 'live' ? LIVE_HEIGHT : undefined;
   return (
-    <div className="training-charts">
-      {all.length > 1 && (
+    <div className={`training-charts training-charts--${set}`}>
+      {live && all.length > 1 && (
         <fieldset className="run-toggles">
           <legend>Runs in the charts</legend>
-          {all.map((r, i) => (
+          {all.map((r) => (
             <label key={r.id} className="inline-check">
               <input
                 type="checkbox"
                 checked={!hidden.includes(r.id)}
-                onChange={(e) =>
-                  setHidden((h) => (e.target.checked ? h.filter((x) => x !== r.id) : [...h, r.id]))
-                }
+                onChange={(e) => setRunHidden(r.id, !e.target.checked)}
               />
-              <span className="swatch" style={{ background: seriesColor(i) }} aria-hidden="true" />
+              <span
+                className="swatch"
+                style={{ background: seriesColor(r.colorIndex) }}
+                aria-hidden="true"
+              />
               {r.name}
             </label>
           ))}
         </fieldset>
       )}
       <div className="chart-grid">
-        <LiveXYChart
-          runs={shown}
-          slot={0}
-          training={training}
-          toSeries={lossSeries}
-          title="Training loss"
-          xLabel="epoch"
-          yLabel="loss"
-          emptyText={waiting}
-          testId="chart-loss"
-        />
-        <LiveXYChart
-          runs={shown}
-          slot={1}
-          training={training}
-          toSeries={errorSeries}
-          title="Train and test error"
-          xLabel="epoch"
-          yLabel="error"
-          percent
-          emptyText={waiting}
-          testId="chart-error"
-        />
-        <LiveXYChart
-          runs={shown}
-          slot={2}
-          training={training}
-          toSeries={lrSeries}
-          title="Learning rate"
-          xLabel="epoch"
-          yLabel="lr"
-          emptyText={waiting}
-          testId="chart-lr"
-        />
-        <LiveXYChart
-          runs={shown}
-          slot={3}
-          training={training}
-          toSeries={speedSeries}
-          title="Images per second"
-          xLabel="epoch"
-          yLabel="images/s"
-          emptyText={waiting}
-          testId="chart-speed"
-        />
-        <LiveErrorVsPath runs={shown} slot={4} training={training} />
+        {live && (
+          <>
+            <LiveXYChart
+              runs={shown}
+              slot={0}
+              height={height}
+              training={training}
+              toSeries={lossSeries}
+              title="Training loss"
+              xLabel="epoch"
+              yLabel="loss"
+              emptyText={waiting}
+              testId="chart-loss"
+            />
+            <LiveXYChart
+              runs={shown}
+              slot={1}
+              training={training}
+              toSeries={errorSeries}
+              title="Train and test error"
+              xLabel="epoch"
+              yLabel="error"
+              percent
+              emptyText={waiting}
+              testId="chart-error"
+              height={height}
+            />
+          </>
+        )}
+        {more && (
+          <>
+            <LiveXYChart
+              runs={shown}
+              slot={2}
+              training={training}
+              toSeries={lrSeries}
+              title="Learning rate"
+              xLabel="epoch"
+              yLabel="lr"
+              emptyText={waiting}
+              testId="chart-lr"
+            />
+            <LiveXYChart
+              runs={shown}
+              slot={3}
+              training={training}
+              toSeries={speedSeries}
+              title="Images per second"
+              xLabel="epoch"
+              yLabel="images/s"
+              emptyText={waiting}
+              testId="chart-speed"
+            />
+            <LiveErrorVsPath runs={shown} slot={4} training={training} />
+          </>
+        )}
       </div>
     </div>
   );

@@ -7,6 +7,14 @@ export interface RunForCharts {
   id: string;
   name: string;
   history: RunHistory;
+  /** The run's colour slot: its place among all runs, so hiding others keeps its colour. */
+  colorIndex?: number;
+}
+
+/** A run's one colour, the same in every chart, legend and the runs table. */
+export function runColor(order: readonly string[], id: string): string {
+  const i = order.indexOf(id);
+  return seriesColor(i < 0 ? 0 : i);
 }
 
 export type TrainMetric = 'loss' | 'error' | 'lr' | 'imagesPerSecond';
@@ -44,7 +52,7 @@ export function trainSeries(
   return runs.map((r, i) => ({
     id: `${r.id}-train-${metric}`,
     label: `${r.name}${suffix}`,
-    color: seriesColor(i),
+    color: seriesColor(r.colorIndex ?? i),
     points: pointsOf<TrainPoint>(r.history.train, metric),
   }));
 }
@@ -57,7 +65,7 @@ export function testSeries(
   return runs.map((r, i) => ({
     id: `${r.id}-test-${metric}`,
     label: `${r.name}${suffix}`,
-    color: seriesColor(i),
+    color: seriesColor(r.colorIndex ?? i),
     points: pointsOf<TestPoint>(r.history.test, metric),
   }));
 }

@@ -1,6 +1,35 @@
+import { useState } from 'react';
 import { useAppStore } from '../../state/store';
-import { runDeviceCheck } from '../../state/workerActions';
+import { getWorkerClient, runDeviceCheck } from '../../state/workerActions';
+import { LAYER_OVERHEAD_MACS } from '../../model/trainingCost';
 import { backendDisplayName } from './backendLabel';
+
+/** This device's measured speed, as the estimates beside Start use it. */
+function DeviceSpeed() {
+  const cost = useAppStore((s) => s.worker.cost);
+  if (cost.state !== 'known') {
+    return (
+      <p data-testid="device-speed">
+        {cost.state === 'measuring' ? 'Measuring this device…' : cost.message}
+      </p>
+    );
+  }
+  const c = cost.calibration;
+  const m = cost.measured;
+  const gmacs = 1 / c.secondsPerMultiplyAdd / 1e9;
+  return (
+    <p data-testid="device-speed">
+      Training speed {gmacs.toFixed(2)} G multiply-adds/s (forward and backward), kernel preparation{' '}
+      {c.secondsPerShape.toFixed(2)} s per conv shape;{' '}
+      {c.source === 'calibration'
+        ? 'from the start-up measurement'
+        : `refined by ${c.samples - 1} measured steps of your runs`}
+      {` (start-up: a tiny network at batch ${m.batch}, first step ${m.firstStepSeconds.toFixed(2)} s, then ${m.secondsPerStep.toFixed(2)} s a step)`}
+      . Each conv layer's fixed cost (dispatches, BN) counts as {LAYER_OVERHEAD_MACS / 1e6} M
+      multiply-adds.
+    </p>
+  );
+}
 
 /** Shows what the worker found (adapter, limits, refused backends) and runs a real check. */
 export function DeviceCheckPanel() {
@@ -52,6 +81,29 @@ export function DeviceCheckPanel() {
           `Conv ${deviceCheck.result.inputShape.join('×')} * ${deviceCheck.result.filterShape.join('×')} on ${backendDisplayName(deviceCheck.result.backend)}: ${deviceCheck.result.milliseconds.toFixed(1)} ms (max difference vs CPU ${deviceCheck.result.maxAbsDiffVsCpu.toExponential(1)})`}
         {deviceCheck.state === 'failed' && `Device check failed: ${deviceCheck.message}`}
       </p>
+      <DeviceSpeed />
+      <MemoryCheck disabled={status !== 'ready'} />
     </section>
+  );
+}
+
+/** tf.memory() in the worker: the tensor count must stay flat while training. */
+function MemoryCheck({ disabled }: { disabled: boolean }) {
+  const [text, setText] = useState('');
+  const check = async () => {
+    try {
+      const m = await getWorkerClient().request('memory', {});
+      setText(`${m.numTensors} tensors, ${(m.numBytes / 2 ** 20).toFixed(1)} MiB`);
+    } catch (error) {
+      setText(error instanceof Error ? error.message : String(error));
+    }
+  };
+  return (
+    <p className="training-memory">
+      <button type="button" disabled={disabled} onClick={() => void check()}>
+        Count tensors
+      </button>{' '}
+      <span data-testid="tensor-count">{text}</span>
+    </p>
   );
 }

@@ -1,5 +1,6 @@
 import { useAppStore } from '../../state/store';
-import { backendBadgeText } from './backendLabel';
+import { isSoftwareAdapter } from '../../state/quietMoments';
+import { backendBadgeText, SOFTWARE_GPU_NOTE } from './backendLabel';
 
 function BackendBadge() {
   const { status, report, failure } = useAppStore((s) => s.worker);
@@ -7,7 +8,7 @@ function BackendBadge() {
   let tone = 'pending';
   if (status === 'ready' && report) {
     text = backendBadgeText(report);
-    tone = report.backend === 'webgpu' ? 'good' : 'fallback';
+    tone = isSoftwareAdapter(report) ? 'slow' : report.backend === 'webgpu' ? 'good' : 'fallback';
   } else if (status === 'failed') {
     text = `No training backend: ${failure ?? 'unknown reason'}`;
     tone = 'bad';
@@ -15,15 +16,22 @@ function BackendBadge() {
   const details =
     report?.refused.map((r) => `${r.backend} refused: ${r.reason}`).join('\n') ?? undefined;
   return (
-    <output
-      className={`backend-badge backend-badge--${tone}`}
-      aria-label="Training backend"
-      data-testid="backend-badge"
-      data-backend={report?.backend ?? ''}
-      title={details}
-    >
-      {text}
-    </output>
+    <div className="backend">
+      <output
+        className={`backend-badge backend-badge--${tone}`}
+        aria-label="Training backend"
+        data-testid="backend-badge"
+        data-backend={report?.backend ?? ''}
+        title={details}
+      >
+        {text}
+      </output>
+      {tone === 'slow' && (
+        <small className="backend-note" data-testid="backend-note">
+          {SOFTWARE_GPU_NOTE}
+        </small>
+      )}
+    </div>
   );
 }
 

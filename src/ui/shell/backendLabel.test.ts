@@ -11,7 +11,7 @@ const limits = {
 };
 
 describe('backendBadgeText', () => {
-  it('names the adapter architecture on WebGPU', () => {
+  it('names the adapter architecture on WebGPU, and a software adapter as such', () => {
     const adapter = {
       vendor: 'google',
       architecture: 'swiftshader',
@@ -21,7 +21,15 @@ describe('backendBadgeText', () => {
     };
     expect(
       backendBadgeText({ backend: 'webgpu', adapter, refused: [], tfjsVersion: '4.22.0' }),
-    ).toBe('WebGPU · swiftshader');
+    ).toBe('WebGPU · software GPU: CPU speed (swiftshader)');
+    expect(
+      backendBadgeText({
+        backend: 'webgpu',
+        adapter: { ...adapter, vendor: 'nvidia', architecture: 'hopper' },
+        refused: [],
+        tfjsVersion: '4.22.0',
+      }),
+    ).toBe('WebGPU · hopper');
   });
 
   it('says which backend was refused and why on a fallback', () => {

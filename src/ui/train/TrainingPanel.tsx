@@ -1,7 +1,13 @@
 import { useEffect, useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
-import { SAMPLE_DATASET_NAME } from '../../model/datasetSources';
-import { toRunConfig } from '../../model/hyperparameters';
+import type { QuickStartChoice } from '../../model/quickStart';
+import {
+  chooseDataset,
+  startAsConfigured,
+  startChoice,
+  startUnestimated,
+  type StartPlan,
+} from '../../state/startActions';
 import { useAppStore } from '../../state/store';
 import {
   connectTraining,
@@ -12,27 +18,49 @@ import {
   selectRun,
   setLearningRate,
   setRaceMode,
-  startRun,
   stepRun,
   stopRun,
 } from '../../state/trainingActions';
-import { workerMemoryText } from '../../state/workerActions';
 import type { TrainingRunView } from '../../state/trainingSlice';
 import { backendDisplayName } from '../shell/backendLabel';
-import {
-  formatDuration,
-  formatLoss,
-  formatLr,
-  formatPercent,
-  parseLearningRate,
-  statusLabel,
-} from '../format';
+import { formatLoss, formatLr, formatPercent, parseLearningRate, statusLabel } from '../format';
+import { StartDialog } from './StartDialog';
+import { StartEstimate } from './StartEstimate';
+import { StartProgress } from './StartProgress';
+import { useStartPlan } from './useStartPlan';
 
-/** The dataset a new run trains on unless the person names another: the shipped sample. */
-export const DEFAULT_TRAINING_DATASET = SAMPLE_DATASET_NAME;
+/** The imported datasets to train on; the chosen one stays listed even before it is read. */
+function DatasetPicker() {
+  const datasets = useAppStore((s) => s.data.datasets);
+  const dataset = useAppStore((s) => s.training.dataset);
+  const names = datasets.map((d) => d.name);
+  if (!names.includes(dataset)) names.unshift(dataset);
+  return (
+    <label>
+      Dataset{' '}
+      <select
+        value={dataset}
+        onChange={(e) => chooseDataset(e.target.value)}
+        data-testid="training-dataset"
+      >
+        {names.map((name) => {
+          const d = datasets.find((m) => m.name === name);
+          return (
+            <option key={name} value={name}>
+              {d
+                ? `${name} (${(d.splits.train?.count ?? 0).toLocaleString('en-US')} train, ${(d.splits.test?.count ?? 0).toLocaleString('en-US')} test)`
+                : `${name} (not imported)`}
+            </option>
+          );
+        })}
+      </select>
+    </label>
+  );
+}
 
 /**
- * The compact training panel: start a run of the editor's network with its hyperparameters,
+ * The compact training panel: start a run of the editor's network with its hyperparameters
+ * (with the estimate of what it costs here, and a dialog when the first chart point is far),
  * control it (pause, resume, stop, one step, learning rate on the fly) and read its live
  * numbers. Charts and the runs table build on the same slice elsewhere.
  */
@@ -41,8 +69,9 @@ export function TrainingPanel() {
   const { order, runs, race, error, notice, selectedRunId, readOnly, damaged } = useAppStore(
     useShallow((s) => s.training),
   );
-  const [dataset, setDataset] = useState(DEFAULT_TRAINING_DATASET);
+  const { plan, waiting } = useStartPlan();
   const [starting, setStarting] = useState(false);
+  const [asking, setAsking] = useState<StartPlan | null>(null);
 
   useEffect(() => {
     if (!workerReady) return;
@@ -50,28 +79,39 @@ export function TrainingPanel() {
     void connectTraining();
   }, [workerReady]);
 
-  const start = async () => {
-    const { spec, hyper } = useAppStore.getState().editor;
+  const run = async (go: () => Promise<unknown>) => {
+    setAsking(null);
     setStarting(true);
-    await startRun(toRunConfig(spec, hyper, dataset.trim(), spec.name));
+    await go();
     setStarting(false);
   };
+  const measuring = useAppStore((s) => s.worker.cost.state === 'measuring');
+  const start = () => {
+    if (plan?.quick) setAsking(plan);
+    else if (plan) void run(() => startAsConfigured(plan));
+    // No estimate (the measurement failed, or the dataset is missing): the worker says why.
+    else void run(() => startUnestimated());
+  };
+  const choose = (p: StartPlan, choice: QuickStartChoice) =>
+    void run(() =>
+      startChoice(p, choice, choice.spec === p.spec ? useAppStore.getState().editor.preset : null),
+    );
 
   const selected = selectedRunId ? runs[selectedRunId] : undefined;
   return (
     <section className="panel training-panel" aria-labelledby="training-heading">
       <h2 id="training-heading">Training</h2>
       <div className="training-start">
-        <label>
-          Dataset <input value={dataset} onChange={(e) => setDataset(e.target.value)} size={16} />
-        </label>
         <button
           type="button"
-          onClick={() => void start()}
-          disabled={!workerReady || starting || readOnly !== null}
+          className="start-button"
+          onClick={start}
+          disabled={!workerReady || starting || measuring || readOnly !== null}
+          data-testid="start-run"
         >
           {starting ? 'Starting…' : 'Start run'}
         </button>
+        <DatasetPicker />
         <label>
           <input
             type="checkbox"
@@ -79,9 +119,21 @@ export function TrainingPanel() {
             onChange={(e) => void setRaceMode(e.target.checked)}
             disabled={!workerReady || readOnly !== null}
           />{' '}
-          Race mode (running runs take turns step by step)
+          Race mode
         </label>
       </div>
+      <StartEstimate
+        plan={plan}
+        waiting={workerReady ? waiting : 'Starting the training worker…'}
+      />
+      {asking && (
+        <StartDialog
+          plan={asking}
+          onChoose={(c) => choose(asking, c)}
+          onConfigured={() => void run(() => startAsConfigured(asking))}
+          onCancel={() => setAsking(null)}
+        />
+      )}
       {error && (
         <p role="alert" className="training-error" data-testid="training-error">
           {error}{' '}
@@ -108,7 +160,7 @@ export function TrainingPanel() {
       {order.length > 0 && (
         <ul className="training-runs" aria-label="Runs">
           {order.map((id) => {
-            const run = runs[id]!;
+            const r = runs[id]!;
             return (
               <li key={id}>
                 <button
@@ -117,16 +169,15 @@ export function TrainingPanel() {
                   aria-pressed={id === selectedRunId}
                   onClick={() => selectRun(id)}
                 >
-                  {run.config.name} · seed {run.config.seed}
+                  {r.config.name} · seed {r.config.seed}
                 </button>{' '}
-                <span data-testid={`run-status-${id}`}>{statusLabel(run.status)}</span>
+                <span data-testid={`run-status-${id}`}>{statusLabel(r.status)}</span>
               </li>
             );
           })}
         </ul>
       )}
       {selected && <RunControls run={selected} readOnly={readOnly !== null} />}
-      <MemoryCheck disabled={!workerReady} />
     </section>
   );
 }
@@ -151,6 +202,7 @@ function RunControls({ run, readOnly }: { run: TrainingRunView; readOnly: boolea
     void act(() => setLearningRate(run.id, parsed.lr));
   };
   const live = run.live;
+  const progress = useAppStore((s) => s.training.progress[run.id]);
   const active = run.status === 'running' || run.status === 'queued';
   const done = run.status === 'stopped' || run.status === 'finished' || run.status === 'failed';
   return (
@@ -165,6 +217,7 @@ function RunControls({ run, readOnly }: { run: TrainingRunView; readOnly: boolea
           {run.message}
         </p>
       )}
+      <StartProgress status={run.status} progress={progress} live={live} />
       <div className="training-buttons">
         <button
           type="button"
@@ -231,27 +284,11 @@ function RunControls({ run, readOnly }: { run: TrainingRunView; readOnly: boolea
         <dd>{formatPercent(live.trainError)}</dd>
         <dt>Test error</dt>
         <dd data-testid="run-test-error">{formatPercent(live.testError)}</dd>
-        <dt>Time left</dt>
-        <dd>{active ? formatDuration(live.secondsLeft) : '–'}</dd>
         <dt>Checkpoint</dt>
         <dd data-testid="run-checkpoint">
           {run.checkpointStep === null ? 'none yet' : `step ${run.checkpointStep}`}
         </dd>
       </dl>
     </div>
-  );
-}
-
-/** tf.memory() in the worker: the tensor count must stay flat while training. */
-function MemoryCheck({ disabled }: { disabled: boolean }) {
-  const [text, setText] = useState('');
-  const check = async () => setText(await workerMemoryText());
-  return (
-    <p className="training-memory">
-      <button type="button" disabled={disabled} onClick={() => void check()}>
-        Count tensors
-      </button>{' '}
-      <span data-testid="tensor-count">{text}</span>
-    </p>
   );
 }

@@ -1,0 +1,80 @@
+import { describe, expect, it } from 'vitest';
+import { tinyClassroom } from '../model/presets';
+import { toRunConfig, DEFAULT_HYPERPARAMETERS } from '../model/hyperparameters';
+import type { RunMetricsUpdate, TrainPoint } from '../protocol/training';
+import { applyProgress, stepObservations } from './deviceCost';
+import { initialTrainingState } from './trainingSlice';
+
+const config = toRunConfig(
+  tinyClassroom(),
+  { ...DEFAULT_HYPERPARAMETERS, batchSize: 16 },
+  'd',
+  'n',
+);
+const point = (step: number, imagesPerSecond: number): TrainPoint => ({
+  step,
+  epoch: step / 10,
+  loss: 2,
+  error: 0.9,
+  lr: 0.1,
+  imagesPerSecond,
+});
+const live = {
+  step: 0,
+  totalSteps: 10,
+  epoch: 0,
+  lr: 0.1,
+  imagesPerSecond: 0,
+  trainLoss: null,
+  trainError: null,
+  testError: null,
+  secondsLeft: null,
+};
+const base = {
+  ...initialTrainingState,
+  runs: {
+    r1: {
+      id: 'r1',
+      config,
+      status: 'running' as const,
+      message: null,
+      backend: 'webgpu' as const,
+      live,
+      checkpointStep: null,
+      history: { train: [], test: [] },
+    },
+  },
+  order: ['r1'],
+};
+
+describe('stepObservations', () => {
+  it('skips the first point after a load (it carries the preparation), then reads step times', () => {
+    const t = applyProgress(base, {
+      runId: 'r1',
+      phase: 'training',
+      done: 0,
+      total: 0,
+      elapsedSeconds: 9,
+    });
+    expect(t.progress.r1!.firstPointPending).toBe(true);
+    const update: RunMetricsUpdate = {
+      runId: 'r1',
+      live,
+      train: [point(1, 1), point(2, 8)],
+      test: [],
+    };
+    const first = stepObservations(t, [update]);
+    expect(first.observations).toHaveLength(1);
+    expect(first.observations[0]!.secondsPerStep).toBeCloseTo(2, 9); // 16 images at 8/s
+    expect(first.progress.r1!.firstPointPending).toBe(false);
+    const next = stepObservations({ ...t, progress: first.progress }, [update]);
+    expect(next.observations).toHaveLength(2);
+  });
+
+  it('ignores unknown runs and points without a speed', () => {
+    const update: RunMetricsUpdate = { runId: 'nope', live, train: [point(1, 1)], test: [] };
+    expect(stepObservations(base, [update]).observations).toHaveLength(0);
+    const zero: RunMetricsUpdate = { runId: 'r1', live, train: [point(5, 0)], test: [] };
+    expect(stepObservations(base, [zero]).observations).toHaveLength(0);
+  });
+});
