@@ -813,8 +813,7 @@ export class TrainingRun {
         // A lost device may refuse to free; its memory went with it.
       }
     }
-    // Unloaded or reloaded meanwhile (a device loss, a rollback): this state is gone. A
-    // diverged state is not stored: the rollback goes to the checkpoint before it.
+    // A diverged state is not stored: the rollback goes to the checkpoint before it.
     if (this.fault) return;
     // Unloaded or reloaded meanwhile (a device loss, a rollback): this state is gone.
     if (l !== s.loaded || this.loaded !== s.loaded) return;
@@ -823,6 +822,8 @@ export class TrainingRun {
     const history = {
       train: this.history.train.filter((p) => p.step <= s.step),
       test: this.history.test.filter((p) => p.step <= s.step),
+      // The insight grid (#18) is fixed for the run: kept whole.
+      ...(this.history.grid ? { grid: this.history.grid } : {}),
     };
     const checkpoint: CheckpointRecord = {
       schemaVersion: RUN_RECORD_VERSION,
