@@ -9,6 +9,7 @@ import { gunzipSync } from 'node:zlib';
 import { readFileSync } from 'node:fs';
 import { expect, test, type Page } from '@playwright/test';
 import { writeMat } from '../src/data/testing/matWriter';
+import { openDrawer } from './startHelpers';
 
 const SAMPLE = 'CIFAR-10 sample';
 const RECORD = 3073;
@@ -20,6 +21,7 @@ function sampleRecords(count: number): Buffer {
 
 async function openApp(page: Page): Promise<void> {
   await page.goto('/');
+  await openDrawer(page, 'Datasets');
   await expect(page.getByRole('row', { name: new RegExp(SAMPLE) })).toBeVisible({
     timeout: 60_000,
   });
@@ -134,6 +136,7 @@ test('a reload mid-import leaves no shards after the next open', async ({ page }
   expect(during.pending).toBe(1);
   expect(during.orphanShards).toBeGreaterThan(0);
   await page.reload();
+  await openDrawer(page, 'Datasets');
   await expect(page.getByRole('row', { name: new RegExp(SAMPLE) })).toBeVisible();
   await expect.poll(() => leftovers(page)).toEqual({ pending: 0, orphanShards: 0 });
   await expect(page.getByRole('row', { name: /^data_batch_1/ })).toHaveCount(0);

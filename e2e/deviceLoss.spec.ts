@@ -12,6 +12,7 @@ import { tinyClassroom } from '../src/model/presets';
 import type { RunHistory } from '../src/protocol/training';
 import { encodeShareHash } from '../src/state/urlState';
 import { DEFAULT_HYPERPARAMETERS } from '../src/model/hyperparameters';
+import { openDrawer, pressStart } from './startHelpers';
 
 test.describe.configure({ mode: 'serial' });
 test.setTimeout(300_000);
@@ -35,6 +36,7 @@ async function openApp(page: Page): Promise<void> {
   await expect(page.getByRole('status', { name: 'Training backend' })).toHaveText(/^WebGPU/, {
     timeout: 60_000,
   });
+  await openDrawer(page, 'Datasets');
   await expect(page.getByRole('row', { name: new RegExp(SAMPLE_DATASET_NAME) })).toBeVisible({
     timeout: 60_000,
   });
@@ -43,8 +45,8 @@ async function openApp(page: Page): Promise<void> {
 const panel = (page: Page) => page.locator('.training-panel');
 
 async function startRun(page: Page): Promise<string> {
-  await panel(page).getByLabel('Dataset').fill(SAMPLE_DATASET_NAME);
-  await panel(page).getByRole('button', { name: 'Start run' }).click();
+  await panel(page).getByLabel('Dataset').selectOption(SAMPLE_DATASET_NAME);
+  await pressStart(page);
   const run = panel(page).getByTestId('training-run');
   await expect(run).toHaveAttribute('data-run-id', /^\S+$/);
   return (await run.getAttribute('data-run-id'))!;

@@ -14,6 +14,7 @@ import { SAMPLE_DATASET_NAME } from '../src/model/datasetSources';
 import { tinyClassroom } from '../src/model/presets';
 import { encodeShareHash } from '../src/state/urlState';
 import { DEFAULT_HYPERPARAMETERS, type Hyperparameters } from '../src/model/hyperparameters';
+import { openDrawer, pressStart } from './startHelpers';
 
 test.describe.configure({ mode: 'serial' });
 test.setTimeout(300_000);
@@ -44,15 +45,16 @@ async function openApp(page: Page, hyper: Partial<Hyperparameters> = {}): Promis
   await expect(page.getByRole('status', { name: 'Training backend' })).toHaveText(/^WebGPU/, {
     timeout: 60_000,
   });
+  await openDrawer(page, 'Datasets');
   await expect(page.getByTestId(`dataset-${SAMPLE_DATASET_NAME}`)).toBeVisible({
     timeout: 60_000,
   });
 }
 
 async function startRun(page: Page, dataset = SAMPLE_DATASET_NAME): Promise<string> {
-  await panel(page).getByLabel('Dataset').fill(dataset);
+  await panel(page).getByLabel('Dataset').selectOption(dataset);
   const before = await panel(page).locator('[data-testid^="select-run-"]').count();
-  await panel(page).getByRole('button', { name: 'Start run' }).click();
+  await pressStart(page);
   await expect(panel(page).locator('[data-testid^="select-run-"]')).toHaveCount(before + 1);
   const id = await panel(page).getByTestId('training-run').getAttribute('data-run-id');
   expect(id).toMatch(/^run-/);
@@ -288,6 +290,7 @@ test.describe('a full disk', () => {
 
       free();
       await page.reload();
+      await openDrawer(page, 'Datasets');
       await expect(page.getByTestId(`dataset-${SAMPLE_DATASET_NAME}`)).toBeVisible(LONG);
       await expect(page.getByTestId('storage-lost')).toHaveCount(0);
       await panel(page).getByTestId(`select-run-${id}`).click();

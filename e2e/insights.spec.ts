@@ -12,6 +12,7 @@ import type { RunHistory } from '../src/protocol/training';
 import { encodeShareHash } from '../src/state/urlState';
 import { DEFAULT_HYPERPARAMETERS } from '../src/model/hyperparameters';
 import { waitForSample } from './playgroundSample';
+import { pressStart } from './startHelpers';
 
 test.setTimeout(420_000);
 
@@ -90,8 +91,8 @@ test('a run on the sample: the matrix adds up to the test pass, the grid agrees,
   await waitForSample(page, SAMPLE_DATASET_NAME);
   await expect(insights(page).getByTestId('insights-empty')).toBeVisible();
 
-  await training(page).getByLabel('Dataset').fill(SAMPLE_DATASET_NAME);
-  await training(page).getByRole('button', { name: 'Start run' }).click();
+  await training(page).getByLabel('Dataset').selectOption(SAMPLE_DATASET_NAME);
+  await pressStart(page);
   await expect(training(page).locator('[data-testid^="select-run-"]')).toHaveCount(1);
   const runId = (await training(page).getByTestId('training-run').getAttribute('data-run-id'))!;
   expect(runId).toMatch(/^\S+$/);
@@ -173,7 +174,7 @@ test('a run on the sample: the matrix adds up to the test pass, the grid agrees,
   // A second run (another seed) beside the first: two matrices on the same grid images, and
   // the classes where their errors differ most.
   await page.getByRole('form', { name: 'Hyperparameters' }).getByLabel('Seed').fill('4');
-  await training(page).getByRole('button', { name: 'Start run' }).click();
+  await pressStart(page);
   await expect(training(page).locator('[data-testid^="select-run-"]')).toHaveCount(2);
   await expect(training(page).getByTestId('run-status')).toHaveText('finished', {
     timeout: 300_000,

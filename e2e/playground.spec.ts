@@ -2,6 +2,7 @@ import { expect, test, type Locator, type Page } from '@playwright/test';
 import { analyzeNetwork } from '../src/model/analysis';
 import { fromPaper, tinyClassroom } from '../src/model/presets';
 import type { NetworkSpec } from '../src/model/spec';
+import { customName } from '../src/model/specEdit';
 import { encodeShareHash } from '../src/state/urlState';
 import { DEFAULT_HYPERPARAMETERS } from '../src/model/hyperparameters';
 import { PlaygroundPage } from './playgroundPage';
@@ -210,7 +211,8 @@ test('a custom network from the palette, by mouse and by keyboard, and the share
   await expect(
     other.getByRole('form', { name: 'Hyperparameters' }).getByLabel('Epochs'),
   ).toHaveValue('7');
-  await expect(other.getByTestId('current-network')).toHaveText(expected.name);
+  // A hand-edited network is named as such (issue 14).
+  await expect(other.getByTestId('current-network')).toHaveText(customName(expected.name));
   await other.close();
 });
 

@@ -101,7 +101,7 @@ export function App() {
         />
         {/* The first screen, as TensorFlow Playground's: the network's controls and counts,
             Start and the live curves, the drawing; details one click away below. */}
-        <div className="stage">
+        <div className="first-screen">
           <Section id="network" title="Network" className="area-controls">
             <PresetControls />
             <CurrentStats />

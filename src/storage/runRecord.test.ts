@@ -83,6 +83,13 @@ describe('run records', () => {
     expect(readRunRecord(v1Record('x')).schemaVersion).toBe(RUN_RECORD_VERSION);
   });
 
+  it('reads the recipe options as runs store them: bnBatch 0 is the whole batch', () => {
+    for (const bnBatch of [0, 4]) {
+      const stored = { ...v1Record('r'), config: { ...v1Record('r').config, bnBatch } };
+      expect(readRunRecord(stored).config.bnBatch).toBe(bnBatch);
+    }
+  });
+
   it('reports damaged records with what is wrong and keeps the others', async () => {
     const db = await openRunsDb('dmrnet-runs-damaged');
     const good = readRunRecord(v1Record('good'));

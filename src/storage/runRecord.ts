@@ -54,7 +54,7 @@ export const storedRunConfigSchema = z.object({
   // BN (model/run.ts). Kept, or a resumed run would train on with another rule.
   decay: z.enum(DECAY_RULES).optional(),
   padFill: z.enum(PAD_FILLS).optional(),
-  bnBatch: z.number().int().min(1).optional(),
+  bnBatch: z.number().int().min(0).optional(), // 0: the whole batch (model/run.ts)
   reportEverySteps: z.number().int().min(1).optional(),
 });
 
