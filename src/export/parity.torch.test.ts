@@ -17,18 +17,10 @@ import { buildNetwork } from '../model/builder';
 import { weightNames } from '../model/plan';
 import { fromPaper, type PaperOptions } from '../model/presets';
 import { exportPyTorchProject } from './project';
+import { PYTHON, torchAvailable } from './testing/torchAvailable';
 import { readNetworkWeights } from './weights';
 
-const PYTHON = process.env.TORCH_PYTHON ?? '/usr/bin/python3';
-const hasTorch = spawnSync(PYTHON, ['-c', 'import torch'], { stdio: 'ignore' }).status === 0;
-
-if (!hasTorch && process.env.CI) {
-  it('needs PyTorch in CI', () => {
-    throw new Error(
-      `${PYTHON} cannot import torch: run scripts/ensure-torch.sh (apt-get install python3-torch)`,
-    );
-  });
-}
+const hasTorch = torchAvailable();
 
 function python(
   args: string[],

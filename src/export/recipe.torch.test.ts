@@ -14,16 +14,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tinyClassroom } from '../model/presets';
 import { parseMetrics } from './metrics';
 import { exportPyTorchProject } from './project';
+import { PYTHON, torchAvailable } from './testing/torchAvailable';
 
-const PYTHON = process.env.TORCH_PYTHON ?? '/usr/bin/python3';
-const hasTorch = spawnSync(PYTHON, ['-c', 'import torch'], { stdio: 'ignore' }).status === 0;
+const hasTorch = torchAvailable();
 const SAMPLE = join('public', 'sample', 'cifar-10-sample');
-
-if (!hasTorch && process.env.CI) {
-  it('needs PyTorch in CI', () => {
-    throw new Error(`${PYTHON} cannot import torch: run scripts/ensure-torch.sh`);
-  });
-}
 
 function python(args: string[], cwd: string) {
   const r = spawnSync(PYTHON, args, {

@@ -4,7 +4,7 @@
  * steps on the shipped CIFAR-10 sample, the metrics it writes import into the playground, and
  * --resume carries on from its checkpoint. A missing data folder gets a clear message.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -15,6 +15,7 @@ import { cifar100Bin, svhnMat } from '../data/testing/formats';
 import { tinyClassroom } from '../model/presets';
 import { parseMetrics } from './metrics';
 import { exportPyTorchProject } from './project';
+import { PYTHON, torchAvailable } from './testing/torchAvailable';
 
 /** A TCP port nothing listens on now (the OS picks it). */
 function freePort(): Promise<number> {
@@ -29,17 +30,8 @@ function freePort(): Promise<number> {
   });
 }
 
-const PYTHON = process.env.TORCH_PYTHON ?? '/usr/bin/python3';
-const hasTorch = spawnSync(PYTHON, ['-c', 'import torch'], { stdio: 'ignore' }).status === 0;
+const hasTorch = torchAvailable();
 const SAMPLE = join('public', 'sample', 'cifar-10-sample');
-
-if (!hasTorch && process.env.CI) {
-  it('needs PyTorch in CI', () => {
-    throw new Error(
-      `${PYTHON} cannot import torch: run scripts/ensure-torch.sh (apt-get install python3-torch)`,
-    );
-  });
-}
 
 /**
  * Runs PYTHON with args; past `deadlineMs` the process group is killed and the result says so,
