@@ -56,13 +56,51 @@ function useLiveRuns(runs: Shown, slot: number, training: boolean) {
 type Shown = readonly (RunForCharts & { spec: RunConfigSpec; epochs: number })[];
 type RunConfigSpec = TrainingRunView['config']['spec'];
 
-const lossSeries = (r: Shown) => trainSeries(r, 'loss');
-const errorSeries = (r: Shown) => [
-  ...trainSeries(r, 'error', ' · train'),
-  ...testSeries(r, 'error', ' · test').map((t) => ({ ...t, dashed: true })),
+/** A line chart of the runs: what it draws, and whether it sits beside Start or further down. */
+interface LineChartSpec {
+  set: 'live' | 'more';
+  toSeries: (runs: Shown) => XYSeries[];
+  title: string;
+  yLabel: string;
+  testId: string;
+  percent?: boolean;
+}
+
+/** The line charts in their order on the page; a chart's index is its redraw slot. */
+const LINE_CHARTS: readonly LineChartSpec[] = [
+  {
+    set: 'live',
+    toSeries: (r) => trainSeries(r, 'loss'),
+    title: 'Training loss',
+    yLabel: 'loss',
+    testId: 'chart-loss',
+  },
+  {
+    set: 'live',
+    toSeries: (r) => [
+      ...trainSeries(r, 'error', ' · train'),
+      ...testSeries(r, 'error', ' · test').map((t) => ({ ...t, dashed: true })),
+    ],
+    title: 'Train and test error',
+    yLabel: 'error',
+    testId: 'chart-error',
+    percent: true,
+  },
+  {
+    set: 'more',
+    toSeries: (r) => trainSeries(r, 'lr'),
+    title: 'Learning rate',
+    yLabel: 'lr',
+    testId: 'chart-lr',
+  },
+  {
+    set: 'more',
+    toSeries: (r) => trainSeries(r, 'imagesPerSecond'),
+    title: 'Images per second',
+    yLabel: 'images/s',
+    testId: 'chart-speed',
+  },
 ];
-const lrSeries = (r: Shown) => trainSeries(r, 'lr');
-const speedSeries = (r: Shown) => trainSeries(r, 'imagesPerSecond');
 
 /**
  * One live line chart: it reads the runs through useLiveRuns, so each chart's recharts render
@@ -191,62 +229,22 @@ export function TrainingCharts({ set = 'all' }: { set?: 'live' | 'more' | 'all' 
         </fieldset>
       )}
       <div className="chart-grid">
-        {live && (
-          <>
-            <LiveXYChart
-              runs={shown}
-              slot={0}
-              height={height}
-              training={training}
-              toSeries={lossSeries}
-              title="Training loss"
-              xLabel="epoch"
-              yLabel="loss"
-              emptyText={waiting}
-              testId="chart-loss"
-            />
-            <LiveXYChart
-              runs={shown}
-              slot={1}
-              training={training}
-              toSeries={errorSeries}
-              title="Train and test error"
-              xLabel="epoch"
-              yLabel="error"
-              percent
-              emptyText={waiting}
-              testId="chart-error"
-              height={height}
-            />
-          </>
+        {LINE_CHARTS.map(
+          ({ set: chartSet, ...chart }, slot) =>
+            (set === 'all' || set === chartSet) && (
+              <LiveXYChart
+                key={chart.testId}
+                {...chart}
+                runs={shown}
+                slot={slot}
+                training={training}
+                xLabel="epoch"
+                emptyText={waiting}
+                height={height}
+              />
+            ),
         )}
-        {more && (
-          <>
-            <LiveXYChart
-              runs={shown}
-              slot={2}
-              training={training}
-              toSeries={lrSeries}
-              title="Learning rate"
-              xLabel="epoch"
-              yLabel="lr"
-              emptyText={waiting}
-              testId="chart-lr"
-            />
-            <LiveXYChart
-              runs={shown}
-              slot={3}
-              training={training}
-              toSeries={speedSeries}
-              title="Images per second"
-              xLabel="epoch"
-              yLabel="images/s"
-              emptyText={waiting}
-              testId="chart-speed"
-            />
-            <LiveErrorVsPath runs={shown} slot={4} training={training} />
-          </>
-        )}
+        {more && <LiveErrorVsPath runs={shown} slot={LINE_CHARTS.length} training={training} />}
       </div>
     </div>
   );
