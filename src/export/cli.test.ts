@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { fromPaper } from '../model/presets';
-import { runExportCli, writeProject } from './cli';
+import { EXPORT_USAGE, runExportCli, writeProject } from './cli';
 
 const noFiles = {
   readFile: (p: string): string => {
@@ -56,6 +56,23 @@ describe('dmr export', () => {
     expect(msg(['--out', 'x', '--spec', 'missing.json']).stderr).toMatch(
       /cannot read missing\.json/,
     );
+  });
+
+  it('names a malformed flag, with the export usage, exit code 2', () => {
+    const cases: [string[], string][] = [
+      [['--out', 'x', '--arch', 'dmrnet', '--L', '12', '--depth', '3'], 'unknown flag --depth'],
+      [['--out', 'x', '--arch', 'dmrnet', '--L', '12', '--json'], 'unknown flag --json'],
+      [['--arch', 'dmrnet', '--L', '12', '--out'], '--out needs a value'],
+      [['--out=', '--arch', 'dmrnet', '--L', '12'], '--out needs a value'],
+      [['--out', 'x', '--out', 'y', '--arch', 'dmrnet', '--L', '12'], '--out is given twice'],
+      [['--out', 'x', 'dmrnet'], 'unexpected argument "dmrnet"'],
+    ];
+    for (const [argv, message] of cases) {
+      const r = runExportCli(argv, noFiles);
+      expect(r.code, argv.join(' ')).toBe(2);
+      expect(r.stderr, argv.join(' ')).toBe(`error: ${message}\n\n${EXPORT_USAGE}\n`);
+      expect(r.files).toEqual([]);
+    }
   });
 
   it('writes every file through a temporary name', () => {

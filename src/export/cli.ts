@@ -1,10 +1,12 @@
 /**
  * `npm run dmr -- export --format pytorch --out DIR [network flags | --spec file.json]
  * [--dataset cifar10|cifar100|svhn]`: writes the PyTorch project of a network. The network
- * flags are the other dmr commands' (parsed by src/model/cli.ts's `spec` command, so they
- * mean the same and fail with the same messages). Pure: file access is passed in.
+ * flags are the other dmr commands' (handed to src/model/cli.ts's `spec` command, so they
+ * mean the same and fail with the same messages). Flags are read by Node's parseArgs
+ * (src/model/cliFlags.ts); file access is passed in.
  */
-import { runDmr, type CliIo, type CliResult } from '../model/cli';
+import { NETWORK_OPTIONS, runDmr, type CliIo, type CliResult } from '../model/cli';
+import { CliUsageError, readFlags } from '../model/cliFlags';
 import { ExportError, exportPyTorchProject, type ExportFile } from './project';
 import type { ExportDataset } from './readme';
 
@@ -36,40 +38,39 @@ function fail(message: string, code: number, usage = false): ExportCliResult {
   };
 }
 
-/** Takes `export`'s own flags out of argv; the rest are network flags. */
-function splitFlags(argv: string[]): { own: Map<string, string>; rest: string[] } | string {
-  const own = new Map<string, string>();
-  const rest: string[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i] as string;
-    const eq = arg.indexOf('=');
-    const key = arg.slice(2, eq >= 0 ? eq : undefined);
-    if (arg.startsWith('--') && ['format', 'out', 'dataset'].includes(key)) {
-      const value = eq >= 0 ? arg.slice(eq + 1) : argv[++i];
-      if (value === undefined || value === '') return `--${key} needs a value`;
-      if (own.has(key)) return `--${key} is given twice`;
-      own.set(key, value);
-    } else rest.push(arg);
-  }
-  return { own, rest };
-}
+const EXPORT_OPTIONS = {
+  ...NETWORK_OPTIONS,
+  format: { type: 'string' },
+  out: { type: 'string' },
+  dataset: { type: 'string' },
+} as const;
 
 export function runExportCli(argv: string[], io: CliIo): ExportCliResult {
   if (argv.includes('--help') || argv.includes('-h')) {
     return { stdout: `${EXPORT_USAGE}\n`, stderr: '', code: 0, out: null, files: [] };
   }
-  const split = splitFlags(argv);
-  if (typeof split === 'string') return fail(split, 2, true);
-  const format = split.own.get('format') ?? 'pytorch';
+  let values;
+  try {
+    values = readFlags(argv, EXPORT_OPTIONS);
+  } catch (e) {
+    if (e instanceof CliUsageError) return fail(e.message, 2, true);
+    throw e;
+  }
+  const format = values.format ?? 'pytorch';
   if (format !== 'pytorch')
     return fail(`--format ${format} is not supported: use pytorch`, 2, true);
-  const out = split.own.get('out');
+  const out = values.out;
   if (out === undefined) return fail('give --out DIR, the folder to write the project to', 2, true);
-  const dataset = split.own.get('dataset');
+  const dataset = values.dataset;
   if (dataset !== undefined && !(DATASETS as readonly string[]).includes(dataset)) {
     return fail(`--dataset must be one of ${DATASETS.join(', ')} (got "${dataset}")`, 2, true);
   }
-  const spec = runDmr(['spec', ...split.rest, '--json'], io);
+  // The network flags go on to the `spec` command as they came, one `--flag=value` each.
+  const networkFlags = Object.keys(NETWORK_OPTIONS).flatMap((key) => {
+    const value = values[key as keyof typeof NETWORK_OPTIONS];
+    return value === undefined ? [] : [`--${key}=${value}`];
+  });
+  const spec = runDmr(['spec', ...networkFlags, '--json'], io);
   if (spec.code !== 0) return { ...spec, out: null, files: [] };
   try {
     const files = exportPyTorchProject(JSON.parse(spec.stdout), {

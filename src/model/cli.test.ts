@@ -86,7 +86,10 @@ describe('dmr CLI', () => {
       [['count', '--arch', 'dmrnet'], /unknown command "count"/, 2],
       [['params', '--arch', 'dmrnet', '--L', '12', '--depth', '3'], /unknown flag --depth/, 2],
       [['params', '--arch'], /--arch needs a value/, 2],
-      [['params', 'dmrnet'], /unexpected argument/, 2],
+      [['params', 'dmrnet'], /unexpected argument "dmrnet"/, 2],
+      [['params', '--arch', 'dmrnet', '--L', '--json'], /--L needs a value \(write --L=VALUE/, 2],
+      [['params', '--arch', 'dmrnet', '--L', '12', '--json=yes'], /--json takes no value/, 2],
+      [['params', '--arch', 'dmrnet', '--L', '12', '--L', '18'], /--L is given twice/, 2],
     ];
     for (const [argv, message, code] of cases) {
       const r = dmr(...argv);

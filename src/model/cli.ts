@@ -1,12 +1,14 @@
 /**
- * The `dmr` command line (scripts/dmr.ts is its Node entry): pure, so it is tested without
- * spawning a process. File reading is passed in (this folder compiles without Node types).
+ * The `dmr` command line (scripts/dmr.ts is its Node entry): it returns what to print and the
+ * exit code, so it is tested without spawning a process. Flags are read by Node's parseArgs
+ * (./cliFlags.ts); file reading is passed in.
  *
  *   npm run dmr -- <params|paths|flops|spec> [--arch resnet|dilnet|dmrnet|identity] [--L n]
  *     [--widen n] [--K n] [--classes n] [--sharing full|none] [--spec file.json]
  *     [--projections] [--batch n] [--json]
  */
 import { analyzeNetwork, type PathDistribution } from './analysis';
+import { CliUsageError, readFlags } from './cliFlags';
 import { tryFromPaper, type PaperArch } from './presets';
 import { validateSpec } from './schema';
 import type { NetworkSpec } from './spec';
@@ -39,18 +41,32 @@ examples: npm run dmr -- params --arch dmrnet --L 12
 
 const COMMANDS = ['params', 'paths', 'flops', 'spec'] as const;
 type Command = (typeof COMMANDS)[number];
-const VALUE_FLAGS = ['arch', 'L', 'widen', 'K', 'classes', 'sharing', 'spec', 'batch'] as const;
-const BOOL_FLAGS = ['json', 'projections', 'help'] as const;
 
-/** Malformed command line: the message and the usage, exit code 2. */
-class UsageError extends Error {}
+/** The flags that choose a network: a paper network's, or a spec file. */
+export const NETWORK_OPTIONS = {
+  arch: { type: 'string' },
+  L: { type: 'string' },
+  widen: { type: 'string' },
+  K: { type: 'string' },
+  classes: { type: 'string' },
+  sharing: { type: 'string' },
+  spec: { type: 'string' },
+} as const;
+
+const DMR_OPTIONS = {
+  ...NETWORK_OPTIONS,
+  batch: { type: 'string' },
+  json: { type: 'boolean' },
+  projections: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
 /** A well-formed command with a wrong value or network: the message, exit code 1. */
 class InputError extends Error {}
 
 interface Parsed {
   command: Command;
-  values: Partial<Record<(typeof VALUE_FLAGS)[number], string>>;
-  flags: Set<string>;
+  values: ReturnType<typeof readFlags<typeof DMR_OPTIONS>>;
 }
 
 function parse(argv: string[]): Parsed | 'help' {
@@ -59,30 +75,11 @@ function parse(argv: string[]): Parsed | 'help' {
     return 'help';
   }
   if (!(COMMANDS as readonly string[]).includes(command)) {
-    throw new UsageError(`unknown command "${command}": use one of ${COMMANDS.join(', ')}`);
+    throw new CliUsageError(`unknown command "${command}": use one of ${COMMANDS.join(', ')}`);
   }
-  const values: Parsed['values'] = {};
-  const flags = new Set<string>();
-  for (let i = 0; i < rest.length; i++) {
-    const arg = rest[i] as string;
-    if (!arg.startsWith('--')) throw new UsageError(`unexpected argument "${arg}"`);
-    const eq = arg.indexOf('=');
-    const key = arg.slice(2, eq >= 0 ? eq : undefined);
-    if ((BOOL_FLAGS as readonly string[]).includes(key)) {
-      if (eq >= 0) throw new UsageError(`--${key} takes no value`);
-      flags.add(key);
-      continue;
-    }
-    if (!(VALUE_FLAGS as readonly string[]).includes(key)) {
-      throw new UsageError(`unknown flag --${key}`);
-    }
-    const value = eq >= 0 ? arg.slice(eq + 1) : rest[++i];
-    if (value === undefined || value === '') throw new UsageError(`--${key} needs a value`);
-    if (key in values) throw new UsageError(`--${key} is given twice`);
-    values[key as (typeof VALUE_FLAGS)[number]] = value;
-  }
-  if (flags.has('help')) return 'help';
-  return { command: command as Command, values, flags };
+  const values = readFlags(rest, DMR_OPTIONS);
+  if (values.help) return 'help';
+  return { command: command as Command, values };
 }
 
 function integer(flag: string, value: string | undefined): number | undefined {
@@ -99,7 +96,7 @@ function resolveSpec(p: Parsed, io: CliIo): NetworkSpec {
       (k) => values[k] !== undefined,
     );
     if (paperFlags.length > 0) {
-      throw new UsageError(`use either --spec or --${paperFlags.join('/--')}, not both`);
+      throw new CliUsageError(`use either --spec or --${paperFlags.join('/--')}, not both`);
     }
     let text: string;
     try {
@@ -118,8 +115,9 @@ function resolveSpec(p: Parsed, io: CliIo): NetworkSpec {
       throw new InputError(`${values.spec} is not a valid network:\n  ${v.errors.join('\n  ')}`);
     return v.spec;
   }
-  if (values.arch === undefined) throw new UsageError('give --arch and --L, or --spec file.json');
-  if (values.L === undefined) throw new UsageError('give --L (Table 2 L, e.g. --L 12)');
+  if (values.arch === undefined)
+    throw new CliUsageError('give --arch and --L, or --spec file.json');
+  if (values.L === undefined) throw new CliUsageError('give --L (Table 2 L, e.g. --L 12)');
   if (values.sharing !== undefined && values.sharing !== 'full' && values.sharing !== 'none') {
     throw new InputError(`--sharing must be "full" or "none" (got "${values.sharing}")`);
   }
@@ -166,7 +164,7 @@ function pathsJson(d: PathDistribution) {
 
 function run(p: Parsed, io: CliIo): string {
   const spec = resolveSpec(p, io);
-  const json = p.flags.has('json');
+  const json = p.values.json === true;
   const batch = integer('batch', p.values.batch) ?? 64;
   if (batch < 1) throw new InputError('--batch must be at least 1');
   const a = analyzeNetwork(spec, { batch });
@@ -208,7 +206,7 @@ function run(p: Parsed, io: CliIo): string {
       ].join('\n');
     }
     case 'paths': {
-      const projections = p.flags.has('projections');
+      const projections = p.values.projections === true;
       const d = projections ? a.paths.withProjections : a.paths.withoutProjections;
       if (json) {
         return JSON.stringify({
@@ -270,7 +268,7 @@ export function runDmr(argv: string[], io: CliIo): CliResult {
     if (p === 'help') return { stdout: `${USAGE}\n`, stderr: '', code: 0 };
     return { stdout: `${run(p, io)}\n`, stderr: '', code: 0 };
   } catch (e) {
-    if (e instanceof UsageError) {
+    if (e instanceof CliUsageError) {
       return { stdout: '', stderr: `dmr: ${e.message}\n\n${USAGE}\n`, code: 2 };
     }
     if (e instanceof InputError) return { stdout: '', stderr: `dmr: ${e.message}\n`, code: 1 };
