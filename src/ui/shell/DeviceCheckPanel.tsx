@@ -1,6 +1,6 @@
 import { useState } from 'react';
 import { useAppStore } from '../../state/store';
-import { getWorkerClient, runDeviceCheck } from '../../state/workerActions';
+import { runDeviceCheck, workerMemoryText } from '../../state/workerActions';
 import { LAYER_OVERHEAD_MACS } from '../../model/trainingCost';
 import { backendDisplayName } from './backendLabel';
 
@@ -90,14 +90,7 @@ export function DeviceCheckPanel() {
 /** tf.memory() in the worker: the tensor count must stay flat while training. */
 function MemoryCheck({ disabled }: { disabled: boolean }) {
   const [text, setText] = useState('');
-  const check = async () => {
-    try {
-      const m = await getWorkerClient().request('memory', {});
-      setText(`${m.numTensors} tensors, ${(m.numBytes / 2 ** 20).toFixed(1)} MiB`);
-    } catch (error) {
-      setText(error instanceof Error ? error.message : String(error));
-    }
-  };
+  const check = async () => setText(await workerMemoryText());
   return (
     <p className="training-memory">
       <button type="button" disabled={disabled} onClick={() => void check()}>
