@@ -158,8 +158,6 @@ export const HYPER_FIELDS = {
   evalEverySteps: wholeNumber('Test every N steps', HYPER_LIMITS.evalEverySteps),
 } satisfies Record<HyperField, z.ZodType>;
 
-export const hyperparametersSchema = z.object(HYPER_FIELDS);
-
 function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
