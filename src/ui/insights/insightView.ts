@@ -4,7 +4,7 @@
  * Pure (no React, no DOM), so it is unit-tested in Node.
  */
 import { perClassError, rowSums } from '../../model/insights';
-import type { InsightGrid, RunHistory, TestInsight, TestPoint } from '../../model/run';
+import type { InsightGrid, TestInsight, TestPoint } from '../../model/run';
 import { toCsv } from '../charts/csv';
 
 export interface InsightPass {
@@ -40,11 +40,6 @@ export function sameImages(a: InsightGrid | undefined, b: InsightGrid | undefine
   return (
     a.indices.every((v, i) => v === b.indices[i]) && a.classNames.length === b.classNames.length
   );
-}
-
-/** The classes of a history's grid, or "class k" names when it has none yet. */
-export function classNamesOf(history: RunHistory, classes: number): string[] {
-  return history.grid?.classNames ?? Array.from({ length: classes }, (_, c) => `class ${c}`);
 }
 
 /** The matrix as CSV: one row per true class, one column per predicted class. */
