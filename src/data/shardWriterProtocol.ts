@@ -9,7 +9,6 @@ import {
   createClient,
   defineProtocol,
   event,
-  eventGuard,
   makeEvent,
   request,
   type ClientOf,
@@ -39,7 +38,6 @@ export type ShardWriterProtocol = ProtocolOf<typeof SHARD_WRITER_PROTOCOL>;
 export type ShardWriterHandlers = CommandHandlers<ShardWriterProtocol>;
 
 export const isShardWriterCommand = commandGuard<ShardWriterProtocol>(SHARD_WRITER_PROTOCOL);
-export const isShardWriterEvent = eventGuard<ShardWriterProtocol>(SHARD_WRITER_PROTOCOL);
 
 export function makeShardWriterEvent<K extends keyof ShardWriterProtocol['events']>(
   type: K,

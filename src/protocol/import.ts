@@ -8,7 +8,6 @@ import {
   createClient,
   defineProtocol,
   event,
-  eventGuard,
   makeEvent,
   request,
   type ClientOf,
@@ -57,7 +56,6 @@ export type DataHandlers = CommandHandlers<DataProtocol>;
 export type DataClient = ClientOf<DataProtocol>;
 
 export const isDataCommand = commandGuard<DataProtocol>(IMPORT_PROTOCOL);
-export const isDataEvent = eventGuard<DataProtocol>(IMPORT_PROTOCOL);
 
 export function makeDataEvent<K extends keyof DataEventMap>(
   type: K,
