@@ -89,21 +89,6 @@ export function planStart(
   return { spec, hyper, dataset, run, estimate, quick, keep };
 }
 
-/** The plan for what the editor holds now, or null while the device is being measured. */
-export function currentStartPlan(): StartPlan | null {
-  const s = useAppStore.getState();
-  if (s.worker.cost.state !== 'known') return null;
-  const size = datasetSize(s.training.dataset);
-  if (!size) return null;
-  return planStart(
-    s.worker.cost.calibration,
-    s.editor.spec,
-    s.editor.hyper,
-    s.training.dataset,
-    size,
-  );
-}
-
 export function chooseDataset(name: string): void {
   useAppStore.setState((s) => ({ training: { ...s.training, dataset: name } }));
 }
