@@ -2,7 +2,7 @@
  * The exported train.py and the playground drop the learning rate at the same steps (issue 17):
  * train.py's own schedule code (LR_DROPS, LR_FACTOR and lr_at_step, taken from TRAIN_PY with
  * Python's ast, so no PyTorch is needed) runs in /usr/bin/python3 for budgets of 1, 2, 3, 8 and
- * 400 epochs of CIFAR at batch 64, and every step's rate must equal src/train/schedule.ts's,
+ * 400 epochs of CIFAR at batch 64, and every step's rate must equal src/model/schedule.ts's,
  * bit for bit.
  */
 import { spawnSync } from 'node:child_process';

@@ -134,7 +134,7 @@ class Distributed:
 def lr_at_step(step, total_steps, base_lr):
     """Step schedule: base_lr times LR_FACTOR at each of LR_DROPS fractions of the planned steps,
     exact (no rounding: 1/2, 3/4, 7/8 of an integer are exact floats), so a 1-epoch run still
-    passes all three drops. The playground's src/train/schedule.ts, operation for operation."""
+    passes all three drops. The playground's src/model/schedule.ts, operation for operation."""
     lr = base_lr
     for f in LR_DROPS:
         if step >= f * total_steps:
