@@ -1,7 +1,7 @@
 /**
  * The one zustand store, built from slices. Components read it with selectors; changes go
- * through the module-level actions beside each slice (see actions.ts), never through setters
- * handed to components.
+ * through the module-level actions beside each slice (the `*Actions.ts` files), never through
+ * setters handed to components.
  */
 import { create } from 'zustand';
 import { createWorkerSlice, type WorkerSlice } from './workerSlice';
