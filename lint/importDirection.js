@@ -15,7 +15,8 @@ const SRC = resolve(dirname(fileURLToPath(import.meta.url)), '..', 'src');
 export const ALLOWED_IMPORTS = {
   app: ['ui', 'state', 'model'],
   ui: ['state', 'model'],
-  // storage: the dataset panel lists, previews and deletes datasets in IndexedDB directly.
+  // storage: the dataset panel lists, previews and deletes datasets in IndexedDB directly
+  // (docs/data.md, "Who opens the dataset store"), and storedMarker.ts's localStorage marker.
   state: ['protocol', 'model', 'export', 'storage'],
   export: ['protocol', 'model'],
   train: ['protocol', 'model', 'data', 'storage'],

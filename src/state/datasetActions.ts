@@ -1,7 +1,9 @@
 /**
  * The dataset panel's actions on the store's datasets part (datasetSlice.ts): the list of
  * stored datasets, storage usage, the running import (through the import worker) and the preview.
- * Reads (list, preview, delete) go straight to IndexedDB; imports run in the worker.
+ * The list, the preview, deleting a dataset and the "sample installed" flag go straight to
+ * IndexedDB (why they are not behind the import worker: docs/data.md, "Who opens the dataset
+ * store"); imports run in the worker.
  */
 import { createDataClient, type DataClient } from '../protocol/import';
 import {
