@@ -15,6 +15,7 @@ import {
 } from '../model/quickStart';
 import { tinyClassroom } from '../model/presets';
 import type { NetworkSpec } from '../model/spec';
+import type { DatasetManifest } from '../model/dataset';
 import {
   effectiveCount,
   estimateRun,
@@ -52,7 +53,11 @@ export function runPlanOf(
 /** The stored dataset's image counts (null while the list is not read or it is not there). */
 export function datasetSize(name: string): DatasetSize | null {
   const manifest = useAppStore.getState().data.datasets.find((d) => d.name === name);
-  if (!manifest) return null;
+  return manifest ? sizeOfManifest(manifest) : null;
+}
+
+/** A stored dataset's image counts, as the plan needs them (0 for a split it lacks). */
+export function sizeOfManifest(manifest: DatasetManifest): DatasetSize {
   return {
     trainCount: manifest.splits.train?.count ?? 0,
     testCount: manifest.splits.test?.count ?? 0,

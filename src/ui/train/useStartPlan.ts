@@ -1,6 +1,6 @@
 import { useMemo } from 'react';
 import { useShallow } from 'zustand/react/shallow';
-import { planStart, type StartPlan } from '../../state/startActions';
+import { planStart, sizeOfManifest, type StartPlan } from '../../state/startActions';
 import { useAppStore } from '../../state/store';
 
 /**
@@ -22,10 +22,7 @@ export function useStartPlan(): { plan: StartPlan | null; waiting: string | null
     if (cost.state === 'measuring') return { plan: null, waiting: 'Measuring this device…' };
     if (cost.state === 'failed') return { plan: null, waiting: cost.message };
     if (!manifest) return { plan: null, waiting: `No dataset "${dataset}" yet.` };
-    const size = {
-      trainCount: manifest.splits.train?.count ?? 0,
-      testCount: manifest.splits.test?.count ?? 0,
-    };
+    const size = sizeOfManifest(manifest);
     return { plan: planStart(cost.calibration, spec, hyper, dataset, size), waiting: null };
   }, [cost, spec, hyper, dataset, manifest]);
 }
