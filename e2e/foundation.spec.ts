@@ -21,5 +21,8 @@ test.describe('with --enable-unsafe-webgpu', () => {
     expect(ms).toBeGreaterThan(0);
     const diff = Number(/vs CPU ([\d.e+-]+)\)/.exec(text)?.[1]);
     expect(diff).toBeLessThan(1e-3);
+    // The panel's tensor count comes from the worker's tf.memory().
+    await page.getByRole('button', { name: 'Count tensors' }).click();
+    await expect(page.getByTestId('tensor-count')).toHaveText(/^\d+ tensors, \d+\.\d MiB$/);
   });
 });
