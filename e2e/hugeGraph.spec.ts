@@ -14,6 +14,13 @@ import type { NetworkSpec } from '../src/model/spec';
 import { encodeShareHash } from '../src/state/urlState';
 import { DEFAULT_HYPERPARAMETERS } from '../src/model/hyperparameters';
 import { PlaygroundPage } from './playgroundPage';
+import { mainThreadTime } from './mainThreadTime';
+
+/** The machine's 1-minute load average, printed beside every time (they move with it). */
+async function loadAverage(): Promise<string> {
+  const { loadavg } = await import('node:os');
+  return (loadavg()[0] ?? 0).toFixed(1);
+}
 
 /** The issue's network: 1,000 blocks, 704,145 parameters, within every schema limit. */
 function hostileSpec(): NetworkSpec {
@@ -39,6 +46,7 @@ function hostileSpec(): NetworkSpec {
 
 test('the share link of 1,000 alternating blocks draws in summary at once', async ({
   page,
+  browser,
 }, info) => {
   const app = new PlaygroundPage(page, info);
   await app.open();
@@ -48,43 +56,74 @@ test('the share link of 1,000 alternating blocks draws in summary at once', asyn
   // About 790 characters in the issue; the recipe options (#17) added a few to every link.
   console.log(`[huge graph] share link: ${url.length} characters`);
 
-  const timing = await page.evaluate(
-    (h) =>
-      new Promise<{ toFrame: number; longTasks: number[] }>((resolve) => {
-        const longTasks: number[] = [];
-        const observer = new PerformanceObserver((list) => {
-          for (const e of list.getEntries()) longTasks.push(e.duration);
-        });
-        observer.observe({ type: 'longtask' });
-        const svg = () =>
-          document.querySelector('[data-testid="network-graph"] svg[data-blocks="1000"]');
-        const t0 = performance.now();
-        const done = () => {
-          // The frame that shows the drawing, then one more task for the observer's entries.
-          requestAnimationFrame(() =>
-            setTimeout(() => {
-              observer.disconnect();
-              resolve({ toFrame: performance.now() - t0, longTasks });
-            }, 100),
-          );
-        };
-        const mo = new MutationObserver(() => {
-          if (!svg()) return;
-          mo.disconnect();
-          done();
-        });
-        mo.observe(document.body, { subtree: true, childList: true, attributes: true });
-        location.hash = h;
-      }),
-    hash,
+  // From the hash change to the frame that shows the drawing, the counts, the histogram and
+  // the stage lists, then one more task so that the observer's entries arrive.
+  let timing = { toFrame: 0, longTasks: [] as number[] };
+  const traced = await mainThreadTime(
+    browser,
+    page,
+    async () => {
+      timing = await page.evaluate(
+        (h) =>
+          new Promise<{ toFrame: number; longTasks: number[] }>((resolve) => {
+            const longTasks: number[] = [];
+            const observer = new PerformanceObserver((list) => {
+              for (const e of list.getEntries()) longTasks.push(e.duration);
+            });
+            observer.observe({ type: 'longtask' });
+            const drawn = () =>
+              document.querySelector('[data-testid="network-graph"] svg[data-blocks="1000"]') &&
+              document.querySelector('[data-testid="stat-actual-depth"]')?.textContent === '8002' &&
+              document
+                .querySelector('[data-testid="path-histogram"]')
+                ?.textContent?.includes('alternating 5 x 200') === true &&
+              document.querySelectorAll('[data-testid="stage-4-blocks"] [data-testid="block-item"]')
+                .length > 0;
+            performance.mark('huge-graph:start');
+            const t0 = performance.now();
+            const done = () =>
+              requestAnimationFrame(() =>
+                setTimeout(() => {
+                  performance.mark('huge-graph:end');
+                  observer.disconnect();
+                  resolve({ toFrame: performance.now() - t0, longTasks });
+                }, 100),
+              );
+            const mo = new MutationObserver(() => {
+              if (!drawn()) return;
+              mo.disconnect();
+              done();
+            });
+            mo.observe(document.body, {
+              subtree: true,
+              childList: true,
+              attributes: true,
+              characterData: true,
+            });
+            location.hash = h;
+          }),
+        hash,
+      );
+    },
+    'huge-graph:start',
+    'huge-graph:end',
   );
   const total = timing.longTasks.reduce((a, b) => a + b, 0);
+  const load = await loadAverage();
+  // Issue 19 asks for under 200 ms of main-thread time: printed and attached, not asserted
+  // (no timed assertions; the machine's load moves it several-fold).
   console.log(
-    `[huge graph] hashchange to the frame showing 1,000 blocks: ${timing.toFrame.toFixed(0)} ms; ` +
-      `long tasks: [${timing.longTasks.map((d) => d.toFixed(0)).join(', ')}] ms (sum ${total.toFixed(0)} ms)`,
+    `[huge graph] hashchange to the frame showing everything: ${timing.toFrame.toFixed(0)} ms; ` +
+      `main-thread tasks: ${traced.cpuMs.toFixed(0)} ms CPU, ${traced.wallMs.toFixed(0)} ms wall; ` +
+      `long tasks: [${timing.longTasks.map((d) => d.toFixed(0)).join(', ')}] ms (sum ${total.toFixed(0)} ms); ` +
+      `load average ${load}`,
   );
+  info.annotations.push({
+    type: 'main-thread time',
+    description: `${traced.cpuMs.toFixed(0)} ms CPU (${traced.wallMs.toFixed(0)} ms wall) at load ${load}; target < 200 ms`,
+  });
   await info.attach('huge-graph-timing.json', {
-    body: JSON.stringify({ urlChars: url.length, ...timing }, null, 2),
+    body: JSON.stringify({ urlChars: url.length, load, ...timing, trace: traced }, null, 2),
     contentType: 'application/json',
   });
 

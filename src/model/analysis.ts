@@ -277,18 +277,25 @@ function distribution({ poly, log10Scale, unit }: Polynomial): PathDistribution 
   const lengths: number[] = [];
   const scaled: number[] = [];
   let scaledTotal = 0;
-  poly.forEach((c, i) => {
+  for (let i = 0; i < poly.length; i++) {
+    const c = poly[i] as number;
     if (c > 0) {
       lengths.push(2 + unit * i);
       scaled.push(c);
       scaledTotal += c;
     }
-  });
-  const probabilities = scaled.map((c) => c / scaledTotal);
+  }
+  const probabilities = new Array<number>(scaled.length);
   let mean = 0;
-  probabilities.forEach((p, i) => (mean += p * (lengths[i] as number)));
+  for (let i = 0; i < scaled.length; i++) {
+    const p = (scaled[i] as number) / scaledTotal;
+    probabilities[i] = p;
+    mean += p * (lengths[i] as number);
+  }
   let variance = 0;
-  probabilities.forEach((p, i) => (variance += p * ((lengths[i] as number) - mean) ** 2));
+  for (let i = 0; i < scaled.length; i++) {
+    variance += (probabilities[i] as number) * ((lengths[i] as number) - mean) ** 2;
+  }
   const unscale = 10 ** log10Scale;
   return {
     lengths,
