@@ -12,6 +12,7 @@ import {
 import { ChartFrame } from './ChartFrame';
 import { toCsv } from './csv';
 import { formatNumber } from './palette';
+import { drawnRange } from './drawnRange';
 
 export interface PathHistogram {
   id: string;
@@ -38,10 +39,11 @@ export function PathHistogramChart({
   height = 230,
   title = 'Path lengths (Figure 3)',
 }: PathHistogramChartProps) {
-  const series = histograms.map((h) => ({
-    ...h,
-    points: h.lengths.map((x, i) => ({ x, y: h.probabilities[i] ?? 0 })),
-  }));
+  const series = histograms.map((h) => {
+    const points = h.lengths.map((x, i) => ({ x, y: h.probabilities[i] ?? 0 }));
+    const [from, to] = drawnRange(h.probabilities);
+    return { ...h, points, linear: points.slice(from, to) };
+  });
   return (
     <ChartFrame
       title={title}
@@ -93,7 +95,7 @@ export function PathHistogramChart({
             {series.map((s) => (
               <Area
                 key={s.id}
-                data={log ? s.points.filter((p) => p.y > 0) : s.points}
+                data={log ? s.points.filter((p) => p.y > 0) : s.linear}
                 dataKey="y"
                 name={`${s.label} (${s.mean.toFixed(1)} ± ${s.std.toFixed(1)})`}
                 stroke={s.color}
