@@ -13,6 +13,26 @@ import { ChartFrame } from './ChartFrame';
 import { toCsv } from './csv';
 import { formatNumber } from './palette';
 import { drawnRange } from './drawnRange';
+import { plainTick } from './plainTick';
+
+/**
+ * The x axis's title under its ticks, as one SVG text: recharts' label is its Text component,
+ * which measures the words in the DOM (a forced layout of the page) to wrap them.
+ */
+function AxisTitle({
+  text,
+  viewBox,
+}: {
+  text: string;
+  viewBox?: { x?: number; y?: number; width?: number; height?: number };
+}) {
+  const { x = 0, y = 0, width = 0, height = 0 } = viewBox ?? {};
+  return (
+    <text x={x + width / 2} y={y + height + 10} textAnchor="middle" fill="#444">
+      {text}
+    </text>
+  );
+}
 
 export interface PathHistogram {
   id: string;
@@ -67,13 +87,12 @@ export function PathHistogramChart({
               dataKey="x"
               domain={[0, 'dataMax']}
               allowDecimals={false}
+              // Every nice tick drawn (about five): the default thinning measures each label in
+              // the DOM, which forces a layout of the whole page in the middle of a render.
+              interval={0}
               stroke="#555"
-              label={{
-                value: 'path length (layers)',
-                position: 'insideBottom',
-                offset: -10,
-                fill: '#444',
-              }}
+              tick={plainTick}
+              label={<AxisTitle text="path length (layers)" />}
               allowDuplicatedCategory={false}
             />
             <YAxis
@@ -82,6 +101,8 @@ export function PathHistogramChart({
               domain={log ? ['auto', 'auto'] : [0, 'auto']}
               tickFormatter={(v: number) => formatNumber(v)}
               width={58}
+              interval={0}
+              tick={plainTick}
               stroke="#555"
               allowDataOverflow
             />
