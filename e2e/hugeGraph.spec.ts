@@ -3,9 +3,10 @@
  * alternating merge-and-run and inception-like, K=8, B=8, width 1) froze the page for 91 s:
  * it defeated the "x n" collapsing and drew 177,034 SVG nodes in one task. The drawing now has
  * a budget (src/ui/graph/graphBudget.ts). This opens the link in a running page, as a person
- * pasting it would, and prints the main-thread time it took (Long Tasks API and a timer from
- * the hashchange to the frame that shows the network): numbers for the report, not timed
- * assertions. What it asserts is what cannot vary: the drawing stays within its node budget,
+ * pasting it would, and prints the main-thread time it took until the drawing, the counts, the
+ * histogram and the stage lists show it (the tasks' CPU and wall time from a Chromium trace,
+ * the Long Tasks API, a timer): numbers for the report (issue 19 asks for under 200 ms), not
+ * timed assertions. What it asserts is what cannot vary: the drawing stays within its node budget,
  * says that it summarised, and the counts and histogram show the network.
  */
 import { expect, test } from '@playwright/test';
