@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { analyzeNetwork, exactPathCounts } from './analysis';
+import { convBnLayers, planNetwork } from './plan';
 import { fromPaper, type PaperArch } from './presets';
 import type { NetworkSpec } from './spec';
 
@@ -287,6 +288,10 @@ describe('path counts past the floating-point range', () => {
     expect(Number.isFinite(d.mean) && Number.isFinite(d.std)).toBe(true);
     expect(d.probabilities.reduce((s, p) => s + p, 0)).toBeCloseTo(1, 9);
     expect(Number.isFinite(a.paths.withProjections.mean)).toBe(true);
+    // Every block sees equal streams here, so the paper's per-block means add up exactly:
+    // B/(K+1) per merge-and-run block, KB/(K+1) per inception-like block, through 4 rescalings.
+    expect(d.mean).toBeCloseTo(a.paths.paperMean, 6);
+    expect(a.paths.explanation).toBe('');
   });
 
   it('match the exact bigint counts where no rescaling happens', () => {
@@ -296,4 +301,132 @@ describe('path counts past the floating-point range', () => {
     const total = exact.reduce((s, c) => s + c, 0n);
     expect(d.log10Total).toBeCloseTo(Math.log10(Number(total)), 9);
   });
+});
+
+/** Hand-made networks that exercise every rule of the walk. */
+const MIXED: NetworkSpec[] = [
+  {
+    version: 1,
+    name: 'every kind, odd sizes',
+    input: { height: 7, width: 5, channels: 2 },
+    classes: 3,
+    stemWidth: 3,
+    widen: 2,
+    sharing: 'full',
+    stages: [
+      {
+        width: 3,
+        stride: 1,
+        blocks: [
+          { kind: 'residual', branches: 1, layersPerBranch: 1 },
+          { kind: 'mergeAndRun', branches: 2, layersPerBranch: 3 },
+          { kind: 'mergeAndRun', branches: 4, layersPerBranch: 2 },
+        ],
+      },
+      {
+        width: 5,
+        stride: 2,
+        blocks: [
+          { kind: 'identity', branches: 3, layersPerBranch: 2 },
+          { kind: 'inception', branches: 3, layersPerBranch: 3 },
+          { kind: 'mergeAndRun', branches: 2, layersPerBranch: 1, fuse: true },
+        ],
+      },
+      {
+        width: 6,
+        stride: 2,
+        blocks: [{ kind: 'residual', branches: 1, layersPerBranch: 4 }],
+      },
+    ],
+  },
+  {
+    version: 1,
+    name: 'sharing none, fused',
+    input: { height: 9, width: 9, channels: 3 },
+    classes: 4,
+    stemWidth: 2,
+    widen: 1,
+    sharing: 'none',
+    stages: [
+      {
+        width: 2,
+        stride: 1,
+        blocks: [
+          { kind: 'identity', branches: 3, layersPerBranch: 2 },
+          { kind: 'mergeAndRun', branches: 3, layersPerBranch: 2 },
+        ],
+      },
+      {
+        width: 4,
+        stride: 2,
+        blocks: [
+          { kind: 'mergeAndRun', branches: 3, layersPerBranch: 2 },
+          { kind: 'mergeAndRun', branches: 3, layersPerBranch: 2, fuse: true },
+        ],
+      },
+    ],
+  },
+  fromPaper({ arch: 'dmrnet', L: 12, K: 3, sharing: 'none' }),
+  fromPaper({ arch: 'dilnet', L: 24, widen: 2 }),
+];
+
+describe('the analysis of shapes agrees with the plan of named layers', () => {
+  it.each(MIXED.map((s) => [s.name, s] as const))(
+    '%s: parameters, BN statistics, multiply-adds, memory and depth',
+    (_, spec) => {
+      // The reference sums the plan's layers one by one (what the builder creates).
+      const plan = planNetwork(spec);
+      const layers = convBnLayers(plan);
+      const area = (s: { height: number; width: number }) => s.height * s.width;
+      let params = 0;
+      let nonTrainable = 0;
+      let macs = 0;
+      let floats = area(spec.input) * spec.input.channels;
+      for (const l of layers) {
+        params += l.kernel * l.kernel * l.inChannels * l.outChannels + 2 * l.outChannels;
+        nonTrainable += 2 * l.outChannels;
+        macs += area(l.outSize) * l.outChannels * l.inChannels * l.kernel * l.kernel;
+        floats += area(l.outSize) * l.outChannels * (l.relu ? 3 : 2);
+      }
+      for (const b of plan.blocks) {
+        const map = area(b.outSize) * b.outChannels;
+        floats +=
+          b.kind === 'mergeAndRun' ? map * (1 + 2 * b.outputStreams) : map * 2 * b.outputStreams;
+      }
+      for (const fc of plan.classifiers) {
+        params += fc.inFeatures * fc.classes + fc.classes;
+        macs += fc.inFeatures * fc.classes;
+      }
+      floats += plan.finalChannels * plan.classifiers.length + spec.classes * 2;
+      const a = analyzeNetwork(spec, { batch: 3 });
+      expect(a.params).toBe(params);
+      expect(a.nonTrainable).toBe(nonTrainable);
+      expect(a.multiplyAdds).toBe(macs);
+      expect(a.activationBytes).toBe(floats * 3 * 4);
+      // Plain depth: every branch layer (not the projections), conv0 and the FC.
+      const branchLayers = plan.blocks.reduce((n, b) => n + b.branches.flat().length, 0);
+      expect(a.plainDepth).toBe(branchLayers + 2);
+    },
+  );
+
+  it.each(MIXED.map((s) => [s.name, s] as const))(
+    '%s: path counts with and without projections equal the exact bigint counts',
+    (_, spec) => {
+      for (const projections of [false, true]) {
+        const exact = exactPathCounts(spec, { projections });
+        const lengths: number[] = [];
+        const counts: number[] = [];
+        exact.forEach((c, i) => {
+          if (c > 0n) {
+            lengths.push(i);
+            counts.push(Number(c));
+          }
+        });
+        const d =
+          analyzeNetwork(spec).paths[projections ? 'withProjections' : 'withoutProjections'];
+        expect(d.lengths).toEqual(lengths);
+        expect(d.counts).toEqual(counts);
+      }
+    },
+  );
 });

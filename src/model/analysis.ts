@@ -11,7 +11,13 @@
  * - tableL: Table 2's L (plainDepth = 2 tableL + 2 for K = 2). sectionL: Section 3.2's L, the
  *   number of two-branch blocks (ResNet: 2L one-branch blocks), i.e. tableL / B.
  */
-import { convBnLayers, planNetwork, type BlockPlan, type NetworkPlan } from './plan';
+import {
+  planNetwork,
+  planShape,
+  type BlockShape,
+  type ConvBnPlan,
+  type NetworkShape,
+} from './plan';
 import type { NetworkSpec } from './spec';
 
 export interface PathDistribution {
@@ -80,40 +86,89 @@ export interface NetworkAnalysis {
   };
 }
 
-/** Floats a training step stores per image (the basis of `activationBytes`). */
-export function activationFloatsPerImage(plan: NetworkPlan): number {
-  const area = (s: { height: number; width: number }) => s.height * s.width;
-  let floats = area(plan.spec.input) * plan.spec.input.channels;
-  for (const layer of convBnLayers(plan)) {
-    // conv output, BN output, and the ReLU output when there is one.
-    floats += area(layer.outSize) * layer.outChannels * (layer.relu ? 3 : 2);
-  }
-  for (const block of plan.blocks) {
-    const map = area(block.outSize) * block.outChannels;
-    if (block.kind === 'mergeAndRun') {
-      // the merged mean m, then per output stream the sum and its ReLU.
-      floats += map * (1 + 2 * block.outputStreams);
-    } else {
-      floats += map * 2 * block.outputStreams;
-    }
-  }
-  floats += plan.finalChannels * plan.classifiers.length + plan.spec.classes * 2;
-  return floats;
+/**
+ * One block's conv-BN layers in sums, from its shapes (`planNetwork` spells the same layers
+ * out one by one; analysis.test.ts checks that both agree). Each branch is B conv3x3-BN: the
+ * first from inChannels with the block's stride, the others outChannels to outChannels, all
+ * with ReLU but the last; a projection is one conv1x1-BN without ReLU.
+ */
+interface LayerSums {
+  params: number;
+  /** BN running means and variances. */
+  nonTrainable: number;
+  multiplyAdds: number;
+  /** conv, BN and ReLU outputs a backward pass keeps, per image. */
+  floats: number;
+  convs: number;
 }
 
-/** Add `factor x src`, shifted by `shift` lengths, into `target` (up to `reach` in src). */
-function addShifted(
-  target: Float64Array,
-  src: Float64Array,
-  shift: number,
-  factor = 1,
-  reach = src.length - 1,
-): void {
-  const n = Math.min(target.length - shift, reach + 1);
-  for (let i = 0; i < n; i++) {
-    const v = src[i] as number;
-    if (v !== 0) target[i + shift] = (target[i + shift] as number) + factor * v;
+function layerSums(
+  kernel: number,
+  inChannels: number,
+  outChannels: number,
+  outArea: number,
+  relu: boolean,
+): LayerSums {
+  return {
+    params: kernel * kernel * inChannels * outChannels + 2 * outChannels,
+    nonTrainable: 2 * outChannels,
+    multiplyAdds: outArea * outChannels * inChannels * kernel * kernel,
+    floats: outArea * outChannels * (relu ? 3 : 2),
+    convs: 1,
+  };
+}
+
+function addSums(target: LayerSums, x: LayerSums, times = 1): void {
+  target.params += x.params * times;
+  target.nonTrainable += x.nonTrainable * times;
+  target.multiplyAdds += x.multiplyAdds * times;
+  target.floats += x.floats * times;
+  target.convs += x.convs * times;
+}
+
+const emptySums = (): LayerSums => ({
+  params: 0,
+  nonTrainable: 0,
+  multiplyAdds: 0,
+  floats: 0,
+  convs: 0,
+});
+
+const area = (s: { height: number; width: number }) => s.height * s.width;
+
+/** All branches of a block (K of B layers, or 1 for residual) and its projections apart. */
+function blockSums(block: BlockShape): { branches: LayerSums; projections: LayerSums } {
+  const B = block.layersPerBranch;
+  const outArea = area(block.outSize);
+  const one = emptySums();
+  addSums(one, layerSums(3, block.inChannels, block.outChannels, outArea, B > 1));
+  if (B > 1) {
+    addSums(one, layerSums(3, block.outChannels, block.outChannels, outArea, true), B - 2);
+    addSums(one, layerSums(3, block.outChannels, block.outChannels, outArea, false));
   }
+  const branches = emptySums();
+  addSums(branches, one, block.k);
+  const projections = emptySums();
+  const proj = layerSums(1, block.inChannels, block.outChannels, outArea, false);
+  addSums(projections, proj, block.projectionCount);
+  return { branches, projections };
+}
+
+function stemSums(stems: readonly ConvBnPlan[]): LayerSums {
+  const out = emptySums();
+  for (const l of stems) {
+    addSums(out, layerSums(l.kernel, l.inChannels, l.outChannels, area(l.outSize), l.relu));
+  }
+  return out;
+}
+
+/** Floats a training step stores per image outside the conv-BN layers: sums, merges, FC. */
+function blockJoinFloats(block: BlockShape): number {
+  const map = area(block.outSize) * block.outChannels;
+  // merge-and-run: the merged mean m, then per output stream the sum and its ReLU.
+  return block.kind === 'mergeAndRun'
+    ? map * (1 + 2 * block.outputStreams)
+    : map * 2 * block.outputStreams;
 }
 
 /** Adapt the number of streams between blocks: K -> 1 by averaging, 1 -> K by copying. */
@@ -123,30 +178,25 @@ function adaptStreams<T>(streams: T[], needed: number, sum: (xs: T[]) => T): T[]
   return Array.from({ length: needed }, () => one);
 }
 
-/** The distinct arrays of `streams` with how often each occurs. */
-function distinct(streams: Float64Array[]): [Float64Array, number][] {
-  const counts = new Map<Float64Array, number>();
-  for (const x of streams) counts.set(x, (counts.get(x) ?? 0) + 1);
-  return [...counts];
-}
-
 /** Streams past this many paths are scaled down (by RESCALE) so that counts stay finite. */
 const RESCALE_ABOVE = 1e250;
 const RESCALE_LOG10 = 250;
 
 /**
- * Count paths by dynamic programming over blocks and streams. A path chooses, in every block,
- * one way through it: a branch (B layers) or the shortcut (0 layers, 1 if `projections` and the
+ * Count paths by dynamic programming over blocks. A path chooses, in every block, one way
+ * through it: a branch (B layers) or the shortcut (0 layers, 1 if `projections` and the
  * shortcut is a 1x1 projection). Merge-and-run (Eq. 3): stream i's output is reached from
  * stream i through H_i and from every stream j through the merge. The fused last block reaches
  * its single output from each stream through H_j or the merge.
  *
- * Streams with equal counts share one array (they are never written in place, except by the
- * uniform rescaling), so K identical streams cost one: 5 stages x 200 blocks of K = 8 take
- * milliseconds, not half a second. Counts past 1e250 (9^1000 paths is ~1e954) are scaled down
- * together, and the polynomial comes with the base-10 exponent of the scale.
+ * Every stream of a block holds the same counts: they start from one stem (or K stems alike,
+ * sharing "none"), and every block treats its streams alike (`exactPathCounts` keeps them apart
+ * and the tests compare). So one array and the number of streams describe them all, and a
+ * block multiplies the counts by a two-term polynomial (a z^skip + b z^B), in place: 5 stages
+ * x 200 blocks of K = 8 take about a millisecond. Counts past 1e250 (9^1000 paths is ~1e954)
+ * are scaled down, and the polynomial comes with the base-10 exponent of the scale.
  */
-function pathPolynomial(plan: NetworkPlan, projections: boolean): Polynomial {
+function pathPolynomial(plan: NetworkShape, projections: boolean): Polynomial {
   // Every path length is conv0 + FC (2) plus whole branches (B layers each) and projections
   // (1 each, when counted): index i stands for length 2 + unit x i, unit the gcd of the
   // shifts. With B = 8 everywhere that is 8 times less to count.
@@ -156,94 +206,64 @@ function pathPolynomial(plan: NetworkPlan, projections: boolean): Polynomial {
   for (const b of plan.blocks) {
     unit = gcd(Math.max(b.layersPerBranch, 1), unit);
     span += Math.max(b.layersPerBranch, 1);
-    if (projections && b.projections.length > 0) unit = 1;
+    if (projections && b.projectionCount > 0) unit = 1;
   }
   unit = Math.max(unit, 1);
   const size = span / unit + 1;
-  // Arrays no stream holds any more are reused: 1,000 blocks would otherwise allocate
-  // hundreds of MB in 64 KB arrays and spend more time collecting them than counting.
-  const pool: Float64Array[] = [];
-  const zero = () => pool.pop()?.fill(0) ?? new Float64Array(size);
+  const poly = new Float64Array(size);
+  // conv0: one layer, one stem per stream (sharing "none") or one shared; equal counts.
+  poly[0] = 1;
+  let streams = plan.stems.length;
   // The longest path so far: entries past it are zero.
   let reach = 0;
-  const sum = (xs: Float64Array[]) => {
-    const out = zero();
-    for (const [x, n] of distinct(xs)) addShifted(out, x, 0, n, reach);
-    return out;
-  };
-  const each = (streams: Float64Array[], f: (x: Float64Array) => Float64Array) => {
-    const done = new Map<Float64Array, Float64Array>();
-    return streams.map((x) => {
-      let y = done.get(x);
-      if (!y) {
-        y = f(x);
-        done.set(x, y);
-      }
-      return y;
-    });
-  };
   let log10Scale = 0;
-  // conv0: one layer, one stem per stream (sharing "none") or one shared; equal counts.
-  const stem = zero();
-  stem[0] = 1;
-  let streams: Float64Array[] = plan.stems.map(() => stem);
+  // An upper bound of the largest count: the exact largest is looked up only past RESCALE.
+  let bound = 1;
   for (const block of plan.blocks) {
-    const before = streams;
-    streams = adaptStreams(streams, block.inputStreams, sum);
-    const adapted = streams;
-    let scratch: Float64Array | null = null;
+    // K streams into one (residual, inception) or into K' others: their sum, copied.
+    const m = streams === block.inputStreams || streams === 1 ? 1 : streams;
+    const n = block.inputStreams;
     const B = Math.max(block.layersPerBranch, 1) / unit;
-    const skip = projections && block.projections.length > 0 ? 1 : 0;
-    const r = reach;
+    const skip = projections && block.projectionCount > 0 ? 1 : 0;
+    // The block's polynomial a z^skip + b z^B per stream it writes.
+    let a: number;
+    let b: number;
     if (block.kind === 'residual' || block.kind === 'inception') {
-      const x = streams[0] as Float64Array;
-      const out = zero();
-      addShifted(out, x, skip, 1, r); // Eq. 1 / Eq. 2: the shortcut
-      addShifted(out, x, B, block.k, r); // one way per branch
-      streams = [out];
+      a = m; // Eq. 1 / Eq. 2: the shortcut
+      b = m * block.k; // one way per branch
     } else if (block.kind === 'identity') {
-      streams = each(streams, (x) => {
-        const out = zero();
-        addShifted(out, x, skip, 1, r);
-        addShifted(out, x, B, 1, r);
-        return out;
-      });
+      a = m;
+      b = m;
     } else {
-      // Eq. 3: m = mean_j P_j(x_j) reaches every output stream.
-      const merged = zero();
-      for (const [x, n] of distinct(streams)) addShifted(merged, x, skip, n, r);
-      if (block.fuse) {
-        const out = merged;
-        for (const [x, n] of distinct(streams)) addShifted(out, x, B, n, r);
-        streams = [out];
-      } else {
-        streams = each(streams, (x) => {
-          const out = zero();
-          out.set(merged);
-          addShifted(out, x, B, 1, r);
-          return out;
-        });
-        scratch = merged;
-      }
+      // Eq. 3: m = mean_j P_j(x_j) reaches every output stream, H_i only stream i; the fused
+      // block sums H_j over the streams as well.
+      a = n * m;
+      b = block.fuse ? n * m : m;
     }
-    const live = new Set(streams);
-    const dead = new Set([...before, ...adapted, ...(scratch ? [scratch] : [])]);
-    for (const x of dead) if (!live.has(x)) pool.push(x);
-    reach += B;
-    const unique = distinct(streams).map(([x]) => x);
-    let largest = 0;
-    for (const x of unique)
-      for (let i = 0; i <= reach && i < size; i++) largest = Math.max(largest, x[i]!);
-    if (largest > RESCALE_ABOVE) {
-      for (const x of unique)
-        for (let i = 0; i <= reach && i < size; i++) x[i]! /= 10 ** RESCALE_LOG10;
-      log10Scale += RESCALE_LOG10;
+    const top = Math.min(reach + B, size - 1);
+    // From the top down, so that every term reads counts the block has not written yet.
+    for (let i = top; i >= 0; i--) {
+      const viaSkip = i >= skip && i - skip <= reach ? a * (poly[i - skip] as number) : 0;
+      const viaBranch = i >= B && i - B <= reach ? b * (poly[i - B] as number) : 0;
+      poly[i] = viaSkip + viaBranch;
+    }
+    reach = top;
+    streams = block.outputStreams;
+    bound *= a + b;
+    if (bound > RESCALE_ABOVE) {
+      let largest = 0;
+      for (let i = 0; i <= reach; i++) largest = Math.max(largest, poly[i] as number);
+      if (largest > RESCALE_ABOVE) {
+        for (let i = 0; i <= reach; i++) poly[i]! /= 10 ** RESCALE_LOG10;
+        log10Scale += RESCALE_LOG10;
+        largest /= 10 ** RESCALE_LOG10;
+      }
+      bound = largest;
     }
   }
   // Average the streams (sharing "full") or one FC per stream: the FC layer is in the offset 2.
-  const out = zero();
-  for (const [x, n] of distinct(streams)) addShifted(out, x, 0, n, reach);
-  return { poly: out, log10Scale, unit };
+  for (let i = 0; i <= reach; i++) poly[i]! *= streams;
+  return { poly, log10Scale, unit };
 }
 
 /** Path counts by length: index i counts the paths of 2 + unit x i layers, times 10^log10Scale. */
@@ -257,18 +277,25 @@ function distribution({ poly, log10Scale, unit }: Polynomial): PathDistribution 
   const lengths: number[] = [];
   const scaled: number[] = [];
   let scaledTotal = 0;
-  poly.forEach((c, i) => {
+  for (let i = 0; i < poly.length; i++) {
+    const c = poly[i] as number;
     if (c > 0) {
       lengths.push(2 + unit * i);
       scaled.push(c);
       scaledTotal += c;
     }
-  });
-  const probabilities = scaled.map((c) => c / scaledTotal);
+  }
+  const probabilities = new Array<number>(scaled.length);
   let mean = 0;
-  probabilities.forEach((p, i) => (mean += p * (lengths[i] as number)));
+  for (let i = 0; i < scaled.length; i++) {
+    const p = (scaled[i] as number) / scaledTotal;
+    probabilities[i] = p;
+    mean += p * (lengths[i] as number);
+  }
   let variance = 0;
-  probabilities.forEach((p, i) => (variance += p * ((lengths[i] as number) - mean) ** 2));
+  for (let i = 0; i < scaled.length; i++) {
+    variance += (probabilities[i] as number) * ((lengths[i] as number) - mean) ** 2;
+  }
   const unscale = 10 ** log10Scale;
   return {
     lengths,
@@ -282,7 +309,7 @@ function distribution({ poly, log10Scale, unit }: Polynomial): PathDistribution 
 }
 
 /** Mean number of layers one block adds to a path if every block is treated alike (Sec. 3.2). */
-function closedFormBlockMean(block: BlockPlan): number {
+function closedFormBlockMean(block: BlockShape): number {
   const B = block.layersPerBranch;
   switch (block.kind) {
     case 'residual':
@@ -295,7 +322,7 @@ function closedFormBlockMean(block: BlockPlan): number {
   }
 }
 
-function describeFamily(plan: NetworkPlan): { family: string; formula: string } | null {
+function describeFamily(plan: NetworkShape): { family: string; formula: string } | null {
   const blocks = plan.blocks;
   const first = blocks[0];
   if (!first || !blocks.every((b) => b.kind === first.kind && b.k === first.k)) return null;
@@ -326,53 +353,59 @@ function describeFamily(plan: NetworkPlan): { family: string; formula: string } 
   }
 }
 
+/** Everything of the analysis but the batch: `activationBytes` is floats x batch x 4. */
+export interface NetworkAnalysisCore extends Omit<NetworkAnalysis, 'batch' | 'activationBytes'> {
+  activationFloatsPerImage: number;
+}
+
+/** The analysis at a batch size, from the batch-free core (the paths are shared, not copied). */
+export function atBatch(core: NetworkAnalysisCore, batch = 64): NetworkAnalysis {
+  const { activationFloatsPerImage: floats, ...rest } = core;
+  return { ...rest, batch, activationBytes: floats * batch * 4 };
+}
+
 export function analyzeNetwork(
   spec: NetworkSpec,
   options: { batch?: number } = {},
 ): NetworkAnalysis {
-  const batch = options.batch ?? 64;
-  const plan = planNetwork(spec);
-  let params = 0;
-  let nonTrainable = 0;
-  let multiplyAdds = 0;
+  return atBatch(analyzeNetworkCore(spec), options.batch ?? 64);
+}
+
+/**
+ * The analysis without the batch. It walks the spec's shapes (`planShape`), not its 60,000
+ * named layers (`planNetwork`) and sums each block's layers in closed form (`blockSums`), so
+ * the 1,000 blocks of K = 8 of a hostile share link take milliseconds.
+ */
+export function analyzeNetworkCore(spec: NetworkSpec): NetworkAnalysisCore {
+  const plan = planShape(spec);
   const stages: StageParams[] = spec.stages.map((_, i) => ({
     stage: i + 1,
     branches: 0,
     projections: 0,
   }));
-  const layerParams = (l: { kernel: number; inChannels: number; outChannels: number }) =>
-    l.kernel * l.kernel * l.inChannels * l.outChannels + 2 * l.outChannels;
-  const layerMacs = (l: (typeof plan.stems)[number]) =>
-    l.outSize.height * l.outSize.width * l.outChannels * l.inChannels * l.kernel * l.kernel;
-  let stem = 0;
-  for (const l of plan.stems) {
-    stem += layerParams(l);
-    nonTrainable += 2 * l.outChannels;
-    multiplyAdds += layerMacs(l);
-  }
+  const stemPart = stemSums(plan.stems);
+  const stem = stemPart.params;
+  let nonTrainable = stemPart.nonTrainable;
+  let multiplyAdds = stemPart.multiplyAdds;
+  let floats = area(spec.input) * spec.input.channels + stemPart.floats;
   let conv = 0;
   for (const block of plan.blocks) {
     const st = stages[block.stage - 1] as StageParams;
-    for (const layers of block.branches) {
-      for (const l of layers) {
-        st.branches += layerParams(l);
-        nonTrainable += 2 * l.outChannels;
-        multiplyAdds += layerMacs(l);
-        conv++;
-      }
-    }
-    for (const l of block.projections) {
-      st.projections += layerParams(l);
-      nonTrainable += 2 * l.outChannels;
-      multiplyAdds += layerMacs(l);
-    }
+    const { branches, projections } = blockSums(block);
+    st.branches += branches.params;
+    st.projections += projections.params;
+    nonTrainable += branches.nonTrainable + projections.nonTrainable;
+    multiplyAdds += branches.multiplyAdds + projections.multiplyAdds;
+    floats += branches.floats + projections.floats + blockJoinFloats(block);
+    conv += branches.convs;
   }
   let classifier = 0;
   for (const fc of plan.classifiers) {
     classifier += fc.inFeatures * fc.classes + fc.classes;
     multiplyAdds += fc.inFeatures * fc.classes;
   }
-  params = stem + classifier + stages.reduce((a, s) => a + s.branches + s.projections, 0);
+  floats += plan.finalChannels * plan.classifiers.length + spec.classes * 2;
+  const params = stem + classifier + stages.reduce((a, s) => a + s.branches + s.projections, 0);
 
   const paperMean = 2 + plan.blocks.reduce((a, b) => a + closedFormBlockMean(b), 0);
   const family = describeFamily(plan);
@@ -422,8 +455,7 @@ export function analyzeNetwork(
     paramsByPart: { stem, stages, classifier },
     nonTrainable,
     multiplyAdds,
-    batch,
-    activationBytes: activationFloatsPerImage(plan) * batch * 4,
+    activationFloatsPerImage: floats,
     weightBytes: 3 * (params + nonTrainable) * 4,
     // Every block offers a branch of B layers: the longest path takes all of them, conv0 and FC
     // (read off the polynomial it would be lost to rescaling past ~1e558 paths).

@@ -44,7 +44,8 @@ export interface ConvBnPlan {
   relu: boolean;
 }
 
-export interface BlockPlan {
+/** A block's place and shapes, without its layers (what the analysis needs). */
+export interface BlockShape {
   /** 1-based stage, 0-based block within the stage. */
   stage: number;
   index: number;
@@ -55,6 +56,8 @@ export interface BlockPlan {
   k: number;
   layersPerBranch: number;
   fuse: boolean;
+  /** Stride of the block's first layers (the stage's stride on its first block, else 1). */
+  stride: 1 | 2;
   /** Streams the block reads (1 for residual and inception, K otherwise). */
   inputStreams: number;
   /** Streams the block writes (1 for residual, inception and a fused merge-and-run block). */
@@ -63,6 +66,11 @@ export interface BlockPlan {
   outChannels: number;
   inSize: Size;
   outSize: Size;
+  /** Number of 1x1 projection shortcuts: 0 (identity shortcut), 1 or K (one per stream). */
+  projectionCount: number;
+}
+
+export interface BlockPlan extends BlockShape {
   /** residual: 1 branch; inception: K branches on one stream; mergeAndRun/identity: one per stream. */
   branches: ConvBnPlan[][];
   /** Empty: identity shortcut. Else 1 (residual, inception) or K (one per stream). */
@@ -76,17 +84,22 @@ export interface ClassifierPlan {
   classes: number;
 }
 
-export interface NetworkPlan {
+/** The walk's result without the blocks' layers: shapes only, about 1/60 of the objects. */
+export interface NetworkShape {
   spec: NetworkSpec;
   /** 1 shared stem, or one per stream (sharing "none"). */
   stems: ConvBnPlan[];
-  blocks: BlockPlan[];
+  blocks: BlockShape[];
   /** Streams leaving the last block: averaged before pooling when sharing is "full". */
   finalStreams: number;
   /** 1 shared classifier, or one per stream whose logits are averaged (sharing "none"). */
   classifiers: ClassifierPlan[];
   finalChannels: number;
   finalSize: Size;
+}
+
+export interface NetworkPlan extends NetworkShape {
+  blocks: BlockPlan[];
 }
 
 export function streamsIn(kind: BlockKind, k: number): number {
@@ -158,10 +171,11 @@ function branch(
 }
 
 /**
- * Walk the spec. Assumes a spec that passed `validateSpec` (positive sizes, known kinds); it
- * never throws on shapes, so the analysis can run on every slider move.
+ * Walk the spec for its shapes: stems, every block's channels, sizes, streams and projections,
+ * classifiers. Assumes a spec that passed `validateSpec` (positive sizes, known kinds); it never
+ * throws on shapes, so the analysis can run on every slider move. `planNetwork` adds the layers.
  */
-export function planNetwork(spec: NetworkSpec): NetworkPlan {
+export function planShape(spec: NetworkSpec): NetworkShape {
   const stemChannels = spec.stemWidth * spec.widen;
   const inSize: Size = { height: spec.input.height, width: spec.input.width };
   const perStream = spec.sharing === 'none';
@@ -178,7 +192,7 @@ export function planNetwork(spec: NetworkSpec): NetworkPlan {
   let size = inSize;
   let streams = stemCount;
   let position = 0;
-  const blocks: BlockPlan[] = [];
+  const blocks: BlockShape[] = [];
   spec.stages.forEach((stage, si) => {
     const s = si + 1;
     const outChannels = stage.width * spec.widen;
@@ -187,39 +201,8 @@ export function planNetwork(spec: NetworkSpec): NetworkPlan {
       const k = block.kind === 'residual' ? 1 : block.branches;
       const fuse = block.kind === 'mergeAndRun' && block.fuse === true;
       const needsProjection = stride !== 1 || channels !== outChannels;
-      const prefix = `stage${s}.block${b}`;
-      const branches: ConvBnPlan[][] = [];
-      const projections: ConvBnPlan[] = [];
-      const proj = (p: string): ConvBnPlan =>
-        convBn(`${p}.proj.conv`, `${p}.proj.bn`, 1, stride, channels, outChannels, size, false);
-      if (block.kind === 'residual') {
-        branches.push(
-          branch(`${prefix}.branch`, block.layersPerBranch, stride, channels, outChannels, size),
-        );
-        if (needsProjection) projections.push(proj(prefix));
-      } else if (block.kind === 'inception') {
-        for (let j = 0; j < k; j++) {
-          branches.push(
-            branch(
-              `${prefix}.branch${j}`,
-              block.layersPerBranch,
-              stride,
-              channels,
-              outChannels,
-              size,
-            ),
-          );
-        }
-        if (needsProjection) projections.push(proj(prefix));
-      } else {
-        for (let j = 0; j < k; j++) {
-          const p = `${prefix}.stream${j}`;
-          branches.push(
-            branch(`${p}.branch`, block.layersPerBranch, stride, channels, outChannels, size),
-          );
-          if (needsProjection) projections.push(proj(p));
-        }
-      }
+      // residual and inception: one projection on the one stream; otherwise one per stream.
+      const perBlock = block.kind === 'residual' || block.kind === 'inception' ? 1 : k;
       const outSize = convSize(size, stride);
       blocks.push({
         stage: s,
@@ -229,14 +212,14 @@ export function planNetwork(spec: NetworkSpec): NetworkPlan {
         k,
         layersPerBranch: block.layersPerBranch,
         fuse,
+        stride,
         inputStreams: streamsIn(block.kind, k),
         outputStreams: streamsOut(block.kind, k, fuse),
         inChannels: channels,
         outChannels,
         inSize: size,
         outSize,
-        branches,
-        projections,
+        projectionCount: needsProjection ? perBlock : 0,
       });
       channels = outChannels;
       size = outSize;
@@ -263,6 +246,45 @@ export function planNetwork(spec: NetworkSpec): NetworkPlan {
     finalChannels: channels,
     finalSize: size,
   };
+}
+
+/** The layers of one block: its branches and its projection shortcuts, named. */
+function blockLayers(block: BlockShape): Pick<BlockPlan, 'branches' | 'projections'> {
+  const { stride, inChannels, outChannels, inSize, k, layersPerBranch } = block;
+  const prefix = `stage${block.stage}.block${block.index}`;
+  const branches: ConvBnPlan[][] = [];
+  const projections: ConvBnPlan[] = [];
+  const proj = (p: string): ConvBnPlan =>
+    convBn(`${p}.proj.conv`, `${p}.proj.bn`, 1, stride, inChannels, outChannels, inSize, false);
+  const needsProjection = block.projectionCount > 0;
+  if (block.kind === 'residual') {
+    branches.push(
+      branch(`${prefix}.branch`, layersPerBranch, stride, inChannels, outChannels, inSize),
+    );
+    if (needsProjection) projections.push(proj(prefix));
+  } else if (block.kind === 'inception') {
+    for (let j = 0; j < k; j++) {
+      branches.push(
+        branch(`${prefix}.branch${j}`, layersPerBranch, stride, inChannels, outChannels, inSize),
+      );
+    }
+    if (needsProjection) projections.push(proj(prefix));
+  } else {
+    for (let j = 0; j < k; j++) {
+      const p = `${prefix}.stream${j}`;
+      branches.push(
+        branch(`${p}.branch`, layersPerBranch, stride, inChannels, outChannels, inSize),
+      );
+      if (needsProjection) projections.push(proj(p));
+    }
+  }
+  return { branches, projections };
+}
+
+/** The whole plan: the shapes of `planShape` and every block's named layers. */
+export function planNetwork(spec: NetworkSpec): NetworkPlan {
+  const shape = planShape(spec);
+  return { ...shape, blocks: shape.blocks.map((b) => ({ ...b, ...blockLayers(b) })) };
 }
 
 /** Every conv-BN layer of the plan in weight order: stems, then blocks (branches, projections). */

@@ -4,7 +4,7 @@
  * (stream counts, sharing) and caps on size (parameters, training memory).
  */
 import { z } from 'zod';
-import { analyzeNetwork } from './analysis';
+import { analysisOf } from './analysisCache';
 import type { NetworkSpec } from './spec';
 
 export const LIMITS = {
@@ -175,7 +175,8 @@ export function validateSpec(value: unknown): SpecValidation {
   const spec = parsed.data as NetworkSpec;
   const errors = ruleErrors(spec);
   if (errors.length > 0) return { ok: false, errors };
-  const analysis = analyzeNetwork(spec, { batch: LIMITS.memoryBatch });
+  // Cached on the spec object this returns: the page's counts read the same analysis.
+  const analysis = analysisOf(spec, LIMITS.memoryBatch);
   if (analysis.params > LIMITS.params.max) {
     errors.push(
       `the network has ${analysis.params.toLocaleString('en-US')} parameters; at most ` +

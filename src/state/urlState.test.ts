@@ -36,6 +36,25 @@ describe('share URL codec', () => {
     expect(d.hyper).toEqual(hyper);
   });
 
+  it('gives an opened link back as the share hash of what it opened, without compressing again', () => {
+    // Compressed at level 1 here, where the page compresses at level 9: the same hash back
+    // shows that the page reuses the link it opened.
+    const hash = hashOf({
+      spec: fromPaper({ arch: 'resnet', L: 24 }),
+      hyper: DEFAULT_HYPERPARAMETERS,
+    });
+    const d = decoded(hash);
+    expect(d.messages).toEqual([]);
+    const state = { spec: d.spec!, hyper: d.hyper! };
+    expect(encodeShareHash(state)).toBe(hash);
+    // An edited network (a new object) gets its own hash, the same content the same link.
+    const edited = { ...state, spec: { ...state.spec, name: 'edited' } };
+    expect(encodeShareHash(edited)).not.toBe(hash);
+    expect(decoded(encodeShareHash(edited)).spec).toEqual(edited.spec);
+    const copy = { spec: { ...state.spec }, hyper: { ...state.hyper } };
+    expect(decoded(encodeShareHash(copy)).spec).toEqual(state.spec);
+  });
+
   it('opens a link made before the recipe options with what that link trained with', () => {
     const spec = tinyClassroom();
     const old: Record<string, unknown> = { ...DEFAULT_HYPERPARAMETERS, epochs: 3 };

@@ -80,10 +80,30 @@ function boundedInflate(data: Uint8Array): Uint8Array | 'too-large' | 'corrupt' 
   return out;
 }
 
+/**
+ * The hash of each state already encoded or opened from a link, per spec and hyperparameter
+ * objects (the store keeps them unchanged until an edit): compressing a 1,000-block network
+ * costs tens of ms, and the share field asks for the hash after every render of a new state.
+ */
+const knownHashes = new WeakMap<NetworkSpec, WeakMap<Hyperparameters, string>>();
+
+function remember(state: SharedState, hash: string): void {
+  let byHyper = knownHashes.get(state.spec);
+  if (!byHyper) {
+    byHyper = new WeakMap();
+    knownHashes.set(state.spec, byHyper);
+  }
+  byHyper.set(state.hyper, hash);
+}
+
 /** The hash fragment (with its '#') for a network and its hyperparameters. */
 export function encodeShareHash(state: SharedState): string {
+  const known = knownHashes.get(state.spec)?.get(state.hyper);
+  if (known !== undefined) return known;
   const json = JSON.stringify({ spec: state.spec, hyper: state.hyper });
-  return `#${SHARE_PARAM}=${VERSION_PREFIX}${toBase64Url(deflateSync(strToU8(json), { level: 9 }))}`;
+  const hash = `#${SHARE_PARAM}=${VERSION_PREFIX}${toBase64Url(deflateSync(strToU8(json), { level: 9 }))}`;
+  remember(state, hash);
+  return hash;
 }
 
 function isRecord(v: unknown): v is Record<string, unknown> {
@@ -139,6 +159,8 @@ export function decodeShareHash(hash: string): ShareDecode {
     );
     hyper = h.value;
   }
+  // A link opened whole is its own share hash: the page need not compress it again.
+  if (spec && hyper && messages.length === 0) remember({ spec, hyper }, `#${SHARE_PARAM}=${value}`);
   return { kind: 'decoded', spec, hyper, messages };
 }
 

@@ -12,6 +12,27 @@ import {
 import { ChartFrame } from './ChartFrame';
 import { toCsv } from './csv';
 import { formatNumber } from './palette';
+import { drawnRange } from './drawnRange';
+import { plainTick } from './plainTick';
+
+/**
+ * The x axis's title under its ticks, as one SVG text: recharts' label is its Text component,
+ * which measures the words in the DOM (a forced layout of the page) to wrap them.
+ */
+function AxisTitle({
+  text,
+  viewBox,
+}: {
+  text: string;
+  viewBox?: { x?: number; y?: number; width?: number; height?: number };
+}) {
+  const { x = 0, y = 0, width = 0, height = 0 } = viewBox ?? {};
+  return (
+    <text x={x + width / 2} y={y + height + 10} textAnchor="middle" fill="#444">
+      {text}
+    </text>
+  );
+}
 
 export interface PathHistogram {
   id: string;
@@ -38,10 +59,11 @@ export function PathHistogramChart({
   height = 230,
   title = 'Path lengths (Figure 3)',
 }: PathHistogramChartProps) {
-  const series = histograms.map((h) => ({
-    ...h,
-    points: h.lengths.map((x, i) => ({ x, y: h.probabilities[i] ?? 0 })),
-  }));
+  const series = histograms.map((h) => {
+    const points = h.lengths.map((x, i) => ({ x, y: h.probabilities[i] ?? 0 }));
+    const [from, to] = drawnRange(h.probabilities);
+    return { ...h, points, linear: points.slice(from, to) };
+  });
   return (
     <ChartFrame
       title={title}
@@ -65,13 +87,12 @@ export function PathHistogramChart({
               dataKey="x"
               domain={[0, 'dataMax']}
               allowDecimals={false}
+              // Every nice tick drawn (about five): the default thinning measures each label in
+              // the DOM, which forces a layout of the whole page in the middle of a render.
+              interval={0}
               stroke="#555"
-              label={{
-                value: 'path length (layers)',
-                position: 'insideBottom',
-                offset: -10,
-                fill: '#444',
-              }}
+              tick={plainTick}
+              label={<AxisTitle text="path length (layers)" />}
               allowDuplicatedCategory={false}
             />
             <YAxis
@@ -80,6 +101,8 @@ export function PathHistogramChart({
               domain={log ? ['auto', 'auto'] : [0, 'auto']}
               tickFormatter={(v: number) => formatNumber(v)}
               width={58}
+              interval={0}
+              tick={plainTick}
               stroke="#555"
               allowDataOverflow
             />
@@ -93,7 +116,7 @@ export function PathHistogramChart({
             {series.map((s) => (
               <Area
                 key={s.id}
-                data={log ? s.points.filter((p) => p.y > 0) : s.points}
+                data={log ? s.points.filter((p) => p.y > 0) : s.linear}
                 dataKey="y"
                 name={`${s.label} (${s.mean.toFixed(1)} ± ${s.std.toFixed(1)})`}
                 stroke={s.color}

@@ -12,6 +12,7 @@ import {
 import { BLOCK_KIND_LABEL, EDIT_LIMITS, PALETTE } from '../../model/specEdit';
 import { familyColor } from '../charts/palette';
 import { DRAG_TYPE, decodeDrag, dropIndex, encodeDrag } from './dragData';
+import { listedRows } from './stageRows';
 
 function blockSummary(b: BlockSpec): string {
   const k = b.kind === 'residual' ? '' : ` K=${b.branches}`;
@@ -192,9 +193,12 @@ const StageListView = memo(function StageListView({
   total: number;
 }) {
   const [over, setOver] = useState<number | null>(null);
+  const [showAll, setShowAll] = useState(false);
   const widthId = useId();
   const headingId = useId();
+  const listId = useId();
   const n = s.blocks.length;
+  const listed = listedRows(n, selectedIndex, showAll);
 
   const move = (index: number, dir: -1 | 1, keepFocus = false) => {
     let moved = false;
@@ -250,6 +254,7 @@ const StageListView = memo(function StageListView({
       </div>
       <ol
         className={`stage-blocks${over !== null ? ' stage-blocks--over' : ''}`}
+        id={listId}
         aria-label={`Blocks of stage ${stage + 1}`}
         data-testid={`stage-${stage}-blocks`}
         onDragOver={(e) => {
@@ -262,7 +267,7 @@ const StageListView = memo(function StageListView({
           setOver(null);
         }}
       >
-        {s.blocks.map((b, i) => {
+        {s.blocks.slice(0, listed).map((b, i) => {
           const isSel = selectedIndex === i;
           const name = `block ${i + 1} of stage ${stage + 1}`;
           return (
@@ -334,6 +339,19 @@ const StageListView = memo(function StageListView({
           );
         })}
       </ol>
+      {(listed < n || showAll) && n > listedRows(n, null, false) && (
+        <button
+          type="button"
+          className="small ghost stage-more"
+          aria-controls={listId}
+          aria-expanded={showAll}
+          onClick={() => setShowAll(!showAll)}
+        >
+          {showAll
+            ? `List the first ${listedRows(n, null, false)} blocks only`
+            : `List all ${n} blocks (${n - listed} more)`}
+        </button>
+      )}
     </section>
   );
 });
