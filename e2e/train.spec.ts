@@ -92,6 +92,8 @@ interface Stored {
   history: RunHistory;
   checkpointStep: number | null;
   weights: number[][];
+  /** Weights, BN running averages and momentum, in the checkpoint's order. */
+  state: number[][];
   /** Steps between two train points (absent: 5). */
   reportEverySteps?: number;
 }
@@ -113,25 +115,76 @@ async function stored(page: Page, runId: string): Promise<Stored> {
     const record = await get('runs');
     const checkpoint = await get('checkpoints');
     db.close();
-    const weights = (checkpoint?.weights as { values: Float32Array }[] | undefined) ?? [];
+    const values = (key: string) =>
+      ((checkpoint?.[key] as { values: Float32Array }[] | undefined) ?? []).map((w) =>
+        Array.from(w.values),
+      );
     return {
       history: record?.history as RunHistory,
       checkpointStep: (record?.checkpointStep as number | null) ?? null,
-      weights: weights.map((w) => Array.from(w.values)),
+      weights: values('weights'),
+      state: [...values('weights'), ...values('running'), ...values('momentum')],
       reportEverySteps: (record?.config as { reportEverySteps?: number } | undefined)
         ?.reportEverySteps,
     };
   }, runId);
 }
 
-/** Each value within `relative` of the expected one (relative to max(1, |expected|)). */
-function expectClose(got: number[], want: number[], relative: number): void {
-  expect(got.length).toBe(want.length);
-  const worst = got.reduce(
-    (m, g, i) => Math.max(m, Math.abs(g - want[i]!) / Math.max(1, Math.abs(want[i]!))),
-    0,
+/** Every value the same float to the last bit (Object.is: -0 is not 0, NaN is NaN). */
+function expectIdentical(got: number[], want: number[], what: string): void {
+  expect(got.length, what).toBe(want.length);
+  const i = got.findIndex((g, k) => !Object.is(g, want[k]));
+  expect(i < 0 ? null : `${what}[${i}]: ${got[i]} instead of ${want[i]}`).toBeNull();
+}
+
+/** FNV-1a over the float32 bits of every tensor, in order. */
+function checksum(tensors: number[][]): string {
+  let h = 0x811c9dc5;
+  for (const t of tensors) {
+    for (const b of new Uint8Array(Float32Array.from(t).buffer)) {
+      h = Math.imul(h ^ b, 0x01000193) >>> 0;
+    }
+  }
+  return h.toString(16).padStart(8, '0');
+}
+
+/** Same test passes, same final state (weights, running averages, momentum), bit for bit. */
+function expectSameRun(got: Stored, want: Stored): void {
+  expect(got.state.length).toBeGreaterThan(0);
+  expect(got.state.length).toBe(want.state.length);
+  expect(checksum(got.state)).toBe(checksum(want.state));
+  got.state.forEach((t, i) => expectIdentical(t, want.state[i]!, `tensor ${i}`));
+  expect(got.history.test.map((p) => p.step)).toEqual(want.history.test.map((p) => p.step));
+  expectIdentical(
+    got.history.test.flatMap((p) => [p.loss, p.error]),
+    want.history.test.flatMap((p) => [p.loss, p.error]),
+    'test loss and error',
   );
-  expect(worst).toBeLessThanOrEqual(relative);
+}
+
+/**
+ * Train points are means over windows of `reportEverySteps` steps, which the page picks per
+ * run from this device's measured speed (issue 14): two runs started a minute apart may get
+ * different windows. Where the windows agree, every point is the same to the last bit.
+ */
+function expectSameTrainCurve(got: Stored, want: Stored): void {
+  const cadence = (r: Stored) => r.reportEverySteps ?? 5;
+  if (cadence(got) === cadence(want)) {
+    const a = curves(got.history).train;
+    const b = curves(want.history).train;
+    expect(a.map((p) => [p.step, p.lr])).toEqual(b.map((p) => [p.step, p.lr]));
+    expectIdentical(
+      a.flatMap((p) => [p.loss, p.error]),
+      b.flatMap((p) => [p.loss, p.error]),
+      'train loss and error',
+    );
+  } else {
+    test.info().annotations.push({
+      type: 'cadence',
+      description: `train points every ${cadence(want)} vs ${cadence(got)} steps`,
+    });
+    expect(got.history.train.at(-1)!.step).toBe(want.history.train.at(-1)!.step);
+  }
 }
 
 /** A history without the wall-clock speed, which differs from run to run. */
@@ -214,40 +267,24 @@ test('a reload mid-run resumes from the checkpoint exactly: same curves, same we
   await expect(status).toHaveText('finished', { timeout: 240_000 });
 
   const again = await stored(page, resumed);
-  // Same weights and the same test passes: the resumed run is the straight run, step for step.
-  // Known regression (30 Nov, after merging issues 14-19): on WebGPU the resumed weights now
-  // differ from the straight run's in the last float bit or two (about 1e-8 relative), where
-  // they were bit-identical; a wrong resume (batch order, RNG, momentum, learning rate) moves
-  // them by orders of magnitude more. Checked to 1e-4 (1.7e-6 seen) until the cause is found.
-  expect(again.weights.length).toBeGreaterThan(0);
-  expect(again.weights.length).toBe(reference.weights.length);
-  again.weights.forEach((w, i) => expectClose(w, reference.weights[i]!, 1e-4));
-  expect(again.history.test.map((p) => p.step)).toEqual(reference.history.test.map((p) => p.step));
-  expectClose(
-    again.history.test.flatMap((p) => [p.loss, p.error]),
-    reference.history.test.flatMap((p) => [p.loss, p.error]),
-    1e-4,
-  );
-  // The train curve's points are means over windows of `reportEverySteps` steps, which the
-  // page picks per run from this device's measured speed (issue 14): two runs started a
-  // minute apart may get different windows. Where the windows agree, so must every point.
-  const cadence = (r: Stored) => r.reportEverySteps ?? 5;
-  if (cadence(again) === cadence(reference)) {
-    const a = curves(again.history).train;
-    const b = curves(reference.history).train;
-    expect(a.map((p) => [p.step, p.lr])).toEqual(b.map((p) => [p.step, p.lr]));
-    expectClose(
-      a.flatMap((p) => [p.loss, p.error]),
-      b.flatMap((p) => [p.loss, p.error]),
-      1e-4,
-    );
-  } else {
-    test.info().annotations.push({
-      type: 'cadence',
-      description: `train points every ${cadence(reference)} vs ${cadence(again)} steps`,
-    });
-    expect(again.history.train.at(-1)!.step).toBe(reference.history.train.at(-1)!.step);
-  }
+  // Same weights, momentum, running averages and test passes: the resumed run is the straight
+  // run, step for step, to the last bit (docs/training.md, exact resume).
+  expectSameRun(again, reference);
+  expectSameTrainCurve(again, reference);
+});
+
+test('two runs of one seed train alike to the last bit', async ({ page }) => {
+  const hyper = { trainLimit: 40, epochs: 2 }; // 5 steps an epoch, 10 in all
+  await openApp(page, hyper);
+  const status = panel(page).getByTestId('run-status');
+  const first = await startRun(page);
+  await expect(status).toHaveText('finished', { timeout: 240_000 });
+  const second = await startRun(page);
+  await expect(status).toHaveText('finished', { timeout: 240_000 });
+  const [a, b] = [await stored(page, first), await stored(page, second)];
+  expect(a.history.test.map((p) => p.step)).toEqual([5, 10]);
+  expectSameRun(b, a);
+  expectSameTrainCurve(b, a);
 });
 
 test('a destroyed GPU device is recovered from the last checkpoint and the run finishes', async ({

@@ -90,6 +90,23 @@ describe('run records', () => {
     }
   });
 
+  it('keeps every field of a run config, the recipe options included (a resume trains on them)', () => {
+    const config = {
+      ...v1Record('r').config,
+      sgd: { momentum: 0.9, weightDecay: 1e-4, nesterov: true, decay: 'all' as const },
+      padFill: 'mean' as const,
+      bnBatch: 4,
+      reportEverySteps: 3,
+    };
+    for (const decay of ['all', 'weights-gamma'] as const) {
+      const stored = { ...v1Record('r'), config: { ...config, sgd: { ...config.sgd, decay } } };
+      // Deep equality: a key the schema does not name would be dropped silently by zod.
+      expect(readRunRecord(stored).config).toEqual(stored.config);
+    }
+    // Stored before the option existed: absent, which the step reads as MXNet's rule.
+    expect(readRunRecord(v1Record('old')).config.sgd).not.toHaveProperty('decay');
+  });
+
   it('reports damaged records with what is wrong and keeps the others', async () => {
     const db = await openRunsDb('dmrnet-runs-damaged');
     const good = readRunRecord(v1Record('good'));

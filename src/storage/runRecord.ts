@@ -44,15 +44,23 @@ export const storedRunConfigSchema = z.object({
     factor: finite.positive(),
     milestones: z.array(finite),
   }),
-  sgd: z.object({ momentum: finite, weightDecay: finite, nesterov: z.boolean() }),
+  sgd: z.object({
+    momentum: finite,
+    weightDecay: finite,
+    nesterov: z.boolean(),
+    // Which parameters decay (model/run.ts SgdConfig; #17). Absent in runs from before the
+    // recipe options: MXNet's rule. zod drops keys a schema does not name, and this one once
+    // sat beside `sgd` instead of in it: a reloaded 'all' run resumed without decay on BN betas
+    // and biases (a 1e-8 drift of the resumed weights; docs/training.md, exact resume).
+    decay: z.enum(DECAY_RULES).optional(),
+  }),
   augment: z.boolean(),
   evalEverySteps: count,
   testLimit: count,
   trainLimit: count,
   checkpointEveryMinutes: finite.positive(),
-  // Absent in runs from before the recipe options: MXNet's decay rule, zero fill, whole-batch
-  // BN (model/run.ts). Kept, or a resumed run would train on with another rule.
-  decay: z.enum(DECAY_RULES).optional(),
+  // Absent in runs from before the recipe options: zero fill, whole-batch BN (model/run.ts).
+  // Kept, or a resumed run would train on with another recipe.
   padFill: z.enum(PAD_FILLS).optional(),
   bnBatch: z.number().int().min(0).optional(), // 0: the whole batch (model/run.ts)
   reportEverySteps: z.number().int().min(1).optional(),

@@ -120,7 +120,12 @@ describe('exact resume from a checkpoint', () => {
     const hooks = { onTrainPoint: () => undefined, onTestPoint: () => undefined };
     const deps = { db, data, buildNetwork: tinyNetwork, hooks, backendName: () => 'cpu' as const };
 
-    const straight = new TrainingRun('straight', config(), deps);
+    // The authors' decay rule (not the default a record without one reads as), so that a
+    // rule lost on the way through the store shows.
+    const recipe = config({
+      sgd: { momentum: 0.9, weightDecay: 1e-4, nesterov: true, decay: 'all' },
+    });
+    const straight = new TrainingRun('straight', recipe, deps);
     await straight.load(undefined);
     await trainTo(straight, 15);
     await straight.checkpoint(); // settles the last read
@@ -128,14 +133,17 @@ describe('exact resume from a checkpoint', () => {
       (await loadCheckpoint(db, 'straight'))!.weights.map((w) => Array.from(w.values)),
     );
 
-    const first = new TrainingRun('resumed', config(), deps);
+    const first = new TrainingRun('resumed', recipe, deps);
     await first.load(undefined);
     await trainTo(first, 7); // mid-epoch (5 steps per epoch) and mid-report window
     await first.checkpoint();
     first.unload();
     await trainTo(first, 7).catch(() => undefined); // unloaded: cannot train
 
-    const second = new TrainingRun('resumed', config(), deps);
+    // As after a reload: the run as the store gives it back (validated), config included.
+    const stored = (await listRunRecords(db)).find((r) => r.id === 'resumed')!;
+    expect(stored.config).toEqual(recipe);
+    const second = new TrainingRun('resumed', stored.config, deps, stored);
     await second.load(await loadCheckpoint(db, 'resumed'));
     expect(second.step).toBe(7);
     await trainTo(second, 15);

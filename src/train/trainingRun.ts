@@ -42,6 +42,7 @@ import {
   fusedTrainStep,
   prepareFusedTrainStep,
 } from './fused/step';
+import { copyOnDevice } from './fused/runtime';
 import { createOptimizerSlots, evalBatch, trainStep, type OptimizerSlots } from './step';
 import { chooseStep } from './stepChoice';
 
@@ -766,7 +767,7 @@ export class TrainingRun {
     if (!l) return null;
     this.checkpointWanted = false;
     this.trainingMs = 0;
-    const copy = (vars: NamedVariable[]) => vars.map((v) => tf.clone(v.variable));
+    const copy = (vars: NamedVariable[]) => vars.map((v) => checkpointCopy(v.variable));
     return {
       loaded: l,
       step: this.step,
@@ -875,6 +876,16 @@ export class TrainingRun {
       ? 'The run has no stored checkpoint yet.'
       : `Its last stored checkpoint (step ${this.checkpointStep}) is intact.`;
   }
+}
+
+/**
+ * A copy of a variable for a checkpoint, in buffers of its own. On WebGPU not `tf.clone`: that
+ * shares the variable's buffer, which the fused step writes in place, and the steps go on
+ * before a background checkpoint is read back; it saved a later step's weights, momentum and
+ * running averages under the snapshot's step (docs/training.md, exact resume).
+ */
+export function checkpointCopy<R extends tf.Rank>(t: tf.Tensor<R>): tf.Tensor<R> {
+  return tf.getBackend() === 'webgpu' ? copyOnDevice(t) : tf.clone(t);
 }
 
 /** About how many bytes a checkpoint takes in IndexedDB (its tensors, plus the history). */

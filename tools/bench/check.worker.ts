@@ -3,16 +3,24 @@
 import { initBackend } from '../../src/train/backend';
 import { runChecks } from './checks';
 import { runProfile } from './profile';
+import { runResumeCheck } from './resumeCheck';
 import type { WorkerReply } from './messages';
 
 declare const self: DedicatedWorkerGlobalScope;
 
 const reply = (m: WorkerReply) => self.postMessage(m);
 
-self.addEventListener('message', (event: MessageEvent<{ profile?: boolean }>) => {
+self.addEventListener('message', (event: MessageEvent<{ profile?: boolean; resume?: boolean }>) => {
   (async () => {
     const report = await initBackend(['webgpu']);
     if (report.backend !== 'webgpu') throw new Error('no WebGPU in this worker');
+    if (event.data.resume) {
+      reply({
+        type: 'resume',
+        report: await runResumeCheck((message) => reply({ type: 'progress', message })),
+      });
+      return;
+    }
     if (event.data.profile) {
       reply({ type: 'error', message: (await runProfile()).join('\n') });
       return;

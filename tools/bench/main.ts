@@ -13,7 +13,8 @@ declare global {
 }
 
 const params = new URLSearchParams(location.search);
-const mode = params.get('mode') === 'bench' ? 'bench' : 'check';
+const mode =
+  params.get('mode') === 'bench' ? 'bench' : params.get('mode') === 'resume' ? 'resume' : 'check';
 const status = document.getElementById('status')!;
 const result = document.getElementById('result')!;
 
@@ -83,4 +84,10 @@ const request: BenchRequest = {
   skipL54: params.get('noL54') === '1',
   tune: params.get('noTune') !== '1',
 };
-worker.postMessage(params.get('profile') === '1' ? { profile: true } : request);
+worker.postMessage(
+  mode === 'resume'
+    ? { resume: true }
+    : params.get('profile') === '1'
+      ? { profile: true }
+      : request,
+);

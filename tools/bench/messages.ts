@@ -1,5 +1,6 @@
 /** Messages between the bench page (bench.html) and its workers. */
 import type { KernelChoice } from '../../src/train/fused/tuning';
+import type { ResumeReport } from './resumeCheck';
 
 export interface KernelDiff {
   /** What was compared, e.g. "bnAddRelu(res, relu).dgamma". */
@@ -117,6 +118,7 @@ export interface BenchReport {
 export type WorkerReply =
   | { type: 'check'; report: CheckReport }
   | { type: 'bench'; report: Omit<BenchReport, 'mainThreadLongTasks' | 'mainThreadLongTasksMs'> }
+  | { type: 'resume'; report: ResumeReport }
   | { type: 'progress'; message: string }
   | { type: 'error'; message: string };
 

@@ -347,6 +347,23 @@ export function copies(
   for (const c of list) enc.copyBufferToBuffer(c.src, c.srcOffset, c.dst, c.dstOffset, c.bytes);
 }
 
+/**
+ * A copy of `t` in a buffer of its own, made on the device in queue order. Not `tf.clone`: on
+ * WebGPU that shares the buffer (tfjs's Identity kernel), and our kernels write weights,
+ * momentum and BN running averages in place, so a "copy" taken for a checkpoint and read back
+ * a few steps later held those later steps' values.
+ */
+export function copyOnDevice<R extends tf.Rank>(t: tf.Tensor<R>): tf.Tensor<R> {
+  if (t.dtype !== 'float32' && t.dtype !== 'int32') {
+    throw new Error(`copyOnDevice copies 4-byte values, not ${t.dtype}`);
+  }
+  const out = emptyTensor<R>([...t.shape], t.dtype);
+  if (t.size === 0) return out;
+  markInFlight([t, out]);
+  copies([{ src: bufferOf(t), srcOffset: 0, dst: bufferOf(out), dstOffset: 0, bytes: t.size * 4 }]);
+  return out;
+}
+
 /** Marks tensors as used by the pending command buffer (their buffers are reused only after). */
 export function markInFlight(tensors: tf.TensorInfo[]): void {
   if (compileOnly) return;
