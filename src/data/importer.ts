@@ -241,6 +241,7 @@ async function importUnder(
         totalBytes: opened.totalBytes,
         from: source.kind === 'url' ? 'url' : 'file',
         label: sourceLabel(source),
+        ...(opened.blob ? { blob: opened.blob } : {}),
       });
       try {
         for (;;) {

@@ -157,3 +157,29 @@ export function countedStream(
   });
   return { stream, failure: () => failed };
 }
+
+/**
+ * Bytes [start, end) of a Blob as a stream of explicit slices of `sliceBytes`, each read only
+ * when the consumer pulls (a File's slices come from disk): at most one slice in hand.
+ */
+export function blobStream(
+  blob: Blob,
+  start = 0,
+  end = blob.size,
+  sliceBytes = 1 << 20,
+): ReadableStream<Uint8Array> {
+  let at = start;
+  const stop = Math.min(end, blob.size);
+  return new ReadableStream<Uint8Array>(
+    {
+      pull: async (controller) => {
+        if (at >= stop) return controller.close();
+        const next = Math.min(stop, at + sliceBytes);
+        const bytes = new Uint8Array(await blob.slice(at, next).arrayBuffer());
+        at = next;
+        controller.enqueue(bytes);
+      },
+    },
+    { highWaterMark: 0 },
+  );
+}
