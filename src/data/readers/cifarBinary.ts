@@ -89,11 +89,11 @@ export function readCifar100Binary(
   return { kind: 'cifar100', split, origin: name, count, pixels, labels, coarseLabels };
 }
 
-/** Records per piece of a streamed file: one shard's worth (importer.ts SHARD_SIZE). */
-export const RECORDS_PER_PIECE = 2500;
+/** Records per piece of a streamed file: a quarter of a shard (importer.ts SHARD_SIZE). */
+export const RECORDS_PER_PIECE = 625;
 
 /**
- * Reads a CIFAR binary file from a stream in pieces of RECORDS_PER_PIECE records (7.7 MB),
+ * Reads a CIFAR binary file from a stream in pieces of RECORDS_PER_PIECE records (1.9 MB),
  * never holding the whole file. `totalBytes` (a file's size, a Content-Length) lets a wrong
  * size be refused before anything is read; otherwise the size is checked at the end, with the
  * same messages.
