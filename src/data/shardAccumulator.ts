@@ -29,6 +29,9 @@ export class ShardAccumulator {
     private readonly split: Split,
     private readonly storageId: string,
     private readonly writes: WriteQueue,
+    /** A buffer for the next shard's pixels (the import worker hands back written ones). */
+    private readonly newPixels: (bytes: number) => Uint8Array<ArrayBuffer> = (bytes) =>
+      new Uint8Array(bytes),
   ) {}
 
   async add(images: DecodedImages): Promise<void> {
@@ -47,7 +50,7 @@ export class ShardAccumulator {
         // into its own (IndexedDB clones a view's whole ArrayBuffer): fewer copies, less garbage.
         await this.store(SHARD_SIZE, own(slice), own(labels), coarse && own(coarse));
       } else {
-        this.pixels ??= new Uint8Array(SHARD_SIZE * IMAGE_BYTES);
+        this.pixels ??= this.newPixels(SHARD_SIZE * IMAGE_BYTES);
         this.pixels.set(slice, this.filled * IMAGE_BYTES);
         this.labels.set(labels, this.filled);
         if (coarse) {

@@ -74,6 +74,27 @@ export class ByteReader {
     return this.take(Math.min(n, this.buffered), false);
   }
 
+  /**
+   * The next `n` bytes (fewer only at the end) copied into `scratch` (n <= its length), which
+   * the caller reuses: no new buffer per read, so a streamed import makes less garbage.
+   */
+  async readInto(n: number, scratch: Uint8Array): Promise<Uint8Array> {
+    await this.fill(n);
+    const count = Math.min(n, this.buffered);
+    let filled = 0;
+    while (filled < count) {
+      const chunk = this.chunks[0]!;
+      const part = Math.min(chunk.byteLength, count - filled);
+      scratch.set(chunk.subarray(0, part), filled);
+      filled += part;
+      if (part === chunk.byteLength) this.chunks.shift();
+      else this.chunks[0] = chunk.subarray(part);
+    }
+    this.buffered -= count;
+    this.consumed += count;
+    return scratch.subarray(0, count);
+  }
+
   /** Drops the next `n` bytes without keeping them; resolves with how many there were. */
   async skip(n: number): Promise<number> {
     let left = n;
