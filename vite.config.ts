@@ -9,7 +9,7 @@ import type { Connect, Plugin } from 'vite';
  * Serves data/cifar-10-batches-bin/ (written by `npm run data:cifar10`, ignored by git) at
  * /data/cifar-10-batches-bin/ in the dev and preview servers, so the app can import the full
  * CIFAR-10 by URL. Only the six official file names are served, and data/bench/'s generated
- * gzip files (scripts/make-big-gzip.ts).
+ * inputs (scripts/make-big-gzip.ts, scripts/make-big-inputs.ts).
  */
 export function serveCifar10Data(): Plugin {
   const folder = resolve('data', 'cifar-10-batches-bin');
@@ -21,10 +21,17 @@ export function serveCifar10Data(): Plugin {
     );
     // The large generated inputs of `npm run bench:data -- --gzip-gb N`, sent as they are
     // (no Content-Encoding: the import itself decompresses them, as a downloaded .gz).
-    const big = /^\/data\/bench\/(cifar10-[0-9.]+gb\.bin\.gz)$/.exec(path);
+    // And --mat-mb / --parquet-mb's MAT and Parquet files (scripts/make-big-inputs.ts).
+    const big =
+      /^\/data\/bench\/(cifar10-[0-9.]+gb\.bin\.gz|svhn-[0-9.]+mb\.mat|cifar10-[0-9.]+mb\.parquet)$/.exec(
+        path,
+      );
     const file = match ? join(folder, match[1]!) : big ? join(benchFolder, big[1]!) : null;
     if (!file || !existsSync(file)) return next();
-    res.setHeader('Content-Type', big ? 'application/gzip' : 'application/octet-stream');
+    res.setHeader(
+      'Content-Type',
+      big?.[1]!.endsWith('.gz') ? 'application/gzip' : 'application/octet-stream',
+    );
     res.setHeader('Content-Length', String(statSync(file).size));
     // 1 MiB reads: with the default 64 KiB, serving the 176 MiB took node about 1 s of CPU
     // (a 30 MB file in 0.14-0.3 s against 0.04-0.05 s), most of a full import's time.

@@ -10,6 +10,8 @@
  * stderr). --keep leaves the imported data set in the browser profile (a fresh one each run).
  * --gzip-gb N instead imports one generated N GiB gzip of CIFAR-10 records and reports the
  * tab's peak memory during it (`memory`, read from /proc; see mainStreamed below).
+ * --mat-mb N and --parquet-mb N do the same for a generated SVHN .mat (uncompressed) or Hugging
+ * Face CIFAR-10 Parquet file of about N MiB (scripts/make-big-inputs.ts), read in slices.
  * --dist builds the tools into and serves another folder than dist-tools/ (so it cannot race another build).
  */
 import { spawnSync } from 'node:child_process';
@@ -28,6 +30,7 @@ import {
 } from './appInBrowser';
 import { isPositiveInteger, numberOption, scriptOptions, usageError } from './cliArgs';
 import { makeBigGzip } from './make-big-gzip';
+import { makeBigMat, makeBigParquet } from './make-big-inputs';
 import { watchTabMemory } from './tabMemory';
 
 const SCRIPT = 'scripts/bench-data.ts';
@@ -41,6 +44,8 @@ const values = scriptOptions(
     port: { type: 'string' },
     dist: { type: 'string' },
     'gzip-gb': { type: 'string' },
+    'mat-mb': { type: 'string' },
+    'parquet-mb': { type: 'string' },
   },
   SCRIPT,
 );
@@ -121,8 +126,7 @@ function table(r: DataBenchReport, browser: string): string {
  * gains `memory` (scripts/tabMemory.ts). Decompression and parsing stream in shard-sized
  * pieces, so the peak should not grow with the file.
  */
-async function mainStreamed(gb: number): Promise<void> {
-  const path = await makeBigGzip(gb, log);
+async function mainStreamed(path: string, kind: 'cifar10' | 'svhn'): Promise<void> {
   if (!flag('no-build')) {
     log('Building (vite build)…');
     buildApp(json, dist, TOOLS_CONFIG);
@@ -133,7 +137,7 @@ async function mainStreamed(gb: number): Promise<void> {
   try {
     const page = await browser.newPage();
     const source = `/${path.split(sep).join('/')}`;
-    const url = `http://127.0.0.1:${port}/bench-data.html?${new URLSearchParams({ source, ...(flag('keep') ? { keep: '1' } : {}) })}`;
+    const url = `http://127.0.0.1:${port}/bench-data.html?${new URLSearchParams({ source, kind, ...(flag('keep') ? { keep: '1' } : {}) })}`;
     // The baseline: the page loaded, the import about to start.
     void page
       .waitForFunction(
@@ -157,7 +161,7 @@ async function mainStreamed(gb: number): Promise<void> {
       process.stdout.write(
         [
           `browser                 ${browserVersion}`,
-          `source                  ${fmt(report.sourceBytes / MB)} MiB gzip (${report.source})`,
+          `source                  ${fmt(report.sourceBytes / MB)} MiB (${report.source})`,
           `images                  ${fmt(report.images)} (${fmt(report.storedBytes / MB)} MiB stored)`,
           `import                  ${fmt(report.importSeconds, 1)} s (${fmt(report.imagesPerSec)} images/s)`,
           `tab peak RSS            ${fmt(tab.peakTabRssBytes / MB)} MiB (before: ${fmt(tab.tabRssBeforeBytes / MB)} MiB, kernel peak ${fmt(tab.tabHwmBytes / MB)} MiB)`,
@@ -182,7 +186,22 @@ async function main(): Promise<void> {
       'a size in GiB between 0 and 64 (e.g. 1 or 0.25)',
       SCRIPT,
     );
-    return mainStreamed(gb);
+    return mainStreamed(await makeBigGzip(gb, log), 'cifar10');
+  }
+  for (const [option, make, kind] of [
+    ['mat-mb', makeBigMat, 'svhn'],
+    ['parquet-mb', makeBigParquet, 'cifar10'],
+  ] as const) {
+    if (values[option] === undefined) continue;
+    const mb = numberOption(
+      values[option],
+      option,
+      256,
+      (n) => n > 0 && n <= 16384,
+      'a size in MiB between 0 and 16384 (e.g. 512)',
+      SCRIPT,
+    );
+    return mainStreamed(await make(mb, log), kind);
   }
   ensureData();
   if (!flag('no-build')) {

@@ -30,6 +30,9 @@ export function sourceLabel(source: ImportSource): string {
 
 const MB = 2 ** 20;
 
+/** Formats read with random access (in slices of a Blob), by name. */
+const RANDOM_ACCESS = /\.(mat|parquet)$/i;
+
 const formatMB = (bytes: number): string =>
   bytes >= 10 * 2 ** 30
     ? `${(bytes / 2 ** 30).toFixed(0)} GB`
@@ -45,6 +48,8 @@ interface OpenedSource {
   totalBytes: number | null;
   /** For the progress bar: bytes the source will deliver on the wire, when known. */
   wireBytes: number | null;
+  /** The source as a Blob, where it is one (MAT and Parquet readers read it in slices). */
+  blob?: Blob;
 }
 
 export async function openSource(
@@ -58,6 +63,7 @@ export async function openSource(
       stream: source.blob.stream(),
       totalBytes: source.blob.size,
       wireBytes: source.blob.size,
+      blob: source.blob,
     };
   }
   if (source.kind === 'bytes') {
@@ -97,8 +103,15 @@ export async function openSource(
   const wireBytes = Number.isSafeInteger(length) && length > 0 ? length : null;
   // With a Content-Encoding, the length counts the encoded bytes, not what the body delivers.
   const totalBytes = response.headers.get('content-encoding') ? null : wireBytes;
+  const name = sourceName(source);
+  if (RANDOM_ACCESS.test(name) && !response.headers.get('content-encoding')) {
+    // MAT and Parquet are read in slices: the download goes to the browser's blob store (on
+    // disk when large), not into the tab, and is read from there.
+    const blob = await response.blob();
+    return { name, stream: blob.stream(), totalBytes: blob.size, wireBytes: blob.size, blob };
+  }
   const stream = response.body ?? bytesStream(new Uint8Array(await response.arrayBuffer()));
-  return { name: sourceName(source), stream, totalBytes, wireBytes };
+  return { name, stream, totalBytes, wireBytes };
 }
 
 /**

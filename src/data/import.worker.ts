@@ -60,6 +60,9 @@ const SHARD_WRITE_TIMEOUT_MS = 5 * 60_000;
  * import stores them itself.
  */
 let storeShard: ((shard: Shard) => Promise<ShardDigests>) | undefined;
+/** Shard pixel buffers the writer handed back, reused for the next shards of an import. */
+const freePixels: ArrayBuffer[] = [];
+const KEPT_PIXEL_BUFFERS = 2;
 if (typeof Worker !== 'undefined') {
   let client: ReturnType<typeof createShardWriterClient> | null = null;
   storeShard = async (shard) => {
@@ -81,6 +84,7 @@ if (typeof Worker !== 'undefined') {
       transfer as ArrayBuffer[],
     );
     if (!reply.ok) throw new DOMException(reply.message, reply.errorName);
+    if (reply.pixels && freePixels.length < KEPT_PIXEL_BUFFERS) freePixels.push(reply.pixels);
     return { pixels: reply.pixelsDigest, labels: reply.labelsDigest };
   };
 }
@@ -123,12 +127,17 @@ const handlers: DataHandlers = {
           : {}),
         probeDisk,
         ...(storeShard ? { storeShard } : {}),
+        shardPixels: (bytes) => {
+          const free = freePixels.pop();
+          return free?.byteLength === bytes ? new Uint8Array(free) : new Uint8Array(bytes);
+        },
       });
       send('imported', { manifest, seconds: (performance.now() - started) / 1000 }, id);
     } catch (error) {
       send('error', { message: error instanceof Error ? error.message : String(error) }, id);
     } finally {
       imports.delete(id);
+      freePixels.length = 0; // nothing held between imports
     }
   },
 };

@@ -56,6 +56,8 @@ export interface ImportOptions {
    * writer worker, transferring the buffers); default: `hashAndStore` with `putShard`, here.
    */
   storeShard?: (shard: Shard) => Promise<ShardDigests>;
+  /** A buffer of `bytes` for a shard's pixels (the import worker reuses the written ones). */
+  shardPixels?: (bytes: number) => Uint8Array<ArrayBuffer>;
   fetch?: typeof fetch;
   /**
    * Runs the import while owning its pending record (the import worker holds a Web Lock named
@@ -172,7 +174,7 @@ async function importUnder(
   const writerFor = (split: Split): ShardAccumulator => {
     let w = writers.get(split);
     if (!w) {
-      w = new ShardAccumulator(split, storageId, writes);
+      w = new ShardAccumulator(split, storageId, writes, options.shardPixels);
       writers.set(split, w);
     }
     return w;
@@ -241,6 +243,7 @@ async function importUnder(
         totalBytes: opened.totalBytes,
         from: source.kind === 'url' ? 'url' : 'file',
         label: sourceLabel(source),
+        ...(opened.blob ? { blob: opened.blob } : {}),
       });
       try {
         for (;;) {

@@ -14,7 +14,7 @@ export const SHARD_SIZE = 2500;
  * waits for all of them (an import commits its manifest only after every write committed).
  */
 export class ShardAccumulator {
-  private pixels: Uint8Array | null = null;
+  private pixels: Uint8Array<ArrayBuffer> | null = null;
   private labels = new Uint8Array(SHARD_SIZE);
   private coarse: Uint8Array | null = null;
   private filled = 0;
@@ -29,6 +29,9 @@ export class ShardAccumulator {
     private readonly split: Split,
     private readonly storageId: string,
     private readonly writes: WriteQueue,
+    /** A buffer for the next shard's pixels (the import worker hands back written ones). */
+    private readonly newPixels: (bytes: number) => Uint8Array<ArrayBuffer> = (bytes) =>
+      new Uint8Array(bytes),
   ) {}
 
   async add(images: DecodedImages): Promise<void> {
@@ -47,7 +50,7 @@ export class ShardAccumulator {
         // into its own (IndexedDB clones a view's whole ArrayBuffer): fewer copies, less garbage.
         await this.store(SHARD_SIZE, own(slice), own(labels), coarse && own(coarse));
       } else {
-        this.pixels ??= new Uint8Array(SHARD_SIZE * IMAGE_BYTES);
+        this.pixels ??= this.newPixels(SHARD_SIZE * IMAGE_BYTES);
         this.pixels.set(slice, this.filled * IMAGE_BYTES);
         this.labels.set(labels, this.filled);
         if (coarse) {
@@ -65,6 +68,16 @@ export class ShardAccumulator {
     if (this.filled === 0 || !this.pixels) return;
     const n = this.filled;
     this.filled = 0;
+    if (n === SHARD_SIZE) {
+      // A full shard: its buffers go as they are (transferred to the shard writer), not copied;
+      // the next shard gets new ones.
+      const { pixels, labels, coarse } = this;
+      this.pixels = null;
+      this.labels = new Uint8Array(SHARD_SIZE);
+      this.coarse = null;
+      await this.store(n, pixels, labels, coarse ?? undefined);
+      return;
+    }
     await this.store(
       n,
       this.pixels.slice(0, n * IMAGE_BYTES),

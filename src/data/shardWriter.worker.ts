@@ -21,8 +21,9 @@ function send<K extends keyof ShardWriterProtocol['events']>(
   type: K,
   payload: ShardWriterProtocol['events'][K],
   replyTo: number,
+  transfer: Transferable[] = [],
 ) {
-  self.postMessage(makeShardWriterEvent(type, payload, replyTo));
+  self.postMessage(makeShardWriterEvent(type, payload, replyTo), transfer);
 }
 
 const handlers: ShardWriterHandlers = {
@@ -31,10 +32,14 @@ const handlers: ShardWriterHandlers = {
       dbPromise ??= openDatasetDb();
       const db = await dbPromise;
       const digests = await hashAndStore(command.shard, (shard) => putShard(db, shard));
+      // put() and digest() copied the pixels when called: the buffer goes back to the import
+      // for its next shard, instead of becoming garbage here (issue #15: tab memory).
+      const pixels = command.shard.pixels.buffer as ArrayBuffer;
       send(
         'shardStored',
-        { ok: true, pixelsDigest: digests.pixels, labelsDigest: digests.labels },
+        { ok: true, pixelsDigest: digests.pixels, labelsDigest: digests.labels, pixels },
         command.id,
+        [pixels],
       );
     } catch (error) {
       // The name travels too: the importer turns a QuotaExceededError into its quota message.

@@ -25,9 +25,13 @@ export const SHARD_WRITER_PROTOCOL = defineProtocol({
     storeShard: request<{ shard: Shard }>().answeredBy('shardStored'),
   },
   events: {
-    /** The shard is stored: its SHA-256 digests (pixels, labels); or why it is not. */
+    /**
+     * The shard is stored: its SHA-256 digests (pixels, labels) and its pixel buffer handed
+     * back (transferred) for the next shard, since IndexedDB and WebCrypto copied it when
+     * called; or why it is not stored.
+     */
     shardStored: event<
-      | { ok: true; pixelsDigest: ArrayBuffer; labelsDigest: ArrayBuffer }
+      | { ok: true; pixelsDigest: ArrayBuffer; labelsDigest: ArrayBuffer; pixels?: ArrayBuffer }
       | { ok: false; errorName: string; message: string }
     >(),
     error: event<{ message: string }>(),

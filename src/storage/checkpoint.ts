@@ -101,6 +101,32 @@ export async function saveRun(
   await Promise.all([...writes, tx.done]);
 }
 
+/**
+ * A checkpoint of a running run could not be stored: its stored record says so (paused, with
+ * `message`) instead of "running", as of its last stored checkpoint, which is what a reload
+ * resumes from. One transaction; false when the run has no stored record.
+ */
+export async function markStoredRunPaused(
+  db: RunsDb,
+  runId: string,
+  message: string,
+): Promise<boolean> {
+  const tx = db.transaction(RUN_STORES.runs, 'readwrite');
+  const store = tx.objectStore(RUN_STORES.runs);
+  const value: unknown = await store.get(runId);
+  if (value === undefined) {
+    await tx.done;
+    return false;
+  }
+  const record = readRunRecord(value);
+  record.status = 'paused';
+  record.message = message;
+  record.live.step = record.checkpointStep ?? 0;
+  record.updatedAt = Date.now();
+  await Promise.all([store.put(record), tx.done]);
+  return true;
+}
+
 export interface StoredRuns {
   records: RunRecord[];
   /** Records that could not be read, each with why (they stay stored, untouched). */

@@ -2,7 +2,7 @@ import 'fake-indexeddb/auto';
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import type { EventMap, EventType, RunConfig, RunSummary } from '../protocol/training';
-import { loadCheckpoint, openRunsDb, type RunsDb } from '../storage/checkpoint';
+import { loadCheckpoint, openRunsDb, readRunRecords, type RunsDb } from '../storage/checkpoint';
 import { memoryDataSource, tinyNetwork, tinySpec } from './testing/fakes';
 import { QUIET_MAX_MS, Runner } from './runner';
 import { SPACE_MARGIN_BYTES } from '../storage/space';
@@ -373,9 +373,65 @@ describe('Runner: nothing lost', () => {
         new RegExp(`Its last stored checkpoint \\(step ${first.checkpointStep}\\) is intact`),
       );
       expect((await loadCheckpoint(db, run.id))!.step).toBe(first.checkpointStep);
+      // The stored record says the same, not "running".
+      const stored = (await readRunRecords(db)).records[0]!;
+      expect(stored.status).toBe('paused');
+      expect(stored.message).toBe(u.message);
+      expect(stored.live.step).toBe(first.checkpointStep);
     } finally {
       vi.unstubAllGlobals();
     }
     db.close();
+  });
+
+  it('a failed background checkpoint leaves the stored record paused with why, not "running"', async () => {
+    const first = await setup();
+    const run = await first.runner.start(config({ epochs: 40 }));
+    const kept = await first.runner.pause(run.id);
+    await first.runner.resume(run.id);
+    expect((await readRunRecords(first.db)).records[0]!.status).toBe('running');
+    await until(() => {
+      const u = lastUpdate(first.events, run.id);
+      return u && u.live.step > kept.live.step + 2 ? true : undefined;
+    });
+    const storage = { estimate: async () => ({ usage: 100, quota: 100 + SPACE_MARGIN_BYTES }) };
+    vi.stubGlobal('navigator', { storage });
+    let keptAt = -1;
+    try {
+      // What the page asks for on pagehide or when hidden: a checkpoint written in the background.
+      first.runner.checkpointAll();
+      const u = await until(() => {
+        const last = lastUpdate(first.events, run.id);
+        return last?.status === 'paused' ? last : undefined;
+      });
+      expect(u.message).toMatch(/Not enough storage space/);
+      // Epoch ends checkpoint too (4 steps an epoch here): the last stored one is what counts.
+      const at = (await loadCheckpoint(first.db, run.id))!.step;
+      expect(at).toBeGreaterThanOrEqual(kept.live.step);
+      expect(at).toBeLessThan(u.live.step);
+      expect(u.message).toMatch(
+        new RegExp(`Its last stored checkpoint \\(step ${at}\\) is intact`),
+      );
+      // The record is written after the failed checkpoint settles, in the same write queue.
+      let stored = (await readRunRecords(first.db)).records[0]!;
+      for (let i = 0; i < 100 && stored.status !== 'paused'; i++) {
+        await new Promise((r) => setTimeout(r, 20));
+        stored = (await readRunRecords(first.db)).records[0]!;
+      }
+      expect(stored.status).toBe('paused');
+      expect(stored.message).toBe(u.message);
+      expect(stored.checkpointStep).toBe(at);
+      expect(stored.live.step).toBe(at);
+      keptAt = at;
+    } finally {
+      vi.unstubAllGlobals();
+    }
+    // A reload reads what is true: paused at the stored checkpoint, with why (not "Interrupted").
+    const second = await setup(first);
+    const shown = (await second.runner.list()).runs[0]!.run;
+    expect(shown.status).toBe('paused');
+    expect(shown.message).toMatch(/Not enough storage space/);
+    expect(shown.live.step).toBe(keptAt);
+    first.db.close();
   });
 });

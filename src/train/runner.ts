@@ -340,6 +340,8 @@ export class Runner {
           return run.summary();
         }
         run.message = describe(error);
+        // The checkpoint was not stored: the record must not go on saying "running".
+        if (error instanceof CheckpointWriteError) await run.recordStoragePause();
         this.deps.emit('runUpdate', { run: run.summary() });
         this.promote();
         throw error;
@@ -384,12 +386,16 @@ export class Runner {
     }
   }
 
-  /** A checkpoint could not be stored: the run pauses (in memory) and says why. */
+  /**
+   * A checkpoint could not be stored: the run pauses and says why, and its stored record says
+   * the same (paused at its last stored checkpoint), not "running" (issue #15).
+   */
   private storageFault(run: TrainingRun, error: unknown): void {
     if (run.status !== 'running' && run.status !== 'queued' && run.status !== 'pausing') return;
     run.status = 'paused';
     run.message = describe(error);
     run.stopTrainingClock();
+    void run.recordStoragePause();
     this.deps.emit('runUpdate', { run: run.summary() });
     this.promote();
   }

@@ -24,6 +24,7 @@ import { augmentAndNormalize, drawAugmentation, imagesToTensor, padFill } from '
 import { checkSpace, describeWriteFailure, estimateSpace } from '../storage/space';
 import { RUN_RECORD_VERSION, type StoredRunStatus } from '../storage/runRecord';
 import {
+  markStoredRunPaused,
   saveRun,
   type CheckpointRecord,
   type DatasetIdentity,
@@ -731,6 +732,22 @@ export class TrainingRun {
         ),
       );
     }
+  }
+
+  /**
+   * After a checkpoint could not be stored: the stored record stops saying "running" and says
+   * paused, with the run's message, at its last stored checkpoint (what a reload resumes). The
+   * record is small, so this usually fits where the checkpoint did not; if it fails too, the
+   * record stays "running" and the next page load marks it interrupted.
+   */
+  recordStoragePause(): Promise<void> {
+    const message = this.message ?? 'A checkpoint could not be stored.';
+    const write = this.writes.then(() => markStoredRunPaused(this.deps.db, this.id, message));
+    this.writes = write.catch(() => undefined);
+    return write.then(
+      () => undefined,
+      () => undefined,
+    );
   }
 
   /**

@@ -175,7 +175,10 @@ async function run(): Promise<DataBenchReport> {
  * `?source=<url>` (npm run bench:data -- --gzip-gb N): one large file imported by URL through
  * the import worker, nothing else, so that the script can watch the tab's memory during it.
  */
-async function runStreamed(source: string): Promise<StreamedImportReport> {
+async function runStreamed(
+  source: string,
+  kind: 'cifar10' | 'svhn',
+): Promise<StreamedImportReport> {
   const head = await fetch(source, { method: 'HEAD' });
   if (!head.ok) throw new Error(`The preview server does not serve ${source} (${head.status}).`);
   const sourceBytes = Number(head.headers.get('content-length'));
@@ -195,7 +198,7 @@ async function runStreamed(source: string): Promise<StreamedImportReport> {
   const started = performance.now();
   const reply = await client.request(
     'importDataset',
-    { request: { name: DATASET, kind: 'cifar10', sources: [{ kind: 'url', url: source }] } },
+    { request: { name: DATASET, kind, sources: [{ kind: 'url', url: source }] } },
     3_600_000,
   );
   const importSeconds = (performance.now() - started) / 1000;
@@ -225,7 +228,11 @@ async function runStreamed(source: string): Promise<StreamedImportReport> {
 }
 
 const streamedSource = params.get('source');
-(streamedSource ? runStreamed(new URL(streamedSource, location.href).href) : run()).then(
+const streamedKind = params.get('kind') === 'svhn' ? 'svhn' : 'cifar10';
+(streamedSource
+  ? runStreamed(new URL(streamedSource, location.href).href, streamedKind)
+  : run()
+).then(
   (report) => {
     say('Done');
     result.textContent = JSON.stringify(report, null, 2);

@@ -52,7 +52,7 @@ export interface DataBenchReport {
 export interface StreamedImportReport {
   mode: 'streamed';
   source: string;
-  /** The gzip file's size as served. */
+  /** The file's size as served (gzip, MAT or Parquet). */
   sourceBytes: number;
   images: number;
   storedBytes: number;

@@ -74,6 +74,27 @@ export class ByteReader {
     return this.take(Math.min(n, this.buffered), false);
   }
 
+  /**
+   * The next `n` bytes (fewer only at the end) copied into `scratch` (n <= its length), which
+   * the caller reuses: no new buffer per read, so a streamed import makes less garbage.
+   */
+  async readInto(n: number, scratch: Uint8Array): Promise<Uint8Array> {
+    await this.fill(n);
+    const count = Math.min(n, this.buffered);
+    let filled = 0;
+    while (filled < count) {
+      const chunk = this.chunks[0]!;
+      const part = Math.min(chunk.byteLength, count - filled);
+      scratch.set(chunk.subarray(0, part), filled);
+      filled += part;
+      if (part === chunk.byteLength) this.chunks.shift();
+      else this.chunks[0] = chunk.subarray(part);
+    }
+    this.buffered -= count;
+    this.consumed += count;
+    return scratch.subarray(0, count);
+  }
+
   /** Drops the next `n` bytes without keeping them; resolves with how many there were. */
   async skip(n: number): Promise<number> {
     let left = n;
@@ -156,4 +177,30 @@ export function countedStream(
     cancel: (reason) => reader.cancel(reason),
   });
   return { stream, failure: () => failed };
+}
+
+/**
+ * Bytes [start, end) of a Blob as a stream of explicit slices of `sliceBytes`, each read only
+ * when the consumer pulls (a File's slices come from disk): at most one slice in hand.
+ */
+export function blobStream(
+  blob: Blob,
+  start = 0,
+  end = blob.size,
+  sliceBytes = 1 << 20,
+): ReadableStream<Uint8Array> {
+  let at = start;
+  const stop = Math.min(end, blob.size);
+  return new ReadableStream<Uint8Array>(
+    {
+      pull: async (controller) => {
+        if (at >= stop) return controller.close();
+        const next = Math.min(stop, at + sliceBytes);
+        const bytes = new Uint8Array(await blob.slice(at, next).arrayBuffer());
+        at = next;
+        controller.enqueue(bytes);
+      },
+    },
+    { highWaterMark: 0 },
+  );
 }

@@ -89,18 +89,21 @@ export function readCifar100Binary(
   return { kind: 'cifar100', split, origin: name, count, pixels, labels, coarseLabels };
 }
 
-/** Records per piece of a streamed file: one shard's worth (importer.ts SHARD_SIZE). */
-export const RECORDS_PER_PIECE = 2500;
+/** Records per piece of a streamed file: a quarter of a shard (importer.ts SHARD_SIZE). */
+export const RECORDS_PER_PIECE = 625;
 
 /**
- * Reads a CIFAR binary file from a stream in pieces of RECORDS_PER_PIECE records (7.7 MB),
+ * Reads a CIFAR binary file from a stream in pieces of RECORDS_PER_PIECE records (1.9 MB),
  * never holding the whole file. `totalBytes` (a file's size, a Content-Length) lets a wrong
  * size be refused before anything is read; otherwise the size is checked at the end, with the
  * same messages.
  */
 export async function* cifarBinaryPieces(
   name: string,
-  source: { read(n: number): Promise<Uint8Array> },
+  source: {
+    read(n: number): Promise<Uint8Array>;
+    readInto?(n: number, scratch: Uint8Array): Promise<Uint8Array>;
+  },
   kind: 'cifar10' | 'cifar100',
   totalBytes: number | null,
   recordsPerPiece = RECORDS_PER_PIECE,
@@ -110,8 +113,15 @@ export async function* cifarBinaryPieces(
   if (totalBytes !== null) checkSize(name, totalBytes, recordBytes, title);
   const split = splitFromName(name);
   let records = 0;
+  let scratch: Uint8Array | undefined;
   for (;;) {
-    const piece = await source.read(recordBytes * recordsPerPiece);
+    // One scratch buffer for the raw records: each piece is converted before the next read.
+    const piece = source.readInto
+      ? await source.readInto(
+          recordBytes * recordsPerPiece,
+          (scratch ??= new Uint8Array(recordBytes * recordsPerPiece)),
+        )
+      : await source.read(recordBytes * recordsPerPiece);
     if (piece.byteLength === 0) break;
     if (piece.byteLength % recordBytes !== 0) {
       // The last piece: the total is now known; this throws the message that fits it.

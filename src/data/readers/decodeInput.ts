@@ -5,15 +5,17 @@
  *
  * Input arrives as a stream and images leave in pieces of about one shard: gzip, tar and
  * CIFAR binary are read piece by piece and never held whole, so an import's memory does not
- * grow with the file (issue #15, item 5). MAT and Parquet need random access: those files are
- * read whole (bounded by their size), their images still leave in pieces.
+ * grow with the file (issue #15, item 5). MAT and Parquet need random access: they are read in
+ * slices of a Blob (the File itself, or the download kept in the browser's blob store), only
+ * the headers and the piece being decoded in the tab's memory.
  */
 import type { DatasetKind } from '../../storage/datasetStore';
 import { ByteReader, bytesStream, countedStream } from './byteReader';
 import { RECORDS_PER_PIECE, cifarBinaryPieces } from './cifarBinary';
 import { DatasetInputError, joinPieces, type DecodedImages } from './decodedImages';
-import { looksLikeMat, svhnMatPieces } from './matFile';
-import { parquetImagePieces, type ParquetReadOptions } from './parquetImages';
+import { looksLikeMat } from './matFile';
+import { svhnMatSlices } from './matSlices';
+import { blobAsyncBuffer, parquetImagePieces, type ParquetReadOptions } from './parquetImages';
 import { looksLikeTar, tarEntries } from './tar';
 
 const CIFAR10_MEMBER = /(^|\/)(data_batch_\d+|test_batch)\.bin$/;
@@ -30,9 +32,6 @@ const HEAD_BYTES = 512;
  */
 const MAX_GZIP_RATIO = 100;
 const GZIP_RATIO_SLACK = 16 << 20;
-
-/** Past this, a MAT or Parquet file (read whole) is refused instead of exhausting memory. */
-export const MAX_WHOLE_FILE_BYTES = 1536 << 20;
 
 export function isGzip(bytes: Uint8Array): boolean {
   return bytes.byteLength >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b;
@@ -65,6 +64,8 @@ export interface DecodeOptions extends Pick<ParquetReadOptions, 'checkCancelled'
   from?: 'file' | 'url';
   /** What messages call the whole input (its URL), when not its name. */
   label?: string;
+  /** The input itself when it is a File or Blob: MAT and Parquet files are read in slices. */
+  blob?: Blob;
 }
 
 function htmlError(name: string, from: DecodeOptions['from']): DatasetInputError {
@@ -75,46 +76,17 @@ function htmlError(name: string, from: DecodeOptions['from']): DatasetInputError
   );
 }
 
-/** The rest of a stream in one buffer (MAT and Parquet readers need random access). */
-async function readWhole(
-  name: string,
-  reader: ByteReader,
-  totalBytes: number | null,
-): Promise<Uint8Array> {
-  if (totalBytes !== null && totalBytes > MAX_WHOLE_FILE_BYTES) {
-    throw new DatasetInputError(
-      `${name} is ${(totalBytes / 2 ** 20).toFixed(0)} MB; MAT and Parquet files over ${MAX_WHOLE_FILE_BYTES / 2 ** 20} MB cannot be read in a browser tab. Split it into smaller files.`,
-    );
+/**
+ * The input as a Blob for the random-access readers (MAT, Parquet): the File or Blob it was
+ * opened from when the reader is still at its start, else the rest of the stream collected
+ * into one (a member of a gzip, a source given as bytes).
+ */
+async function inputBlob(reader: ByteReader, options: DecodeOptions): Promise<Blob> {
+  if (options.blob && reader.consumed === 0) {
+    await reader.cancel();
+    return options.blob;
   }
-  const pieces: Uint8Array[] = [];
-  let total = 0;
-  for (;;) {
-    const piece = await reader.read(
-      totalBytes !== null && total === 0 ? Math.max(totalBytes, 1) : 16 << 20,
-    );
-    if (piece.byteLength === 0) break;
-    pieces.push(piece);
-    total += piece.byteLength;
-    if (total > MAX_WHOLE_FILE_BYTES) {
-      throw new DatasetInputError(
-        `${name} is over ${MAX_WHOLE_FILE_BYTES / 2 ** 20} MB; MAT and Parquet files that large cannot be read in a browser tab. Split it into smaller files.`,
-      );
-    }
-  }
-  if (
-    pieces.length === 1 &&
-    pieces[0]!.byteOffset === 0 &&
-    pieces[0]!.byteLength === pieces[0]!.buffer.byteLength
-  ) {
-    return pieces[0]!;
-  }
-  const out = new Uint8Array(total);
-  let at = 0;
-  for (const p of pieces) {
-    out.set(p, at);
-    at += p.byteLength;
-  }
-  return out;
+  return new Response(reader.rest()).blob();
 }
 
 async function* tarPieces(
@@ -199,7 +171,7 @@ async function* gzipPieces(
         `${name} decompresses, but what is inside is not a tar archive; download the archive again.`,
       );
     } else {
-      yield* pieces(innerName, inner, kind, { ...options, totalBytes: null });
+      yield* pieces(innerName, inner, kind, { ...options, totalBytes: null, blob: undefined });
     }
   } catch (error) {
     if (compressed.failure() === null && isInflateError(error)) {
@@ -230,7 +202,7 @@ async function* pieces(
     // then hands over the bytes already decompressed.
     if (options.from === 'url') {
       const plain = name.replace(/\.tgz$/i, '.tar').replace(/\.gz$/i, '');
-      return yield* pieces(plain, reader, kind, { ...options, totalBytes: null });
+      return yield* pieces(plain, reader, kind, { ...options, totalBytes: null, blob: undefined });
     }
     throw new DatasetInputError(
       `${name} is not a gzip file (it does not start with the gzip signature 1f 8b); download it again, or if it is a .bin file, import it under its real name.`,
@@ -244,18 +216,17 @@ async function* pieces(
         `${name} is a MATLAB file, not ${kind === 'cifar100' ? 'CIFAR-100' : 'CIFAR-10'} binary; import it as SVHN.`,
       );
     }
-    return yield* svhnMatPieces(name, await readWhole(name, reader, totalBytes), RECORDS_PER_PIECE);
+    const blob = await inputBlob(reader, options);
+    return yield* svhnMatSlices(name, blob, RECORDS_PER_PIECE, options.checkCancelled);
   }
   const parquetMagic =
     head.byteLength >= 4 && String.fromCharCode(...head.subarray(0, 4)) === 'PAR1';
   if (parquetMagic || /\.parquet$/i.test(name)) {
-    const bytes = await readWhole(name, reader, totalBytes);
-    const buffer = (
-      bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength
-        ? bytes.buffer
-        : bytes.slice().buffer
-    ) as ArrayBuffer;
-    return yield* parquetImagePieces(name, buffer, { ...options, ...(kind ? { kind } : {}) });
+    const blob = await inputBlob(reader, options);
+    return yield* parquetImagePieces(name, blobAsyncBuffer(blob), {
+      ...options,
+      ...(kind ? { kind } : {}),
+    });
   }
   const chosen = kind ?? binaryKindFromName(name);
   if (chosen === 'svhn') {

@@ -9,15 +9,15 @@ import { IMAGE_BYTES, type Split } from '../../storage/datasetStore';
 import { DatasetInputError, splitFromName, type DecodedImages } from './decodedImages';
 
 const MI_INT8 = 1;
-const MI_UINT8 = 2;
+export const MI_UINT8 = 2;
 const MI_INT16 = 3;
 const MI_UINT16 = 4;
 const MI_INT32 = 5;
 const MI_UINT32 = 6;
 const MI_SINGLE = 7;
 const MI_DOUBLE = 9;
-const MI_MATRIX = 14;
-const MI_COMPRESSED = 15;
+export const MI_MATRIX = 14;
+export const MI_COMPRESSED = 15;
 
 export interface MatVariable {
   name: string;
@@ -28,7 +28,7 @@ export interface MatVariable {
   data: ArrayLike<number>;
 }
 
-const HEADER_BYTES = 128;
+export const HEADER_BYTES = 128;
 
 /** True when the bytes start like a level-5 MAT-file. */
 export function looksLikeMat(bytes: Uint8Array): boolean {
@@ -38,7 +38,7 @@ export function looksLikeMat(bytes: Uint8Array): boolean {
   );
 }
 
-const NUMERIC_BYTES: Record<number, number> = {
+export const NUMERIC_BYTES: Record<number, number> = {
   [MI_INT8]: 1,
   [MI_UINT8]: 1,
   [MI_INT16]: 2,
@@ -49,7 +49,7 @@ const NUMERIC_BYTES: Record<number, number> = {
   [MI_DOUBLE]: 8,
 };
 
-function numeric(type: number, bytes: Uint8Array, fileName = 'The file'): ArrayLike<number> {
+export function numeric(type: number, bytes: Uint8Array, fileName = 'The file'): ArrayLike<number> {
   const { buffer, byteOffset, byteLength } = bytes;
   const size = NUMERIC_BYTES[type];
   if (size !== undefined && byteLength % size !== 0) {
@@ -153,7 +153,7 @@ function readMatrix(data: Uint8Array, fileName: string): MatVariable {
  * Inflates a miCOMPRESSED element, refusing output beyond MAX_INFLATE_RATIO times its
  * compressed size (images compress about 1.5 times; a deflate bomb thousands of times).
  */
-const MAX_INFLATE_RATIO = 64;
+export const MAX_INFLATE_RATIO = 64;
 
 function inflateBounded(fileName: string, compressed: Uint8Array): Uint8Array {
   const limit = MAX_INFLATE_RATIO * compressed.byteLength + (1 << 20);
@@ -222,6 +222,58 @@ export function readMat(fileName: string, bytes: Uint8Array): MatVariable[] {
   return variables;
 }
 
+/** The message for a MAT-file without SVHN's X and y. */
+export function missingSvhnVariables(
+  fileName: string,
+  variables: { name: string }[],
+  hasX: boolean,
+  hasY: boolean,
+): DatasetInputError {
+  const found = variables.map((v) => v.name).join(', ') || 'none';
+  return new DatasetInputError(
+    `${fileName} has no ${!hasX && !hasY ? 'variables X and y' : !hasX ? 'variable X' : 'variable y'} (found: ${found}); SVHN cropped digits (train_32x32.mat) has X [32,32,3,N] and y [N,1].`,
+  );
+}
+
+/** How many images X [32, 32, 3, N] of uint8 holds; refuses any other shape or class. */
+export function svhnImageCount(
+  fileName: string,
+  dims: number[],
+  matlabClass: number,
+  isUint8: boolean,
+): number {
+  const [h, w, c, n = 1] = dims;
+  if (h !== 32 || w !== 32 || c !== 3 || dims.length > 4 || !isUint8) {
+    throw new DatasetInputError(
+      `${fileName}: X is [${dims.join(', ')}] of MATLAB class ${matlabClass}; SVHN cropped digits need uint8 [32, 32, 3, N].`,
+    );
+  }
+  if (n === 0) {
+    throw new DatasetInputError(
+      `${fileName} holds no images (X is [${dims.join(', ')}]); choose an SVHN .mat file with images.`,
+    );
+  }
+  return n;
+}
+
+/** y's values as digit labels (10 means digit 0), checked: one per image, each 1-10. */
+export function svhnLabels(fileName: string, y: ArrayLike<number>, n: number): Uint8Array {
+  if (y.length !== n) {
+    throw new DatasetInputError(`${fileName}: X holds ${n} images but y holds ${y.length} labels.`);
+  }
+  const labels = new Uint8Array(n);
+  for (let i = 0; i < n; i++) {
+    const label = y[i]!;
+    if (!Number.isInteger(label) || label < 1 || label > 10) {
+      throw new DatasetInputError(
+        `${fileName}: image ${i} has label ${label}, but SVHN labels are 1-10 (10 means digit 0).`,
+      );
+    }
+    labels[i] = label === 10 ? 0 : label;
+  }
+  return labels;
+}
+
 interface SvhnVariables {
   x: Uint8Array;
   labels: Uint8Array;
@@ -233,49 +285,20 @@ function svhnVariables(fileName: string, bytes: Uint8Array): SvhnVariables {
   const variables = readMat(fileName, bytes);
   const x = variables.find((v) => v.name === 'X');
   const y = variables.find((v) => v.name === 'y');
-  if (!x || !y) {
-    const found = variables.map((v) => v.name).join(', ') || 'none';
-    throw new DatasetInputError(
-      `${fileName} has no ${!x && !y ? 'variables X and y' : !x ? 'variable X' : 'variable y'} (found: ${found}); SVHN cropped digits (train_32x32.mat) has X [32,32,3,N] and y [N,1].`,
-    );
-  }
-  const [h, w, c, n = 1] = x.dims;
-  if (h !== 32 || w !== 32 || c !== 3 || x.dims.length > 4 || !(x.data instanceof Uint8Array)) {
-    throw new DatasetInputError(
-      `${fileName}: X is [${x.dims.join(', ')}] of MATLAB class ${x.matlabClass}; SVHN cropped digits need uint8 [32, 32, 3, N].`,
-    );
-  }
+  if (!x || !y) throw missingSvhnVariables(fileName, variables, !!x, !!y);
+  const n = svhnImageCount(fileName, x.dims, x.matlabClass, x.data instanceof Uint8Array);
   // readMatrix checked X's values against its dimensions; this states it where it is used.
   if (x.data.length !== n * IMAGE_BYTES) {
     throw new DatasetInputError(
       `${fileName}: X declares ${n} images but holds data for ${Math.floor(x.data.length / IMAGE_BYTES)}.`,
     );
   }
-  if (n === 0) {
-    throw new DatasetInputError(
-      `${fileName} holds no images (X is [${x.dims.join(', ')}]); choose an SVHN .mat file with images.`,
-    );
-  }
-  if (y.data.length !== n) {
-    throw new DatasetInputError(
-      `${fileName}: X holds ${n} images but y holds ${y.data.length} labels.`,
-    );
-  }
-  const labels = new Uint8Array(n);
-  for (let i = 0; i < n; i++) {
-    const label = y.data[i]!;
-    if (!Number.isInteger(label) || label < 1 || label > 10) {
-      throw new DatasetInputError(
-        `${fileName}: image ${i} has label ${label}, but SVHN labels are 1-10 (10 means digit 0).`,
-      );
-    }
-    labels[i] = label === 10 ? 0 : label;
-  }
-  return { x: x.data, labels, count: n };
+  const labels = svhnLabels(fileName, y.data, n);
+  return { x: x.data as Uint8Array, labels, count: n };
 }
 
 /** Column-major X(row, col, channel, image) of images [from, to) -> NHWC. */
-function svhnPixels(x: Uint8Array, from: number, to: number): Uint8Array {
+export function svhnPixels(x: Uint8Array, from: number, to: number): Uint8Array {
   const pixels = new Uint8Array((to - from) * IMAGE_BYTES);
   for (let img = from; img < to; img++) {
     const base = img * IMAGE_BYTES;
@@ -298,25 +321,4 @@ export function readSvhnMat(
 ): DecodedImages {
   const { x, labels, count } = svhnVariables(fileName, bytes);
   return { kind: 'svhn', split, origin: fileName, count, pixels: svhnPixels(x, 0, count), labels };
-}
-
-/** The same images in pieces of `perPiece` (the import's shard size), not all at once. */
-export function* svhnMatPieces(
-  fileName: string,
-  bytes: Uint8Array,
-  perPiece: number,
-): Generator<DecodedImages> {
-  const { x, labels, count } = svhnVariables(fileName, bytes);
-  const split = splitFromName(fileName);
-  for (let from = 0; from < count; from += perPiece) {
-    const to = Math.min(count, from + perPiece);
-    yield {
-      kind: 'svhn',
-      split,
-      origin: fileName,
-      count: to - from,
-      pixels: svhnPixels(x, from, to),
-      labels: labels.slice(from, to),
-    };
-  }
 }

@@ -3,11 +3,28 @@
  * (uoft-cs/cifar100: img, fine_label, coarse_label) and SVHN (ufldl-stanford/svhn,
  * cropped_digits: image, label). Each image is a PNG, stored as a struct {bytes, path} or as
  * plain bytes; hyparquet reads the file and fast-png decodes each image.
+ *
+ * The file is read through an AsyncBuffer (`blobAsyncBuffer`: slices of a File or Blob), so
+ * only the footer and the row groups being decoded are in the tab's memory, never the whole
+ * file (issue #15).
  */
 import { convertIndexedToRgb, decode as decodePng } from 'fast-png';
-import { parquetMetadata, parquetReadObjects, parquetSchema } from 'hyparquet';
+import {
+  parquetMetadataAsync,
+  parquetReadObjects,
+  parquetSchema,
+  type AsyncBuffer,
+} from 'hyparquet';
 import { IMAGE_BYTES, type DatasetKind, type Split } from '../../storage/datasetStore';
 import { DatasetInputError, joinPieces, splitFromName, type DecodedImages } from './decodedImages';
+
+/** The first and last 4 bytes as a 12-byte stand-in for `looksLikeParquet`. */
+function padMagic(ends: Uint8Array): Uint8Array {
+  const out = new Uint8Array(12);
+  out.set(ends.subarray(0, 4), 0);
+  out.set(ends.subarray(4, 8), 8);
+  return out;
+}
 
 /** Magic bytes at both ends of a Parquet file. */
 export function looksLikeParquet(bytes: Uint8Array): boolean {
@@ -106,25 +123,43 @@ const ROWS_PER_CHUNK = 2000;
 /** The smallest PNG of a 32 x 32 image is over 60 bytes: a row count is capped by the file. */
 const MIN_BYTES_PER_ROW = 60;
 
+/** A File or Blob as hyparquet's AsyncBuffer: each slice read when asked, nothing cached. */
+export function blobAsyncBuffer(blob: Blob): AsyncBuffer {
+  return { byteLength: blob.size, slice: (start, end) => blob.slice(start, end).arrayBuffer() };
+}
+
+/** An in-memory file as an AsyncBuffer (tests, small inputs). */
+export function bytesAsyncBuffer(buffer: ArrayBuffer): AsyncBuffer {
+  return { byteLength: buffer.byteLength, slice: (start, end) => buffer.slice(start, end) };
+}
+
 /**
  * Reads the images in pieces of ROWS_PER_CHUNK rows, each its own DecodedImages, so that an
- * import holds one piece's pixels at a time, not the whole file's.
+ * import holds one piece's pixels (and the row groups they come from) at a time.
  */
 export async function* parquetImagePieces(
   fileName: string,
-  buffer: ArrayBuffer,
+  file: AsyncBuffer | ArrayBuffer,
   options: ParquetReadOptions = {},
 ): AsyncGenerator<DecodedImages> {
-  const bytes = new Uint8Array(buffer);
-  if (bytes.byteLength === 0) {
+  const source = file instanceof ArrayBuffer ? bytesAsyncBuffer(file) : file;
+  const size = source.byteLength;
+  if (size === 0) {
     throw new DatasetInputError(`${fileName} is empty (0 bytes): choose a Parquet file.`);
   }
-  if (!looksLikeParquet(bytes)) {
+  const ends =
+    size >= 12
+      ? new Uint8Array([
+          ...new Uint8Array(await source.slice(0, 4)),
+          ...new Uint8Array(await source.slice(size - 4, size)),
+        ])
+      : new Uint8Array(0);
+  if (!looksLikeParquet(ends.byteLength === 8 ? padMagic(ends) : ends)) {
     throw new DatasetInputError(`${fileName} is not a Parquet file (no PAR1 magic bytes).`);
   }
   let metadata;
   try {
-    metadata = parquetMetadata(buffer);
+    metadata = await parquetMetadataAsync(source);
   } catch (error) {
     throw new DatasetInputError(
       `${fileName} is a damaged Parquet file (${(error as Error).message}).`,
@@ -139,9 +174,9 @@ export async function* parquetImagePieces(
       `${fileName} holds no rows (0 images); choose a Parquet file with images.`,
     );
   }
-  if (!Number.isSafeInteger(count) || count < 0 || count * MIN_BYTES_PER_ROW > bytes.byteLength) {
+  if (!Number.isSafeInteger(count) || count < 0 || count * MIN_BYTES_PER_ROW > size) {
     throw new DatasetInputError(
-      `${fileName} is damaged or forged: its footer claims ${String(metadata.num_rows)} rows, more than its ${bytes.byteLength} bytes can hold.`,
+      `${fileName} is damaged or forged: its footer claims ${String(metadata.num_rows)} rows, more than its ${size} bytes can hold.`,
     );
   }
   const wanted = [
@@ -154,7 +189,7 @@ export async function* parquetImagePieces(
     options.checkCancelled?.();
     const end = Math.min(count, start + ROWS_PER_CHUNK);
     const rows = await parquetReadObjects({
-      file: buffer,
+      file: source,
       metadata,
       columns: wanted,
       rowStart: start,
