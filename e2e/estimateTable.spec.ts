@@ -87,10 +87,12 @@ test('estimate against the real first minutes: tiny, L=12, L=24 at batch 64', as
     await configure(page, name);
     await page.waitForTimeout(300);
     const before = await readEstimate(page);
+    // The charts overlay every run: count this run's points above the earlier runs'.
+    const earlier = await points(page);
     const pressed = Date.now();
     await pressStart(page, 'configured');
-    const first = await waitForPoints(page, 1, pressed);
-    const second = await waitForPoints(page, 2, pressed);
+    const first = await waitForPoints(page, earlier + 1, pressed);
+    const second = await waitForPoints(page, earlier + 2, pressed);
     const every = Number(
       (await page.getByTestId('training-run').getAttribute('data-report-every')) ?? 1,
     );
