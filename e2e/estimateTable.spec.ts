@@ -33,8 +33,11 @@ async function readEstimate(page: Page): Promise<Estimate> {
   };
 }
 
+/** The selected (newest) run's loss points in the store, as the charts draw them. */
 async function points(page: Page): Promise<number> {
-  return Number((await page.getByTestId('chart-loss').getAttribute('data-points')) ?? 0);
+  const run = page.getByTestId('training-run');
+  if ((await run.count()) === 0) return 0;
+  return Number((await run.getAttribute('data-train-points')) ?? 0);
 }
 
 /** Seconds from now until the loss chart holds at least `n` points. */
@@ -87,12 +90,12 @@ test('estimate against the real first minutes: tiny, L=12, L=24 at batch 64', as
     await configure(page, name);
     await page.waitForTimeout(300);
     const before = await readEstimate(page);
-    // The charts overlay every run: count this run's points above the earlier runs'.
-    const earlier = await points(page);
     const pressed = Date.now();
     await pressStart(page, 'configured');
-    const first = await waitForPoints(page, earlier + 1, pressed);
-    const second = await waitForPoints(page, earlier + 2, pressed);
+    // The new run is the one the panel shows (its id differs from the previous one's).
+    await expect(page.getByTestId('run-status')).toHaveText(/queued|running/);
+    const first = await waitForPoints(page, 1, pressed);
+    const second = await waitForPoints(page, 2, pressed);
     const every = Number(
       (await page.getByTestId('training-run').getAttribute('data-report-every')) ?? 1,
     );

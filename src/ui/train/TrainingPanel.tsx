@@ -211,6 +211,7 @@ function RunControls({ run, readOnly }: { run: TrainingRunView; readOnly: boolea
       data-testid="training-run"
       data-run-id={run.id}
       data-report-every={run.config.reportEverySteps ?? 5 /* runs stored before the field */}
+      data-train-points={run.history.train.length}
     >
       <p>
         <strong>{run.config.name}</strong> on {run.config.dataset}:{' '}
