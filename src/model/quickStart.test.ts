@@ -25,7 +25,7 @@ const DEFAULTS: RunPlanInput = {
 };
 /** About this machine's software adapter: DMRNet L=12 at batch 8 in ~7 s a step. */
 const SOFTWARE: DeviceCalibration = {
-  secondsPerMultiplyAdd: 5e-9,
+  secondsPerMultiplyAdd: 2e-9,
   secondsPerLayer: 0.05,
   secondsPerShape: 0.7,
   firstStepSecondsPerLayer: 0.05,
@@ -69,7 +69,7 @@ describe('quickStartChoice', () => {
   it('keeps the network with a smaller batch when that is fast enough', () => {
     const medium: DeviceCalibration = {
       ...SOFTWARE,
-      secondsPerMultiplyAdd: 2.5e-9,
+      secondsPerMultiplyAdd: 1.2e-9,
       secondsPerLayer: 0.02,
     };
     const choice = quickStartChoice(medium, l12, DEFAULTS, SAMPLE)!;

@@ -51,6 +51,17 @@ describe('costFeatures', () => {
     const wide = costFeatures(fromPaper({ arch: 'dmrnet', L: 12, widen: 2 }));
     expect(wide.forwardMacsPerImage).toBeGreaterThan(3.5 * l12.forwardMacsPerImage);
   });
+
+  it('counts narrow layers as LANES channels wide: L=12 costs about 4 tiny steps, not 8.5', () => {
+    const tiny = costFeatures(tinyClassroom());
+    const l12 = costFeatures(fromPaper({ arch: 'dmrnet', L: 12 }));
+    expect(l12.forwardMacsPerImage / tiny.forwardMacsPerImage).toBeGreaterThan(8);
+    // Measured on the software adapter: 4.1 times (e2e/estimateTable.spec.ts, docs/ui.md).
+    expect(l12.laneMacsPerImage / tiny.laneMacsPerImage).toBeCloseTo(4, 0);
+    // Past LANES channels nothing changes: a wide network's lane count is its multiply-adds.
+    const wide = costFeatures(fromPaper({ arch: 'dmrnet', L: 30, widen: 4 }));
+    expect(wide.laneMacsPerImage / wide.forwardMacsPerImage).toBeLessThan(1.1);
+  });
 });
 
 describe('estimateRun', () => {
@@ -59,7 +70,7 @@ describe('estimateRun', () => {
   it('gives seconds per step, per epoch and to the first points, and caps by the dataset', () => {
     const e = estimateRun(CAL, f, PLAN, SAMPLE);
     expect(e.secondsPerStep).toBeCloseTo(
-      3 * f.forwardMacsPerImage * 64 * 1e-9 + 0.02 * f.convLayers,
+      3 * f.laneMacsPerImage * 64 * 1e-9 + 0.02 * f.convLayers,
       9,
     );
     expect(e.stepsPerEpoch).toBe(25);
@@ -215,8 +226,12 @@ describe('reportEveryFor', () => {
     expect(reportEveryFor(tiny4, 4)).toBe(
       reportEveryFor(costFeatures(tinyClassroom({ width: 4 })), 4),
     );
-    expect(
-      reportEveryFor({ forwardMacsPerImage: 0, convLayers: 0, distinctConvShapes: 0 }, 8),
-    ).toBe(MAX_REPORT_EVERY);
+    const none = {
+      forwardMacsPerImage: 0,
+      laneMacsPerImage: 0,
+      convLayers: 0,
+      distinctConvShapes: 0,
+    };
+    expect(reportEveryFor(none, 8)).toBe(MAX_REPORT_EVERY);
   });
 });

@@ -22,10 +22,25 @@ import type { NetworkSpec } from './spec';
  */
 export const LAYER_OVERHEAD_MACS = 4e6;
 
+/**
+ * Output channels a conv kernel computes side by side at no extra time: a layer with fewer
+ * costs as much as one with LANES. Measured on the development machine's software adapter
+ * (30 Nov, e2e/estimateTable.spec.ts): DMRNet L=12 (16-64 channels) took 4.1 times the tiny
+ * network's step (8-32 channels) at batch 64, for 8.5 times its multiply-adds; counting
+ * narrow layers up to LANES gives 4.0. On a wide network (64 channels and more) it is plain
+ * multiply-adds.
+ */
+export const LANES = 64;
+
 /** What one training step of a network costs, counted from its plan. */
 export interface NetworkCostFeatures {
   /** Multiply-adds of one forward pass of one image (convolutions and FC). */
   forwardMacsPerImage: number;
+  /**
+   * The same, with each conv layer narrower than LANES output channels counted as if it had
+   * LANES: what a step's time follows (`stepSeconds`), see LANES.
+   */
+  laneMacsPerImage: number;
   /** Conv-BN layers (stems, branches, projections). */
   convLayers: number;
   /** Distinct conv shapes (kernel, stride, channels, size): each compiles its own kernels. */
@@ -36,15 +51,27 @@ export function costFeatures(spec: NetworkSpec): NetworkCostFeatures {
   const plan = planNetwork(spec);
   const layers = convBnLayers(plan);
   let macs = 0;
+  let laneMacs = 0;
   const shapes = new Set<string>();
   for (const l of layers) {
-    macs += l.outSize.height * l.outSize.width * l.outChannels * l.inChannels * l.kernel * l.kernel;
+    const m =
+      l.outSize.height * l.outSize.width * l.outChannels * l.inChannels * l.kernel * l.kernel;
+    macs += m;
+    laneMacs += (m * LANES) / Math.min(l.outChannels, LANES);
     shapes.add(
       [l.kernel, l.stride, l.inChannels, l.outChannels, l.inSize.height, l.inSize.width].join(),
     );
   }
-  for (const fc of plan.classifiers) macs += fc.inFeatures * fc.classes;
-  return { forwardMacsPerImage: macs, convLayers: layers.length, distinctConvShapes: shapes.size };
+  for (const fc of plan.classifiers) {
+    macs += fc.inFeatures * fc.classes;
+    laneMacs += fc.inFeatures * fc.classes;
+  }
+  return {
+    forwardMacsPerImage: macs,
+    laneMacsPerImage: laneMacs,
+    convLayers: layers.length,
+    distinctConvShapes: shapes.size,
+  };
 }
 
 /**
@@ -65,7 +92,7 @@ export function evalSeconds(
   const batches = Math.ceil(images / Math.max(batch, 64));
   // A forward pass is about a third of a training step, per image and per layer.
   return (
-    c.secondsPerMultiplyAdd * f.forwardMacsPerImage * images +
+    c.secondsPerMultiplyAdd * f.laneMacsPerImage * images +
     (c.secondsPerLayer / 3) * f.convLayers * batches
   );
 }
@@ -76,7 +103,7 @@ export function evalSeconds(
  * gets wrong). The fit below uses every configuration kept, newest first.
  */
 export interface StepSample {
-  /** 3 x forward multiply-adds x batch. */
+  /** 3 x forward multiply-adds (narrow layers counted up to LANES) x batch. */
   macs: number;
   convLayers: number;
   seconds: number;
@@ -127,7 +154,7 @@ export function stepTerms(
   f: NetworkCostFeatures,
   batch: number,
 ): { macs: number; convLayers: number } {
-  return { macs: 3 * f.forwardMacsPerImage * batch, convLayers: f.convLayers };
+  return { macs: 3 * f.laneMacsPerImage * batch, convLayers: f.convLayers };
 }
 
 /** Seconds of one training step of `f` at `batch` on this device. */

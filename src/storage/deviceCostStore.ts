@@ -9,7 +9,7 @@ import type { AdapterSummary, BackendName } from '../model/backend';
 import type { DeviceMeasurement } from '../model/trainingCost';
 import type { MarkerStorage } from './storedMarker';
 
-const KEY_PREFIX = 'dmrnet-device-cost:v2:';
+const KEY_PREFIX = 'dmrnet-device-cost:v3:';
 
 /** The entry's key: the backend and what the adapter says it is. */
 export function deviceCostKey(backend: BackendName, adapter: AdapterSummary | null): string {
@@ -22,6 +22,7 @@ export function deviceCostKey(backend: BackendName, adapter: AdapterSummary | nu
 const positive = z.number().finite().nonnegative();
 const features = z.object({
   forwardMacsPerImage: positive,
+  laneMacsPerImage: positive,
   convLayers: positive,
   distinctConvShapes: positive,
 });
