@@ -16,6 +16,7 @@ import {
   stepTerms,
   type DeviceCalibration,
   type RunPlanInput,
+  type StepSample,
 } from './trainingCost';
 
 const SAMPLE = { trainCount: 1600, testCount: 400 };
@@ -114,13 +115,31 @@ describe('fitStepCost', () => {
   });
 
   it('separates the per-multiply-add and per-layer costs from two batches of one network', () => {
-    const samples = [observe(tiny, 2), observe(tiny, 16)].reduce(addStepSample, []);
+    const samples = [observe(tiny, 2), observe(tiny, 16)].reduce<StepSample[]>(
+      (all, o) => addStepSample(all, o, false),
+      [],
+    );
     const fit = fitStepCost(samples, CAL);
     expect(fit.secondsPerMultiplyAdd).toBeCloseTo(4e-9, 15);
     expect(fit.secondsPerLayer).toBeCloseTo(0.03, 9);
     // Then a deeper, wider network at another batch is predicted, not just the one measured.
     const predicted = stepSeconds({ ...CAL, ...fit }, l12, 64);
     expect(predicted / stepSeconds(truth, l12, 64)).toBeCloseTo(1, 6);
+  });
+
+  it("takes its level from real runs once there are any, its shape from the calibration's", () => {
+    // The calibration (no data, no augmentation, another load) saw steps 3 times faster.
+    const calibration = [observe(tiny, 2), observe(tiny, 16)].map((o) => ({
+      ...o,
+      secondsPerStep: o.secondsPerStep / 3,
+    }));
+    let samples = calibration.reduce<StepSample[]>((all, o) => addStepSample(all, o, false), []);
+    samples = addStepSample(samples, observe(tiny, 64)); // a real run
+    const fit = fitStepCost(samples, CAL);
+    // An unmeasured network is predicted at the runs' level, with the calibration's balance.
+    expect(
+      stepSeconds({ ...CAL, ...fit, steps: [] }, l12, 64) / stepSeconds(truth, l12, 64),
+    ).toBeCloseTo(1, 1);
   });
 
   it('keeps the ratio and scales both terms when one configuration is all it has', () => {
@@ -210,6 +229,15 @@ describe('calibration', () => {
     expect(plain.loadSeconds).toBeCloseTo(4, 9);
     expect(plain.secondsPerShape).toBe(CAL.secondsPerShape);
     expect(plain.firstStepSecondsPerLayer).toBeCloseTo(0.05, 9);
+    // A preparation far under the estimate found its pipelines compiled: not folded in.
+    const cached = refineStart(CAL, {
+      features: l12,
+      batch: 64,
+      loadedAt: 2,
+      firstStepAt: 2 + 0.01 * l12.distinctConvShapes,
+      firstPointAt: 3 + step,
+    });
+    expect(cached.secondsPerShape).toBe(CAL.secondsPerShape);
   });
 });
 

@@ -109,6 +109,8 @@ export interface StepSample {
   seconds: number;
   /** Measurements averaged into `seconds`. */
   count: number;
+  /** Measured by a real run (data, augmentation, pacing: what an estimate is for). */
+  run: boolean;
 }
 
 /**
@@ -177,6 +179,30 @@ export function fitStepCost(
   samples: readonly StepSample[],
   prior: { secondsPerMultiplyAdd: number; secondsPerLayer: number },
 ): { secondsPerMultiplyAdd: number; secondsPerLayer: number } {
+  const shape = fitShape(samples, prior);
+  // The calibration's steps run without data, augmentation or the page's pacing, and at
+  // another moment's load: once real runs are measured, their level decides (the calibration
+  // still gives the shape, the balance of the two terms).
+  let sum = 0;
+  let weight = 0;
+  samples.forEach((s, i) => {
+    if (!s.run) return;
+    const w = AGE_WEIGHT ** i;
+    const predicted = shape.secondsPerMultiplyAdd * s.macs + shape.secondsPerLayer * s.convLayers;
+    sum += w * Math.log(s.seconds / predicted);
+    weight += w;
+  });
+  const scale = weight > 0 ? Math.exp(sum / weight) : 1;
+  return {
+    secondsPerMultiplyAdd: shape.secondsPerMultiplyAdd * scale,
+    secondsPerLayer: shape.secondsPerLayer * scale,
+  };
+}
+
+function fitShape(
+  samples: readonly StepSample[],
+  prior: { secondsPerMultiplyAdd: number; secondsPerLayer: number },
+): { secondsPerMultiplyAdd: number; secondsPerLayer: number } {
   let suu = 0;
   let suv = 0;
   let svv = 0;
@@ -219,6 +245,7 @@ export function fitStepCost(
 export function addStepSample(
   samples: readonly StepSample[],
   observation: StepObservation,
+  run = true,
 ): StepSample[] {
   const t = stepTerms(observation.features, observation.batch);
   const seconds = observation.secondsPerStep;
@@ -231,9 +258,10 @@ export function addStepSample(
       ...same,
       seconds: Math.exp((1 - w) * Math.log(same.seconds) + w * Math.log(seconds)),
       count: same.count + 1,
+      run: same.run || run,
     };
   } else {
-    next = { ...t, seconds, count: 1 };
+    next = { ...t, seconds, count: 1, run };
   }
   return [next, ...rest].slice(0, MAX_STEP_SAMPLES);
 }
@@ -276,7 +304,7 @@ export function calibrationFrom(m: CalibrationMeasurement): DeviceCalibration {
     secondsPerLayer: (LAYER_SHARE_PRIOR * m.secondsPerStep) / big.convLayers,
   };
   const steps = [m.small, m].reduce<StepSample[]>(
-    (samples, o) => (o.secondsPerStep > 0 ? addStepSample(samples, o) : samples),
+    (samples, o) => (o.secondsPerStep > 0 ? addStepSample(samples, o, false) : samples),
     [],
   );
   const fit = fitStepCost(steps, prior);
@@ -325,6 +353,9 @@ export interface StartObservation {
   firstPointAt: number;
 }
 
+/** A preparation under this share of the estimate found its pipelines compiled already. */
+const CACHED_PREPARATION = 0.25;
+
 const blend = (old: number, measured: number) =>
   Number.isFinite(measured) && measured >= 0
     ? (1 - REFINE_WEIGHT) * old + REFINE_WEIGHT * measured
@@ -339,10 +370,12 @@ export function refineStart(c: DeviceCalibration, o: StartObservation): DeviceCa
   const loaded = o.loadedAt ?? o.firstStepAt;
   if (loaded !== null) next.loadSeconds = blend(c.loadSeconds, loaded);
   if (o.loadedAt !== null && o.firstStepAt !== null) {
-    next.secondsPerShape = blend(
-      c.secondsPerShape,
-      (o.firstStepAt - o.loadedAt) / Math.max(1, o.features.distinctConvShapes),
-    );
+    const perShape = (o.firstStepAt - o.loadedAt) / Math.max(1, o.features.distinctConvShapes);
+    // Far under the estimate: the shapes' pipelines were compiled earlier in this page (the
+    // same shapes run before), which says nothing about new ones.
+    if (perShape >= CACHED_PREPARATION * c.secondsPerShape) {
+      next.secondsPerShape = blend(c.secondsPerShape, perShape);
+    }
   }
   if (o.firstStepAt !== null) {
     const oneOff = o.firstPointAt - o.firstStepAt - stepSeconds(c, o.features, o.batch);

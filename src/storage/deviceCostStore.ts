@@ -41,6 +41,7 @@ const schema = z.object({
           convLayers: positive,
           seconds: z.number().finite().positive(),
           count: positive,
+          run: z.boolean(),
         }),
       )
       .max(64),
