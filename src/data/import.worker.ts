@@ -17,7 +17,7 @@ import {
   type PendingImport,
   type Shard,
 } from '../storage/datasetStore';
-import { importDataset } from './importer';
+import { DuplicateDatasetError, importDataset } from './importer';
 import { createShardWriterClient } from './shardWriterProtocol';
 import type { ShardDigests } from './shardDigest';
 import { probeDisk } from '../storage/space';
@@ -134,6 +134,11 @@ const handlers: DataHandlers = {
       });
       send('imported', { manifest, seconds: (performance.now() - started) / 1000 }, id);
     } catch (error) {
+      if (error instanceof DuplicateDatasetError) {
+        const seconds = (performance.now() - started) / 1000;
+        send('imported', { manifest: error.existing, seconds, duplicate: true }, id);
+        return;
+      }
       send('error', { message: error instanceof Error ? error.message : String(error) }, id);
     } finally {
       imports.delete(id);

@@ -14,7 +14,13 @@ import {
   readShard,
   type DatasetDb,
 } from '../storage/datasetStore';
-import { ImportCancelledError, SHARD_SIZE, importDataset, type ImportProgress } from './importer';
+import {
+  DuplicateDatasetError,
+  ImportCancelledError,
+  SHARD_SIZE,
+  importDataset,
+  type ImportProgress,
+} from './importer';
 import { addChannelHistogram } from './channelStatistics';
 import { fixtureIndex } from './testing/fixtures';
 import { cifar10Bin, hfParquet } from './testing/formats';
@@ -90,21 +96,46 @@ describe('importDataset', () => {
   });
 
   it('gives the same checksum for the same images', async () => {
-    const db = await freshDb();
-    const a = await importDataset(db, {
+    const a = await importDataset(await freshDb(), {
       name: 'a',
       sources: [bytes('data_batch_1.bin', cifar10Bin(20))],
     });
-    const b = await importDataset(db, {
+    const b = await importDataset(await freshDb(), {
       name: 'b',
       sources: [bytes('data_batch_1.bin', cifar10Bin(20))],
     });
-    const c = await importDataset(db, {
+    const c = await importDataset(await freshDb(), {
       name: 'c',
       sources: [bytes('data_batch_1.bin', cifar10Bin(21))],
     });
     expect(a.checksum).toBe(b.checksum);
     expect(c.checksum).not.toBe(a.checksum);
+  });
+
+  it('recognises a duplicate import, offers the stored dataset and stores nothing new', async () => {
+    const db = await freshDb();
+    const a = await importDataset(db, {
+      name: 'a',
+      sources: [bytes('data_batch_1.bin', cifar10Bin(20))],
+    });
+    const before = await shardCount(db);
+    // The same images under another name and file name: the existing dataset, no second copy.
+    const again = importDataset(db, {
+      name: 'a again',
+      sources: [bytes('copy of batch 1.bin', cifar10Bin(20))],
+    });
+    await expect(again).rejects.toBeInstanceOf(DuplicateDatasetError);
+    await expect(again).rejects.toMatchObject({ existing: { name: 'a', checksum: a.checksum } });
+    await expect(again).rejects.toThrow(/same images as "a"/);
+    await expectNoTrace(db, before);
+    expect((await listManifests(db)).map((m) => m.name)).toEqual(['a']);
+    // Different images (one more) are a dataset of their own.
+    const c = await importDataset(db, {
+      name: 'c',
+      sources: [bytes('data_batch_1.bin', cifar10Bin(21))],
+    });
+    expect(c.checksum).not.toBe(a.checksum);
+    expect((await listManifests(db)).map((m) => m.name).sort()).toEqual(['a', 'c']);
   });
 
   it('imports Hugging Face Parquet', async () => {

@@ -13,6 +13,7 @@ import {
   beginImport,
   commitImport,
   deleteShards,
+  listManifests,
   newStorageId,
   putShard,
   type DatasetDb,
@@ -45,6 +46,19 @@ export type { ImportProgress, ImportRequest, ImportSource, ImportTimings } from 
 
 export { SHARD_SIZE } from './shardAccumulator';
 export { ImportCancelledError } from './importCancelled';
+
+/**
+ * The import decoded to exactly the images (pixels, labels, splits) of a stored dataset: the
+ * new copy is not kept, and the person is offered the existing one.
+ */
+export class DuplicateDatasetError extends DatasetInputError {
+  override name = 'DuplicateDatasetError';
+  constructor(readonly existing: DatasetManifest) {
+    super(
+      `These files hold the same images as "${existing.name}", already imported: nothing new was stored. Train on "${existing.name}".`,
+    );
+  }
+}
 
 export interface ImportOptions {
   signal?: AbortSignal;
@@ -325,6 +339,11 @@ async function importUnder(
     };
     if (kind === 'cifar100') manifest.coarseLabelNames = [...CIFAR100_COARSE_LABELS];
     checkCancelled();
+    // The same images again (the same file, or the same data in another format): one copy.
+    const same = (await listManifests(db)).find(
+      (m) => m.checksum === manifest.checksum && m.kind === manifest.kind,
+    );
+    if (same) throw new DuplicateDatasetError(same);
     await commitImport(db, manifest);
     timings.commitSeconds = seconds(commitStarted);
     report(true);

@@ -7,7 +7,8 @@ import {
   toRunConfig,
   validateHyperparameters,
 } from './hyperparameters';
-import { tinyClassroom } from './presets';
+import { fromPaper, tinyClassroom } from './presets';
+import { costFeatures, reportEveryFor } from './trainingCost';
 
 describe('hyperparameters', () => {
   it('accepts form strings and gives one message per wrong field', () => {
@@ -155,5 +156,34 @@ describe('hyperparameters', () => {
     expect(r.ok).toBe(true);
     expect(r.value).toMatchObject(BEFORE_RECIPE_OPTIONS);
     expect(r.value.decay).toBe('weights-gamma');
+  });
+});
+
+describe('toRunConfig: the plotted steps', () => {
+  it('come from the network and batch alone, so identical runs plot identical steps', () => {
+    const big = toRunConfig(
+      fromPaper({ arch: 'dmrnet', L: 12 }),
+      DEFAULT_HYPERPARAMETERS,
+      'd',
+      'n',
+    );
+    expect(big.reportEverySteps).toBe(1); // a point every step: each is seconds long on a CPU
+    const small = toRunConfig(
+      tinyClassroom({ width: 4 }),
+      { ...DEFAULT_HYPERPARAMETERS, batchSize: 4 },
+      'd',
+      'n',
+    );
+    expect(small.reportEverySteps).toBe(
+      reportEveryFor(costFeatures(tinyClassroom({ width: 4 })), 4),
+    );
+    expect(small.reportEverySteps).toBeGreaterThan(1);
+    const again = toRunConfig(
+      tinyClassroom({ width: 4 }),
+      { ...DEFAULT_HYPERPARAMETERS, batchSize: 4 },
+      'd',
+      'n',
+    );
+    expect(again.reportEverySteps).toBe(small.reportEverySteps);
   });
 });

@@ -9,6 +9,7 @@ import { bnGroups } from './batchNorm';
 import { DECAY_RULES, PAD_FILLS, type DecayRule, type PadFill } from './recipe';
 import type { RunConfig } from './run';
 import type { NetworkSpec } from './spec';
+import { costFeatures, reportEveryFor } from './trainingCost';
 
 export const SCHEDULES = ['paper', 'constant'] as const;
 export type LrSchedule = (typeof SCHEDULES)[number];
@@ -268,5 +269,7 @@ export function toRunConfig(
     testLimit: h.testLimit,
     trainLimit: h.trainLimit,
     checkpointEveryMinutes: 5,
+    // The plotted steps: a pure function of the network and batch (identical runs, same curves).
+    reportEverySteps: reportEveryFor(costFeatures(spec), h.batchSize),
   };
 }

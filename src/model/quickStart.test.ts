@@ -25,8 +25,12 @@ const DEFAULTS: RunPlanInput = {
 };
 /** About this machine's software adapter: DMRNet L=12 at batch 8 in ~7 s a step. */
 const SOFTWARE: DeviceCalibration = {
-  secondsPerMultiplyAdd: 7e-9,
+  secondsPerMultiplyAdd: 2e-9,
+  secondsPerLayer: 0.05,
   secondsPerShape: 0.7,
+  firstStepSecondsPerLayer: 0.05,
+  loadSeconds: 1,
+  steps: [],
   source: 'calibration',
   samples: 1,
 };
@@ -34,7 +38,10 @@ const SOFTWARE: DeviceCalibration = {
 const DESKTOP: DeviceCalibration = {
   ...SOFTWARE,
   secondsPerMultiplyAdd: 7e-11,
+  secondsPerLayer: 5e-4,
   secondsPerShape: 0.05,
+  firstStepSecondsPerLayer: 0.001,
+  loadSeconds: 0.5,
 };
 
 describe('quickStartChoice', () => {
@@ -60,7 +67,11 @@ describe('quickStartChoice', () => {
   });
 
   it('keeps the network with a smaller batch when that is fast enough', () => {
-    const medium: DeviceCalibration = { ...SOFTWARE, secondsPerMultiplyAdd: 3e-9 };
+    const medium: DeviceCalibration = {
+      ...SOFTWARE,
+      secondsPerMultiplyAdd: 1.2e-9,
+      secondsPerLayer: 0.02,
+    };
     const choice = quickStartChoice(medium, l12, DEFAULTS, SAMPLE)!;
     expect(choice.spec).toBe(l12);
     expect(choice.run.batchSize).toBeLessThan(64);

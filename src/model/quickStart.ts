@@ -38,7 +38,7 @@ export interface QuickStartChoice {
 
 /** Seconds from Start to LEARNING_STEPS loss points. */
 export function secondsToLearning(e: RunEstimate): number {
-  return e.prepareSeconds + LEARNING_STEPS * e.secondsPerStep;
+  return e.secondsToFirstPoint + (LEARNING_STEPS - 1) * e.secondsPerStep;
 }
 
 /** A short run of `spec` at `batch`: about QUICK_RUN_SECONDS, one epoch, a small test set. */
@@ -57,7 +57,10 @@ export function quickRun(
     data,
   );
   const maxSteps = Math.floor(data.trainCount / batch);
-  const budget = Math.max(0, QUICK_RUN_SECONDS - probe.prepareSeconds);
+  const budget = Math.max(
+    0,
+    QUICK_RUN_SECONDS - (probe.secondsToFirstPoint - probe.secondsPerStep),
+  );
   const steps = Math.max(
     Math.min(LEARNING_STEPS, maxSteps),
     Math.min(maxSteps, Math.floor(budget / probe.secondsPerStep)),
@@ -68,7 +71,7 @@ export function quickRun(
     trainLimit: steps * batch,
     testLimit: Math.min(QUICK_TEST_IMAGES, data.testCount),
     evalEverySteps: steps >= 4 ? Math.ceil(steps / 2) : 0,
-    reportEverySteps: reportEveryFor(probe.secondsPerStep),
+    reportEverySteps: reportEveryFor(features, batch),
   };
   return { run, estimate: estimateRun(calibration, features, run, data) };
 }

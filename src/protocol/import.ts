@@ -34,8 +34,11 @@ export const IMPORT_PROTOCOL = defineProtocol({
   events: {
     /** Throttled to about ten a second: for a progress bar, images/s and time left. */
     importProgress: event<{ importId: number } & ImportProgress>(),
-    /** The import is stored and visible; `seconds` from command to commit. */
-    imported: event<{ manifest: DatasetManifest; seconds: number }>(),
+    /**
+     * The import is stored and visible; `seconds` from command to commit. With `duplicate`, its
+     * images were already stored: `manifest` is that dataset's, and nothing new was stored.
+     */
+    imported: event<{ manifest: DatasetManifest; seconds: number; duplicate?: boolean }>(),
     /** Whether an import with that id was running when the cancel arrived. */
     cancelRequested: event<{ importId: number; found: boolean }>(),
     /** A command failed; `message` is for a person. */

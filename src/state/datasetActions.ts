@@ -188,26 +188,28 @@ export async function startImport(request: ImportRequest): Promise<DatasetManife
   const id = c.post('importDataset', { request });
   // The reply is matched by command id: `imported` when stored, `error` otherwise.
   let abandon: (message: string) => void = () => undefined;
-  const reply = new Promise<{ manifest: DatasetManifest; seconds: number }>((resolve, reject) => {
-    const stop = (): void => {
-      offDone();
-      offError();
-    };
-    const offDone = c.on('imported', (event) => {
-      if (event.replyTo !== id) return;
-      stop();
-      resolve(event);
-    });
-    const offError = c.on('error', (event) => {
-      if (event.replyTo !== id) return;
-      stop();
-      reject(new Error(event.message));
-    });
-    abandon = (message) => {
-      stop();
-      reject(new Error(message));
-    };
-  });
+  const reply = new Promise<{ manifest: DatasetManifest; seconds: number; duplicate?: boolean }>(
+    (resolve, reject) => {
+      const stop = (): void => {
+        offDone();
+        offError();
+      };
+      const offDone = c.on('imported', (event) => {
+        if (event.replyTo !== id) return;
+        stop();
+        resolve(event);
+      });
+      const offError = c.on('error', (event) => {
+        if (event.replyTo !== id) return;
+        stop();
+        reject(new Error(event.message));
+      });
+      abandon = (message) => {
+        stop();
+        reject(new Error(message));
+      };
+    },
+  );
   const watchdog = new ImportWatchdog(IMPORT_STALL_MS, IMPORT_CANCEL_GRACE_MS, endStuckWorker);
   watched = { id, watchdog, abandon };
   setData({
@@ -222,7 +224,18 @@ export async function startImport(request: ImportRequest): Promise<DatasetManife
   });
   void requestPersistence();
   try {
-    const { manifest, seconds } = await reply;
+    const { manifest, seconds, duplicate } = await reply;
+    if (duplicate) {
+      // Offered as the dataset it duplicates (DatasetPanel: "Train on …"); nothing was stored.
+      setData({
+        message: {
+          kind: 'duplicate',
+          dataset: manifest.name,
+          text: `"${request.name}" holds the same images as "${manifest.name}", already imported: nothing new was stored.`,
+        },
+      });
+      return manifest;
+    }
     const images = Object.values(manifest.splits).reduce((s, v) => s + (v?.count ?? 0), 0);
     setData({
       message: {

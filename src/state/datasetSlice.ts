@@ -34,8 +34,14 @@ export interface DatasetPanelState {
   loaded: boolean;
   storage: StorageInfo;
   running: ImportState | null;
-  /** The last import's outcome, for a person (role=status / role=alert). */
-  message: { kind: 'done' | 'error'; text: string } | null;
+  /**
+   * The last import's outcome, for a person (role=status / role=alert); `duplicate`: its images
+   * were already stored as `dataset`, which is offered instead.
+   */
+  message:
+    | { kind: 'done' | 'error'; text: string }
+    | { kind: 'duplicate'; text: string; dataset: string }
+    | null;
   preview: Preview | null;
   sample: 'unknown' | 'installing' | 'installed' | 'absent';
   /** Datasets stored earlier that the browser dropped (found at start-up), for a person. */

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { tinyClassroom } from '../model/presets';
 import { toRunConfig, DEFAULT_HYPERPARAMETERS } from '../model/hyperparameters';
 import type { RunMetricsUpdate, TrainPoint } from '../protocol/training';
-import { applyProgress, stepObservations } from './deviceCost';
+import { applyProgress, startObservation, stepObservations } from './deviceCost';
 import { initialTrainingState } from './trainingSlice';
 
 const config = toRunConfig(
@@ -76,5 +76,34 @@ describe('stepObservations', () => {
     expect(stepObservations(base, [update]).observations).toHaveLength(0);
     const zero: RunMetricsUpdate = { runId: 'r1', live, train: [point(5, 0)], test: [] };
     expect(stepObservations(base, [zero]).observations).toHaveLength(0);
+  });
+});
+
+describe('startObservation', () => {
+  const at = (
+    phase: 'loading' | 'preparing' | 'firstStep' | 'training',
+    elapsedSeconds: number,
+  ) => ({
+    runId: 'r1',
+    phase,
+    done: 0,
+    total: 0,
+    elapsedSeconds,
+  });
+
+  it('times the load, the preparation and the first step from the phases, once the first point is read', () => {
+    let t = applyProgress(base, at('loading', 0));
+    t = applyProgress(t, at('preparing', 2.5));
+    t = applyProgress(t, at('preparing', 4)); // k/n: the preparation began at 2.5
+    expect(startObservation(t, 'r1')).toBeNull();
+    t = applyProgress(t, at('firstStep', 7));
+    t = applyProgress(t, at('training', 12));
+    const o = startObservation(t, 'r1')!;
+    expect(o).toMatchObject({ batch: 16, loadedAt: 2.5, firstStepAt: 7, firstPointAt: 12 });
+    // A new load (a resume) forgets the previous one's times.
+    t = applyProgress(t, at('loading', 0));
+    t = applyProgress(t, at('firstStep', 1));
+    t = applyProgress(t, at('training', 3));
+    expect(startObservation(t, 'r1')).toMatchObject({ loadedAt: null, firstStepAt: 1 });
   });
 });

@@ -6,13 +6,16 @@
 import {
   costFeatures,
   refineCalibration,
-  refinePreparation,
+  refineStart,
   type DeviceCalibration,
+  type DeviceMeasurement,
   type NetworkCostFeatures,
+  type StartObservation,
   type StepObservation,
 } from '../model/trainingCost';
 import type { NetworkSpec } from '../model/spec';
 import type { RunMetricsUpdate, RunProgress } from '../protocol/training';
+import { deviceCostKey, readDeviceCost, writeDeviceCost } from '../storage/deviceCostStore';
 import { useAppStore } from './store';
 import type { TrainingSlice } from './trainingSlice';
 
@@ -30,13 +33,16 @@ export function featuresOf(spec: NetworkSpec): NetworkCostFeatures {
   return f;
 }
 
-/** Pure: the slice after a runProgress event. */
+/** Pure: the slice after a runProgress event (with when each phase began, for refineStart). */
 export function applyProgress(t: Training, e: RunProgress): Training {
+  const before = e.phase === 'loading' ? undefined : t.progress[e.runId];
+  const loadedAt = before?.loadedAt ?? (e.phase === 'preparing' ? e.elapsedSeconds : null);
+  const firstStepAt = e.phase === 'firstStep' ? e.elapsedSeconds : (before?.firstStepAt ?? null);
   return {
     ...t,
     progress: {
       ...t.progress,
-      [e.runId]: { ...e, firstPointPending: e.phase === 'training' },
+      [e.runId]: { ...e, firstPointPending: e.phase === 'training', loadedAt, firstStepAt },
     },
   };
 }
@@ -73,6 +79,28 @@ export function stepObservations(
   return { observations, progress };
 }
 
+/** This adapter's entry in localStorage (null before the worker reported its backend). */
+function storageKey(): string | null {
+  const report = useAppStore.getState().worker.report;
+  if (!report || typeof localStorage === 'undefined') return null;
+  return deviceCostKey(report.backend, report.adapter);
+}
+
+/** The calibration an earlier visit on this adapter kept, if any (and valid). */
+export function storedDeviceCost(): DeviceMeasurement | null {
+  const key = storageKey();
+  return key ? readDeviceCost(localStorage, key) : null;
+}
+
+/** Keeps the current calibration for the next visit on this adapter. */
+export function persistDeviceCost(): void {
+  const key = storageKey();
+  const cost = useAppStore.getState().worker.cost;
+  if (key && cost.state === 'known') {
+    writeDeviceCost(localStorage, key, { calibration: cost.calibration, measured: cost.measured });
+  }
+}
+
 function setCalibration(update: (c: DeviceCalibration) => DeviceCalibration): void {
   useAppStore.setState((s) =>
     s.worker.cost.state === 'known'
@@ -84,17 +112,31 @@ function setCalibration(update: (c: DeviceCalibration) => DeviceCalibration): vo
         }
       : {},
   );
+  persistDeviceCost();
 }
 
-/** A runProgress event: the phase in the store; the first step's time refines the preparation. */
+/**
+ * Pure: what a run's start measured, once its first point is read (the 'training' phase), from
+ * the phases' times; null before that.
+ */
+export function startObservation(t: Training, runId: string): StartObservation | null {
+  const p = t.progress[runId];
+  const run = t.runs[runId];
+  if (!p || !run || p.phase !== 'training') return null;
+  return {
+    features: featuresOf(run.config.spec),
+    batch: run.config.batchSize,
+    loadedAt: p.loadedAt,
+    firstStepAt: p.firstStepAt,
+    firstPointAt: p.elapsedSeconds,
+  };
+}
+
+/** A runProgress event: the phase in the store; a first point refines the start's costs. */
 export function receiveProgress(e: RunProgress): void {
   useAppStore.setState((s) => ({ training: applyProgress(s.training, e) }));
-  const run = useAppStore.getState().training.runs[e.runId];
-  if (e.phase === 'training' && run) {
-    setCalibration((c) =>
-      refinePreparation(c, featuresOf(run.config.spec), run.config.batchSize, e.elapsedSeconds),
-    );
-  }
+  const o = startObservation(useAppStore.getState().training, e.runId);
+  if (o) setCalibration((c) => refineStart(c, o));
 }
 
 /** Call before the metrics are applied: their step times refine the device's speed. */

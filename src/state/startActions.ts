@@ -1,8 +1,8 @@
 /**
  * Pressing Start: what the chosen network, batch and dataset will cost on this device, and the
  * Start dialog's offers when the first chart point is far away (model/quickStart.ts). A run
- * starts with a loss point after step 1 and then every `reportEverySteps`, picked from the
- * estimated step time so that a slow device still draws a point every few seconds.
+ * starts with a loss point after step 1 and then every `reportEverySteps`, a pure function of
+ * its network and batch (model/trainingCost.ts `reportEveryFor`).
  */
 import { toRunConfig, type Hyperparameters } from '../model/hyperparameters';
 import {
@@ -20,7 +20,6 @@ import {
   effectiveCount,
   estimateRun,
   reportEveryFor,
-  stepWork,
   type DatasetSize,
   type DeviceCalibration,
   type RunEstimate,
@@ -32,22 +31,16 @@ import type { PresetChoice } from './editorSlice';
 import { useAppStore } from './store';
 import { startRun } from './trainingActions';
 
-/** The run plan of a set of hyperparameters (reportEverySteps from the step estimate). */
-export function runPlanOf(
-  calibration: DeviceCalibration,
-  spec: NetworkSpec,
-  h: Hyperparameters,
-): RunPlanInput {
-  const plan: RunPlanInput = {
+/** The run plan of a set of hyperparameters (reportEverySteps from the network and batch). */
+export function runPlanOf(spec: NetworkSpec, h: Hyperparameters): RunPlanInput {
+  return {
     batchSize: h.batchSize,
     epochs: h.epochs,
     trainLimit: h.trainLimit,
     testLimit: h.testLimit,
     evalEverySteps: h.evalEverySteps,
-    reportEverySteps: 5,
+    reportEverySteps: reportEveryFor(featuresOf(spec), h.batchSize),
   };
-  const step = calibration.secondsPerMultiplyAdd * stepWork(featuresOf(spec), h.batchSize);
-  return { ...plan, reportEverySteps: reportEveryFor(step) };
 }
 
 /** The stored dataset's image counts (null while the list is not read or it is not there). */
@@ -84,7 +77,7 @@ export function planStart(
   dataset: string,
   size: DatasetSize,
 ): StartPlan {
-  const run = runPlanOf(calibration, spec, hyper);
+  const run = runPlanOf(spec, hyper);
   const estimate = estimateRun(calibration, featuresOf(spec), run, size);
   const quick =
     estimate.secondsToFirstPoint > DIALOG_THRESHOLD_SECONDS
@@ -107,7 +100,7 @@ export async function startAsConfigured(plan: StartPlan): Promise<string | null>
     plan.dataset,
     plan.spec.name,
   );
-  return startRun({ ...config, reportEverySteps: plan.run.reportEverySteps });
+  return startRun(config);
 }
 
 /**
@@ -130,7 +123,7 @@ export async function startChoice(
   if (choice.spec !== plan.spec) setSpec(choice.spec, preset);
   setHyperparameters(hyper);
   const config = toRunConfig(choice.spec, hyper, plan.dataset, choice.spec.name);
-  return startRun({ ...config, reportEverySteps: choice.run.reportEverySteps });
+  return startRun(config);
 }
 
 /** Starts the editor's network when there is no estimate (the device could not be measured). */
@@ -154,7 +147,7 @@ export function chooseTinyPreset(): void {
   const size = datasetSize(s.training.dataset);
   const hyper = { ...s.editor.hyper };
   if (s.worker.cost.state === 'known' && size) {
-    const base = runPlanOf(s.worker.cost.calibration, spec, { ...hyper, batchSize: 16 });
+    const base = runPlanOf(spec, { ...hyper, batchSize: 16 });
     const { run } = quickRun(s.worker.cost.calibration, spec, 16, base, size);
     Object.assign(hyper, {
       batchSize: run.batchSize,

@@ -28,6 +28,10 @@ export interface TrainingRunView extends RunSummary {
 export interface RunStartView extends RunProgress {
   /** The first loss point after this load is still to come (it carries the preparation time). */
   firstPointPending: boolean;
+  /** Seconds since the load began when kernel preparation began (null: not seen). */
+  loadedAt: number | null;
+  /** Seconds since the load began when the first step began (null: not seen). */
+  firstStepAt: number | null;
 }
 
 export interface TrainingSlice {

@@ -6,6 +6,7 @@ import {
   type WorkerClient,
 } from '../protocol/training';
 import { whenDataIdle } from './datasetActions';
+import { persistDeviceCost, storedDeviceCost } from './deviceCost';
 import { useAppStore } from './store';
 import type { WorkerSlice } from './workerSlice';
 
@@ -74,13 +75,22 @@ export async function workerMemoryText(): Promise<string> {
   }
 }
 
-/** Measures the device for the estimates (once per worker); the estimates wait for it. */
+/**
+ * Measures the device for the estimates (once per worker; the estimates wait for it), unless
+ * an earlier visit on this adapter left its calibration, refined by its runs: then that.
+ */
 export async function measureDeviceCost(): Promise<void> {
+  const stored = storedDeviceCost();
+  if (stored) {
+    setWorker({ cost: { state: 'known', ...stored, stored: true } });
+    return;
+  }
   setWorker({ cost: { state: 'measuring' } });
   await whenDataIdle();
   try {
     const { calibration, measured } = await getWorkerClient().request('calibrate', {}, 180_000);
-    setWorker({ cost: { state: 'known', calibration, measured } });
+    setWorker({ cost: { state: 'known', calibration, measured, stored: false } });
+    persistDeviceCost();
   } catch (error) {
     setWorker({
       cost: {

@@ -21,7 +21,13 @@ export interface WorkerSlice {
      */
     cost:
       | { state: 'measuring' }
-      | { state: 'known'; calibration: DeviceCalibration; measured: DeviceMeasurement['measured'] }
+      | {
+          state: 'known';
+          calibration: DeviceCalibration;
+          measured: DeviceMeasurement['measured'];
+          /** Read back from an earlier visit on this adapter (storage/deviceCostStore.ts). */
+          stored: boolean;
+        }
       | { state: 'failed'; message: string };
   };
 }

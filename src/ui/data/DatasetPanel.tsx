@@ -16,6 +16,7 @@ import {
   showPreview,
   startImport,
 } from '../../state/datasetActions';
+import { chooseDataset } from '../../state/startActions';
 import { useAppStore } from '../../state/store';
 import { formatBytes, formatCount, formatSeconds } from '../format';
 import { DATASET_NAME_MAX, datasetNameFor } from '../../model/datasetName';
@@ -279,6 +280,18 @@ export function DatasetPanel() {
           data-testid="import-message"
         >
           {message.text}
+          {message.kind === 'duplicate' && (
+            <>
+              {' '}
+              <button
+                type="button"
+                data-testid="use-existing-dataset"
+                onClick={() => chooseDataset(message.dataset)}
+              >
+                Train on “{message.dataset}”
+              </button>
+            </>
+          )}
         </p>
       )}
       {preview && <PreviewGrid preview={preview} />}

@@ -10,6 +10,7 @@ import {
   type HyperErrors,
   type Hyperparameters,
 } from '../../model/hyperparameters';
+import { HYPER_HINTS } from './hyperHints';
 
 type Draft = Record<keyof Hyperparameters, string>;
 
@@ -43,23 +44,17 @@ const BACKEND_LABEL: Record<(typeof BACKEND_CHOICES)[number], string> = {
   cpu: 'CPU',
 };
 
-const NUMBER_FIELDS: { key: keyof Hyperparameters; label: string; step: string; hint?: string }[] =
-  [
-    { key: 'epochs', label: 'Epochs', step: '1', hint: 'Paper: 400 on CIFAR' },
-    { key: 'batchSize', label: 'Batch size', step: '1', hint: 'Paper: 64' },
-    { key: 'learningRate', label: 'Learning rate', step: 'any', hint: 'Paper: 0.1' },
-    { key: 'weightDecay', label: 'Weight decay', step: 'any', hint: 'Paper: 0.0001' },
-    {
-      key: 'bnBatch',
-      label: 'BN batch (0: whole batch)',
-      step: '1',
-      hint: "Ghost batch norm: BN statistics over groups of this many images. The paper's 64 ran on two GPUs: 32",
-    },
-    { key: 'seed', label: 'Seed', step: '1' },
-    { key: 'trainLimit', label: 'Training images per epoch (0: all)', step: '1' },
-    { key: 'testLimit', label: 'Test images (0: all)', step: '1' },
-    { key: 'evalEverySteps', label: 'Test every N steps (0: each epoch)', step: '1' },
-  ];
+const NUMBER_FIELDS: { key: keyof Hyperparameters; label: string; step: string }[] = [
+  { key: 'epochs', label: 'Epochs', step: '1' },
+  { key: 'batchSize', label: 'Batch size', step: '1' },
+  { key: 'learningRate', label: 'Learning rate', step: 'any' },
+  { key: 'weightDecay', label: 'Weight decay', step: 'any' },
+  { key: 'bnBatch', label: 'BN batch (0: whole batch)', step: '1' },
+  { key: 'seed', label: 'Seed', step: '1' },
+  { key: 'trainLimit', label: 'Training images per epoch (0: all)', step: '1' },
+  { key: 'testLimit', label: 'Test images (0: all)', step: '1' },
+  { key: 'evalEverySteps', label: 'Test every N steps (0: each epoch)', step: '1' },
+];
 
 /** Hyperparameters for the next run (Section 4.2), with a message under each wrong field. */
 export function HyperForm() {
@@ -91,14 +86,23 @@ export function HyperForm() {
   const field = (key: keyof Hyperparameters) => ({
     id: `${baseId}-${key}`,
     'aria-invalid': errors[key] ? true : undefined,
-    'aria-describedby': errors[key] ? `${baseId}-${key}-error` : undefined,
+    'aria-describedby': errors[key]
+      ? `${baseId}-${key}-error ${baseId}-${key}-help`
+      : `${baseId}-${key}-help`,
   });
-  const message = (key: keyof Hyperparameters) =>
-    errors[key] ? (
-      <p className="field-error" id={`${baseId}-${key}-error`} role="alert">
-        {errors[key]}
+  // The hint always shows (not only in a tooltip); a wrong value's message comes first.
+  const message = (key: keyof Hyperparameters) => (
+    <>
+      {errors[key] && (
+        <p className="field-error" id={`${baseId}-${key}-error`} role="alert">
+          {errors[key]}
+        </p>
+      )}
+      <p className="field-help" id={`${baseId}-${key}-help`} data-testid={`hint-${key}`}>
+        {HYPER_HINTS[key]}
       </p>
-    ) : null;
+    </>
+  );
 
   const wantedBackend = draft.backend;
   const reloadNeeded =
@@ -120,7 +124,6 @@ export function HyperForm() {
             inputMode="decimal"
             step={f.step}
             value={draft[f.key]}
-            title={f.hint}
             onChange={(e) => change(f.key, e.target.value)}
           />
           {message(f.key)}
@@ -166,6 +169,7 @@ export function HyperForm() {
           <option value="on">Pad 4, random crop, flip (paper, CIFAR)</option>
           <option value="off">None (paper, SVHN)</option>
         </select>
+        {message('augmentation')}
       </div>
       <div className="field">
         <label htmlFor={`${baseId}-padFill`}>Padding fill</label>
@@ -195,6 +199,7 @@ export function HyperForm() {
             </option>
           ))}
         </select>
+        {message('backend')}
         {reloadNeeded && (
           <p className="hint">
             The worker runs on {backendNow}; tfjs picks its backend once.{' '}

@@ -1,7 +1,6 @@
 import { useState } from 'react';
 import { useAppStore } from '../../state/store';
 import { runDeviceCheck, workerMemoryText } from '../../state/workerActions';
-import { LAYER_OVERHEAD_MACS } from '../../model/trainingCost';
 import { backendDisplayName } from './backendLabel';
 
 /** This device's measured speed, as the estimates beside Start use it. */
@@ -19,14 +18,15 @@ function DeviceSpeed() {
   const gmacs = 1 / c.secondsPerMultiplyAdd / 1e9;
   return (
     <p data-testid="device-speed">
-      Training speed {gmacs.toFixed(2)} G multiply-adds/s (forward and backward), kernel preparation{' '}
-      {c.secondsPerShape.toFixed(2)} s per conv shape;{' '}
+      Training speed {gmacs.toFixed(2)} G multiply-adds/s (forward and backward) plus{' '}
+      {(c.secondsPerLayer * 1000).toFixed(0)} ms per conv layer and step; before the first step,
+      loading {c.loadSeconds.toFixed(1)} s, kernel preparation {c.secondsPerShape.toFixed(2)} s per
+      conv shape and {(c.firstStepSecondsPerLayer * 1000).toFixed(0)} ms per conv layer;{' '}
+      {cost.stored ? 'kept from an earlier visit on this adapter, ' : ''}
       {c.source === 'calibration'
         ? 'from the start-up measurement'
         : `refined by ${c.samples - 1} measured steps of your runs`}
-      {` (start-up: a tiny network at batch ${m.batch}, first step ${m.firstStepSeconds.toFixed(2)} s, then ${m.secondsPerStep.toFixed(2)} s a step)`}
-      . Each conv layer's fixed cost (dispatches, BN) counts as {LAYER_OVERHEAD_MACS / 1e6} M
-      multiply-adds.
+      {` (start-up: a tiny network at batch ${m.batch}: kernels ${m.prepareSeconds.toFixed(2)} s, first step ${m.firstStepSeconds.toFixed(2)} s, then ${m.secondsPerStep.toFixed(2)} s a step, ${m.small.secondsPerStep.toFixed(2)} s at batch ${m.small.batch}).`}
     </p>
   );
 }

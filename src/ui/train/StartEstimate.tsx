@@ -22,13 +22,19 @@ export function StartEstimate({
   const e = plan.estimate;
   return (
     <p className="start-estimate" data-testid="start-estimate" aria-live="polite">
-      <span data-testid="estimate-step">≈ {formatSeconds(e.secondsPerStep)}/step</span>
+      <span data-testid="estimate-step" data-seconds={e.secondsPerStep}>
+        ≈ {formatSeconds(e.secondsPerStep)}/step
+      </span>
       {' · '}
       <span data-testid="estimate-epoch">
         {e.stepsPerEpoch} steps/epoch ≈ {formatSeconds(e.secondsPerEpoch)}
       </span>
       {' · '}
-      <span data-testid="estimate-first-point">
+      <span
+        data-testid="estimate-first-point"
+        data-seconds={e.secondsToFirstPoint}
+        data-second-point-seconds={e.secondsToSecondPoint}
+      >
         first chart point in ≈ {formatSeconds(e.secondsToFirstPoint)}
       </span>
     </p>

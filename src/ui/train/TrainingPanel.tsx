@@ -206,7 +206,13 @@ function RunControls({ run, readOnly }: { run: TrainingRunView; readOnly: boolea
   const active = run.status === 'running' || run.status === 'queued';
   const done = run.status === 'stopped' || run.status === 'finished' || run.status === 'failed';
   return (
-    <div className="training-run" data-testid="training-run" data-run-id={run.id}>
+    <div
+      className="training-run"
+      data-testid="training-run"
+      data-run-id={run.id}
+      data-report-every={run.config.reportEverySteps ?? 5 /* runs stored before the field */}
+      data-train-points={run.history.train.length}
+    >
       <p>
         <strong>{run.config.name}</strong> on {run.config.dataset}:{' '}
         <span data-testid="run-status">{statusLabel(run.status)}</span>

@@ -19,6 +19,8 @@ const phase = (p: 'loading' | 'preparing' | 'firstStep' | 'training', done = 0, 
   total,
   elapsedSeconds: 1,
   firstPointPending: false,
+  loadedAt: null,
+  firstStepAt: null,
 });
 
 describe('progressText', () => {
