@@ -12,14 +12,22 @@
 import * as tf from '@tensorflow/tfjs';
 import { dispatch, emptyTensor } from './runtime';
 
-const WG = 256;
+/**
+ * Threads per workgroup (one workgroup per channel): a tuning parameter of both builders.
+ * Each halving of the tree reduction is a barrier, and on a software adapter a barrier
+ * suspends and resumes every invocation of the group, so the default is small (measured in
+ * docs/performance.md); a hardware GPU may want more.
+ */
+export const BN_WORKGROUP = 16;
 
-const REDUCE_WGSL = /* wgsl */ `
+const reduceWgsl = (wg: number) => /* wgsl */ `
+var<workgroup> redA: array<f32, ${wg}>;
+var<workgroup> redB: array<f32, ${wg}>;
 fn reduce2(t: u32, a: f32, b: f32) -> vec2<f32> {
   redA[t] = a;
   redB[t] = b;
   workgroupBarrier();
-  for (var k = ${WG / 2}u; k > 0u; k = k >> 1u) {
+  for (var k = ${wg / 2}u; k > 0u; k = k >> 1u) {
     if (t < k) {
       redA[t] = redA[t] + redA[t + k];
       redB[t] = redB[t] + redB[t + k];
@@ -31,7 +39,12 @@ fn reduce2(t: u32, a: f32, b: f32) -> vec2<f32> {
   return r;
 }`;
 
-function forwardCode(residual: boolean, relu: boolean, running: boolean): string {
+export function forwardCode(
+  residual: boolean,
+  relu: boolean,
+  running: boolean,
+  wg = BN_WORKGROUP,
+): string {
   let b = 0;
   const decl: string[] = [
     `@group(0) @binding(${b++}) var<storage, read> x: array<f32>;`,
@@ -49,23 +62,21 @@ function forwardCode(residual: boolean, relu: boolean, running: boolean): string
   return /* wgsl */ `
 struct U { m: u32, c: u32, eps: f32, momentum: f32 }
 ${decl.join('\n')}
-var<workgroup> redA: array<f32, ${WG}>;
-var<workgroup> redB: array<f32, ${WG}>;
-${REDUCE_WGSL}
-@compute @workgroup_size(${WG})
+${reduceWgsl(wg)}
+@compute @workgroup_size(${wg})
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) t: u32) {
   let c = wid.x;
   var s = 0.0;
-  for (var i = t; i < u.m; i = i + ${WG}u) { s = s + x[i * u.c + c]; }
+  for (var i = t; i < u.m; i = i + ${wg}u) { s = s + x[i * u.c + c]; }
   let mean = reduce2(t, s, 0.0).x / f32(u.m);
   var q = 0.0;
-  for (var i = t; i < u.m; i = i + ${WG}u) { let d = x[i * u.c + c] - mean; q = q + d * d; }
+  for (var i = t; i < u.m; i = i + ${wg}u) { let d = x[i * u.c + c] - mean; q = q + d * d; }
   let variance = reduce2(t, q, 0.0).x / f32(u.m);
   let inv = inverseSqrt(variance + u.eps);
   let g = gamma[c];
   let scale = g * inv;
   let shift = beta[c] - mean * scale;
-  for (var i = t; i < u.m; i = i + ${WG}u) {
+  for (var i = t; i < u.m; i = i + ${wg}u) {
     let j = i * u.c + c;
     var v = x[j] * scale + shift;
     ${residual ? 'v = v + res[j];' : ''}
@@ -82,7 +93,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
 }`;
 }
 
-function backwardCode(relu: boolean, residualGrad: boolean): string {
+export function backwardCode(relu: boolean, residualGrad: boolean, wg = BN_WORKGROUP): string {
   let b = 0;
   const decl: string[] = [
     `@group(0) @binding(${b++}) var<storage, read> dy: array<f32>;`,
@@ -100,10 +111,8 @@ function backwardCode(relu: boolean, residualGrad: boolean): string {
   return /* wgsl */ `
 struct U { m: u32, c: u32 }
 ${decl.join('\n')}
-var<workgroup> redA: array<f32, ${WG}>;
-var<workgroup> redB: array<f32, ${WG}>;
-${REDUCE_WGSL}
-@compute @workgroup_size(${WG})
+${reduceWgsl(wg)}
+@compute @workgroup_size(${wg})
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) t: u32) {
   let c = wid.x;
   let mean = stats[c];
@@ -111,7 +120,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   let g = stats[2u * u.c + c];
   var s1 = 0.0;
   var s2 = 0.0;
-  for (var i = t; i < u.m; i = i + ${WG}u) {
+  for (var i = t; i < u.m; i = i + ${wg}u) {
     let j = i * u.c + c;
     let dz = ${dz};
     ${residualGrad ? 'dres[j] = dz;' : ''}
@@ -121,7 +130,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   let sums = reduce2(t, s1, s2);
   let m = f32(u.m);
   let k = g * inv / m;
-  for (var i = t; i < u.m; i = i + ${WG}u) {
+  for (var i = t; i < u.m; i = i + ${wg}u) {
     let j = i * u.c + c;
     let dz = ${dz};
     let xh = (x[j] - mean) * inv;
