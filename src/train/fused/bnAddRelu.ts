@@ -10,7 +10,7 @@
  * updates them in place (running = momentum * running + (1 - momentum) * batch).
  */
 import * as tf from '@tensorflow/tfjs';
-import { dispatch, emptyTensor } from './runtime';
+import { dispatch, emptyTensor, type Uniform } from './runtime';
 
 /**
  * Threads per workgroup (one workgroup per channel): a tuning parameter of both builders.
@@ -39,8 +39,20 @@ fn reduce2(t: u32, a: f32, b: f32) -> vec2<f32> {
   return r;
 }`;
 
+/** Most terms a kernel sums where it reads (residuals forward, gradients backward). */
+export const MAX_TERMS = 4;
+
+/** `w0 * name0[j] + w1 * name1[j] + ...`: a weighted sum applied where it is read. */
+function termSum(name: string, terms: number, j: string): string {
+  return Array.from({ length: terms }, (_, k) => `u.w${k} * ${name}${k}[${j}]`).join(' + ');
+}
+
+/**
+ * Forward with `residuals` residual inputs (0..MAX_TERMS) read as a weighted sum (Eq. 3's
+ * average applied on the read, no pass of its own); weights w0.. in the uniforms.
+ */
 export function forwardCode(
-  residual: boolean,
+  residuals: number,
   relu: boolean,
   running: boolean,
   wg = BN_WORKGROUP,
@@ -51,7 +63,9 @@ export function forwardCode(
     `@group(0) @binding(${b++}) var<storage, read> gamma: array<f32>;`,
     `@group(0) @binding(${b++}) var<storage, read> beta: array<f32>;`,
   ];
-  if (residual) decl.push(`@group(0) @binding(${b++}) var<storage, read> res: array<f32>;`);
+  for (let k = 0; k < residuals; k++) {
+    decl.push(`@group(0) @binding(${b++}) var<storage, read> res${k}: array<f32>;`);
+  }
   decl.push(`@group(0) @binding(${b++}) var<storage, read_write> y: array<f32>;`);
   decl.push(`@group(0) @binding(${b++}) var<storage, read_write> stats: array<f32>;`);
   if (running) {
@@ -60,7 +74,7 @@ export function forwardCode(
   }
   decl.push(`@group(0) @binding(${b++}) var<uniform> u: U;`);
   return /* wgsl */ `
-struct U { m: u32, c: u32, eps: f32, momentum: f32 }
+struct U { m: u32, c: u32, eps: f32, momentum: f32, w0: f32, w1: f32, w2: f32, w3: f32 }
 ${decl.join('\n')}
 ${reduceWgsl(wg)}
 @compute @workgroup_size(${wg})
@@ -79,7 +93,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   for (var i = t; i < u.m; i = i + ${wg}u) {
     let j = i * u.c + c;
     var v = x[j] * scale + shift;
-    ${residual ? 'v = v + res[j];' : ''}
+    ${residuals > 0 ? `v = v + ${termSum('res', residuals, 'j')};` : ''}
     ${relu ? 'v = max(v, 0.0);' : ''}
     y[j] = v;
   }
@@ -93,12 +107,23 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
 }`;
 }
 
-export function backwardCode(relu: boolean, residualGrad: boolean, wg = BN_WORKGROUP): string {
+/**
+ * Backward reading the output's gradient as a weighted sum of `dyTerms` tensors (the fan-in
+ * of a stream read by several layers, summed here instead of by adds); with `residualGrad`
+ * it also writes the residual's gradient (the caller scales it per residual term).
+ */
+export function backwardCode(
+  relu: boolean,
+  residualGrad: boolean,
+  wg = BN_WORKGROUP,
+  dyTerms = 1,
+): string {
   let b = 0;
-  const decl: string[] = [
-    `@group(0) @binding(${b++}) var<storage, read> dy: array<f32>;`,
-    `@group(0) @binding(${b++}) var<storage, read> x: array<f32>;`,
-  ];
+  const decl: string[] = [];
+  for (let k = 0; k < dyTerms; k++) {
+    decl.push(`@group(0) @binding(${b++}) var<storage, read> dy${k}: array<f32>;`);
+  }
+  decl.push(`@group(0) @binding(${b++}) var<storage, read> x: array<f32>;`);
   if (relu) decl.push(`@group(0) @binding(${b++}) var<storage, read> y: array<f32>;`);
   decl.push(`@group(0) @binding(${b++}) var<storage, read> stats: array<f32>;`);
   decl.push(`@group(0) @binding(${b++}) var<storage, read_write> dx: array<f32>;`);
@@ -107,9 +132,10 @@ export function backwardCode(relu: boolean, residualGrad: boolean, wg = BN_WORKG
   if (residualGrad)
     decl.push(`@group(0) @binding(${b++}) var<storage, read_write> dres: array<f32>;`);
   decl.push(`@group(0) @binding(${b++}) var<uniform> u: U;`);
-  const dz = relu ? 'select(0.0, dy[j], y[j] > 0.0)' : 'dy[j]';
+  const sum = termSum('dy', dyTerms, 'j');
+  const dz = relu ? `select(0.0, ${sum}, y[j] > 0.0)` : `(${sum})`;
   return /* wgsl */ `
-struct U { m: u32, c: u32 }
+struct U { m: u32, c: u32, w0: f32, w1: f32, w2: f32, w3: f32 }
 ${decl.join('\n')}
 ${reduceWgsl(wg)}
 @compute @workgroup_size(${wg})
@@ -143,6 +169,11 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
 }`;
 }
 
+/** The uniforms w0..w3 of a weighted sum (unused ones 0). */
+export function termWeights(ws: number[]): Uniform[] {
+  return Array.from({ length: MAX_TERMS }, (_, k) => ({ f32: ws[k] ?? 0 }));
+}
+
 /** Sources by variant, made once (see conv.ts's `memo`). */
 const codes = new Map<string, string>();
 
@@ -153,6 +184,18 @@ function codeFor(key: string, make: () => string): string {
     codes.set(key, code);
   }
   return code;
+}
+
+/** The forward's source for a variant (made once). */
+export function bnForwardSource(residuals: number, relu: boolean, running: boolean): string {
+  return codeFor(`f${residuals}${+relu}${+running}`, () => forwardCode(residuals, relu, running));
+}
+
+/** The backward's source for a variant (made once). */
+export function bnBackwardSource(relu: boolean, residualGrad: boolean, dyTerms: number): string {
+  return codeFor(`b${+relu}${+residualGrad}${dyTerms}`, () =>
+    backwardCode(relu, residualGrad, BN_WORKGROUP, dyTerms),
+  );
 }
 
 export interface BnActOptions {
@@ -188,11 +231,15 @@ export function bnAddReluFused(
     bindings.push(y, stats);
     if (o.running) bindings.push(o.running.mean, o.running.variance);
     dispatch({
-      code: codeFor(`f${+hasRes}${+o.relu}${+!!o.running}`, () =>
-        forwardCode(hasRes, o.relu, !!o.running),
-      ),
+      code: bnForwardSource(+hasRes, o.relu, !!o.running),
       bindings,
-      uniforms: [{ u32: m }, { u32: c }, { f32: o.eps }, { f32: o.running?.momentum ?? 0 }],
+      uniforms: [
+        { u32: m },
+        { u32: c },
+        { f32: o.eps },
+        { f32: o.running?.momentum ?? 0 },
+        ...termWeights([1]),
+      ],
       workgroups: [c],
     });
     save(o.relu ? [xi!, stats, y] : [xi!, stats]);
@@ -210,9 +257,9 @@ export function bnAddReluFused(
         b.push(sstats!, dx, dgamma, dbeta);
         if (dres) b.push(dres);
         dispatch({
-          code: codeFor(`b${+o.relu}${+residualGrad}`, () => backwardCode(o.relu, residualGrad)),
+          code: bnBackwardSource(o.relu, residualGrad, 1),
           bindings: b,
-          uniforms: [{ u32: m }, { u32: c }],
+          uniforms: [{ u32: m }, { u32: c }, ...termWeights([1])],
           workgroups: [c],
         });
         const grads: tf.Tensor[] = [dx, dgamma, dbeta];
