@@ -18,7 +18,7 @@ import { dispatch, emptyTensor, type Uniform } from './runtime';
  * suspends and resumes every invocation of the group, so the default is small (measured in
  * docs/performance.md); a hardware GPU may want more.
  */
-export const BN_WORKGROUP = 16;
+export const BN_WORKGROUP = 256;
 
 const reduceWgsl = (wg: number) => /* wgsl */ `
 var<workgroup> redA: array<f32, ${wg}>;

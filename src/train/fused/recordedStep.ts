@@ -25,6 +25,17 @@ import { deviceOf, dispatch, emptyTensor } from './runtime';
 /** A weighted sum of tensors: sum_k w_k t_k. */
 export type Terms = { t: tf.Tensor4D; w: number }[];
 
+/** One term per distinct tensor (a stream copied into K streams and averaged back is itself). */
+function merged(terms: Terms): Terms {
+  const out: Terms = [];
+  for (const { t, w } of terms) {
+    const same = out.find((term) => term.t === t);
+    if (same) same.w += w;
+    else out.push({ t, w });
+  }
+  return out;
+}
+
 interface ConvNode {
   kind: 'conv';
   input: tf.Tensor4D;
@@ -129,7 +140,7 @@ export function recordedForwardBackward(
     { t: bnTail(conv(materialise(input), l), l.bn, residual, relu), w: 1 },
   ];
   const average = (vs: Terms[]): Terms =>
-    vs.flatMap((v) => v.map(({ t, w }) => ({ t, w: w / vs.length })));
+    merged(vs.flatMap((v) => v.map(({ t, w }) => ({ t, w: w / vs.length }))));
   const branch = (input: Terms, layers: ConvBnPlan[], residual: Terms, relu: boolean): Terms => {
     let h = input;
     layers.forEach((l, i) => {
@@ -210,7 +221,9 @@ export function recordedForwardBackward(
   const pending = new Map<tf.Tensor, Terms>();
   const contribute = (t: tf.Tensor4D, g: tf.Tensor4D, w: number) => {
     const list = pending.get(t) ?? [];
-    list.push({ t: g, w });
+    const same = list.find((term) => term.t === g);
+    if (same) same.w += w;
+    else list.push({ t: g, w });
     pending.set(t, list);
   };
   headTensors.forEach((t, i) => contribute(t, headGrads[i] as tf.Tensor4D, 1));
@@ -220,7 +233,8 @@ export function recordedForwardBackward(
     if (!list) throw new Error('a layer output does not reach the loss');
     pending.delete(t);
     if (list.length <= max) return list;
-    return [{ t: tf.addN(list.map((g) => tf.mul(g.t, g.w))) as tf.Tensor4D, w: 1 }];
+    const scaled = list.map((g) => (g.w === 1 ? g.t : tf.mul(g.t, g.w)));
+    return [{ t: tf.addN(scaled) as tf.Tensor4D, w: 1 }];
   };
 
   for (let i = tape.length - 1; i >= 0; i--) {
