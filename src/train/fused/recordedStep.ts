@@ -84,7 +84,7 @@ export function recordedForwardBackward(
 ): { loss: tf.Scalar; logits: tf.Tensor2D; grads: Map<string, tf.Tensor> } {
   const tape: Node[] = [];
   // Storage bindings a kernel may have (8 by default; the backend asks for the adapter's):
-  // the BN forward binds 7 besides its residuals, the backward 6-8 besides its gradient terms.
+  // the BN forward binds 7 besides its residuals, the backward 5-7 besides its gradient terms.
   const storage = deviceOf().limits.maxStorageBuffersPerShaderStage;
   const maxResiduals = Math.min(MAX_TERMS, storage - 7);
   const filterUses = new Map<string, number>();
@@ -259,7 +259,7 @@ export function recordedForwardBackward(
       if (dx) contribute(node.input, dx, 1);
     } else {
       const hasRes = node.residual.length > 0;
-      const dys = gradOf(node.out, Math.min(MAX_TERMS, storage - 6 - +node.relu - +hasRes));
+      const dys = gradOf(node.out, Math.min(MAX_TERMS, storage - 5 - +node.relu - +hasRes));
       const c = node.h.shape[3];
       const dh = emptyTensor<tf.Rank.R4>(node.h.shape);
       const dgamma = emptyTensor<tf.Rank.R1>([c]);
