@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --json] [-- --steps N --warmup N --tiny-batch N --l12-batch N --tiny-only --no-l54 --no-tune --port N --no-build]`
+ * `npm run bench [-- --json] [-- --steps N --warmup N --tiny-batch N --l12-batch N --tiny-only --no-l54 --no-tune --profile --port N --no-build]`
  *
  * Builds the tools (tools/vite.config.ts, into dist-tools/), serves them with `vite preview`, opens bench.html?mode=bench in headless
  * Chromium (WebGPU via --enable-unsafe-webgpu; on machines without a GPU that is SwiftShader)
@@ -24,6 +24,7 @@ const values = scriptOptions(
     'tiny-only': { type: 'boolean' },
     'no-l54': { type: 'boolean' },
     'no-tune': { type: 'boolean' },
+    profile: { type: 'boolean' },
     steps: { type: 'string' },
     warmup: { type: 'string' },
     'tiny-batch': { type: 'string' },
@@ -32,7 +33,7 @@ const values = scriptOptions(
   },
   SCRIPT,
 );
-const flag = (name: 'json' | 'no-build' | 'tiny-only' | 'no-l54' | 'no-tune') =>
+const flag = (name: 'json' | 'no-build' | 'tiny-only' | 'no-l54' | 'no-tune' | 'profile') =>
   values[name] === true;
 const option = (name: 'steps' | 'warmup' | 'tiny-batch' | 'l12-batch' | 'port', fallback: number) =>
   numberOption(values[name], name, fallback, isPositiveInteger, 'a positive whole number', SCRIPT);
@@ -50,6 +51,7 @@ const query = new URLSearchParams({
 if (flag('tiny-only')) query.set('tinyOnly', '1');
 if (flag('no-l54')) query.set('noL54', '1');
 if (flag('no-tune')) query.set('noTune', '1');
+if (flag('profile')) query.set('stepProfile', '1');
 
 async function main(): Promise<void> {
   if (!flag('no-build')) {

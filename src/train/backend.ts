@@ -68,6 +68,9 @@ async function createWebGpuBackend(): Promise<{ backend: WebGPUBackend; adapter:
       maxBufferSize: l.maxBufferSize,
       maxComputeWorkgroupSizeX: l.maxComputeWorkgroupSizeX,
       maxComputeInvocationsPerWorkgroup: l.maxComputeInvocationsPerWorkgroup,
+      // The fused step's BN kernels read several residuals / gradient terms as extra
+      // bindings (src/train/fused/recordedStep.ts); the default is 8.
+      maxStorageBuffersPerShaderStage: l.maxStorageBuffersPerShaderStage,
     },
   });
   webGpuHandles = { adapter, device };

@@ -33,9 +33,11 @@ import type {
   FirstStep,
   L54Report,
   MemoryReport,
+  StepProfile,
   StepTimes,
   WorkerReply,
 } from './messages';
+import { instrumentCapture, profileStep } from './stepProfile';
 import { seededWeights, variablesFrom } from './weights';
 
 declare const self: DedicatedWorkerGlobalScope;
@@ -124,6 +126,7 @@ async function benchNetwork(
   first: FirstStep;
   kernelChoices: KernelChoice[] | null;
   tuneMs: number;
+  profile: StepProfile | null;
 }> {
   const { height, width, channels } = spec.input;
   const shape: [number, number, number, number] = [batch, height, width, channels];
@@ -210,6 +213,11 @@ async function benchNetwork(
       `${x.wallMs.toFixed(0)} ms, host ${x.hostMs.toFixed(0)} ms, ${x.dispatches} dispatches`;
     reply({ type: 'progress', message: `${label}: engine ${show(e)}; baseline ${show(b)}` });
   }
+  let profile: StepProfile | null = null;
+  if (req.profile) {
+    reply({ type: 'progress', message: `${label}: profiling one step` });
+    profile = await profileStep(() => engineStep(data[req.warmup]!));
+  }
   trainer.dispose();
   net.dispose();
   model.dispose();
@@ -224,6 +232,7 @@ async function benchNetwork(
     first,
     kernelChoices,
     tuneMs,
+    profile,
     times: {
       engineImagesPerSec: round(engineImagesPerSec),
       baselineImagesPerSec: round(baselineImagesPerSec),
@@ -310,6 +319,7 @@ self.addEventListener('message', (event: MessageEvent<BenchRequest>) => {
   (async () => {
     const init = await initBackend(['webgpu']);
     instrument();
+    if (req.profile) instrumentCapture();
     const tinySpec = tinyClassroom();
     const l12 = fromPaper({ arch: 'dmrnet', L: 12 });
     // L=12 first, so its first step compiles on a cold pipeline cache, as a fresh page would.
@@ -328,6 +338,7 @@ self.addEventListener('message', (event: MessageEvent<BenchRequest>) => {
       l54,
       // Planned, not run: the paper's 14.9M-parameter DMRNet-Wide at batch 64 (Table 3).
       wideL30Memory: memoryReport(fromPaper({ arch: 'dmrnet', L: 30, widen: 4 }), 64),
+      ...(req.profile ? { stepProfile: { l12: big?.profile ?? null, tiny: tiny.profile! } } : {}),
       setup: {
         tinyNetwork: tinySpec.name,
         l12Network: big ? l12.name : 'not measured (--tiny-only)',

@@ -19,7 +19,18 @@ import {
 } from '../../src/train/fused/conv';
 import { FusedNesterov } from '../../src/train/fused/nesterov';
 import { createReferenceTrainer } from '../../src/train/fused/reference';
-import { createFusedTrainer, inferenceLogits, type FusedTrainer } from '../../src/train/fused/step';
+import {
+  BN_EPS,
+  BN_MOMENTUM,
+  createFusedTrainer,
+  inferenceLogits,
+  weightLookup,
+  type FusedTrainer,
+} from '../../src/train/fused/step';
+import { forwardLogits } from '../../src/train/fused/forward';
+import { recordedForwardBackward } from '../../src/train/fused/recordedStep';
+import { planNetwork } from '../../src/model/plan';
+import { crossEntropy } from '../../src/train/step';
 import { createRng } from '../../src/model/random';
 import {
   applySgdUpdate,
@@ -314,6 +325,62 @@ async function checkAugment(fill?: number[]): Promise<KernelDiff[]> {
   return compare(fill ? 'augment.fill' : 'augment', fused, ref);
 }
 
+/**
+ * The step recorded from the plan with our own backward (recordedStep.ts) against tfjs's
+ * autodiff of plain tfjs ops on the CPU: loss, logits and every weight's gradient of one step
+ * of the classroom DMRNet (every block kind, merge-and-run averages, shared stream inputs).
+ */
+async function checkRecordedStep(): Promise<KernelDiff[]> {
+  const spec = { ...tinyClassroom({ width: 4 }), input: { height: 8, width: 8, channels: 3 } };
+  const weights = seededWeights(spec, 43);
+  const plan = planNetwork(spec);
+  const xs = randomArray(4 * 8 * 8 * 3, 44);
+  const ys = Int32Array.from([1, 7, 3, 0]);
+  const run = (fused: boolean) => () => {
+    const net = variablesFrom(weights);
+    const weight = weightLookup(net);
+    const x = tf.tensor4d(xs, [4, 8, 8, 3]);
+    const labels = tf.tensor1d(ys, 'int32');
+    const out: Record<string, tf.Tensor> = {};
+    if (fused) {
+      const batch = new FilterGradBatch();
+      tf.tidy(() => {
+        const r = recordedForwardBackward(
+          plan,
+          weight,
+          x,
+          labels,
+          { eps: BN_EPS, momentum: BN_MOMENTUM },
+          batch,
+        );
+        out.loss = tf.keep(r.loss);
+
+        out.logits = tf.keep(r.logits);
+        for (const [name, g] of r.grads) out[name] = tf.keep(g);
+      });
+      batch.dispose();
+    } else {
+      const vars = net.trainable.map((v) => v.variable);
+      const { value, grads } = tf.variableGrads(() => {
+        const logits = forwardLogits(plan, weight, x, (h, bn, residual, relu) => {
+          const gamma = weight(`${bn}.gamma`) as tf.Tensor1D;
+          const beta = weight(`${bn}.beta`) as tf.Tensor1D;
+          return bnAddReluReference(h, gamma, beta, residual, { relu, eps: BN_EPS }).y;
+        });
+        out.logits = tf.keep(logits);
+        return crossEntropy(logits, labels);
+      }, vars);
+      out.loss = value;
+      net.trainable.forEach((v) => (out[v.name] = grads[v.variable.name]!));
+    }
+    tf.dispose([x, labels]);
+    return read(out).finally(() => net.dispose());
+  };
+  const ref = await onBackend('cpu', run(false));
+  const fused = await onBackend('webgpu', run(true));
+  return compare('recordedStep', fused, ref);
+}
+
 /** Same weights, data and augmentation: 20 steps of each, losses per step. */
 async function lossCurves(
   steps: number,
@@ -420,6 +487,8 @@ export async function runChecks(
     progress(`conv forward layouts ${x.join('x')} k${k} co${co} s${stride}`);
     diffs.push(...(await checkForwardVariants([...x], k, co, stride)));
   }
+  progress('recorded step');
+  diffs.push(...(await checkRecordedStep()));
   progress('loss curves');
   const curves = await lossCurves(steps, progress);
   diffs.push(...curves.evalDiffs);

@@ -83,6 +83,7 @@ const request: BenchRequest = {
   tinyOnly: params.get('tinyOnly') === '1',
   skipL54: params.get('noL54') === '1',
   tune: params.get('noTune') !== '1',
+  profile: params.get('stepProfile') === '1',
 };
 worker.postMessage(
   mode === 'resume'

@@ -76,6 +76,25 @@ export interface MemoryReport {
   refusal: string | null;
 }
 
+/** One kind of kernel in a profiled step (./stepProfile.ts). */
+export interface KindTime {
+  kind: string;
+  dispatches: number;
+  ms: number;
+  /** Of the step's summed kernel time. */
+  share: number;
+}
+
+/** A step's dispatches, each replayed alone and timed, summed per kind (bench --profile). */
+export interface StepProfile {
+  dispatches: number;
+  /** Sum of the kernels' times, ms (each alone, so no overlap). */
+  gpuMs: number;
+  /** An empty submission's round trip, subtracted from each. */
+  emptySubmitMs: number;
+  kinds: KindTime[];
+}
+
 export interface L54Report {
   network: string;
   batch: number;
@@ -111,6 +130,8 @@ export interface BenchReport {
   /** DMRNet L=54, batch 8, one measured step (null with --tiny-only or --no-l54). */
   l54: L54Report | null;
   wideL30Memory: MemoryReport;
+  /** With --profile: one measured engine step per network, per kind of kernel. */
+  stepProfile?: { l12: StepProfile | null; tiny: StepProfile };
   /** How it was measured (batch sizes, steps), so the numbers can be read. */
   setup: Record<string, number | string>;
 }
@@ -133,4 +154,6 @@ export interface BenchRequest {
   skipL54: boolean;
   /** Tune the conv forward per shape before the measured steps. */
   tune: boolean;
+  /** Profile one more engine step per network, per kind of kernel (./stepProfile.ts). */
+  profile: boolean;
 }

@@ -10,16 +10,25 @@
  * updates them in place (running = momentum * running + (1 - momentum) * batch).
  */
 import * as tf from '@tensorflow/tfjs';
-import { dispatch, emptyTensor } from './runtime';
+import { dispatch, emptyTensor, type Uniform } from './runtime';
 
-const WG = 256;
+/**
+ * Threads per workgroup (one workgroup per channel): a tuning parameter of both builders.
+ * Each halving of the tree reduction is a barrier, and on a software adapter a barrier
+ * suspends and resumes every invocation of the group: at 16 the BN kernels cost 8x less a
+ * step on SwiftShader (docs/performance.md), but the exact-resume e2e then drifted 2.3e-4
+ * (limit 1e-4; also at 64), so 256 stays the default until that is understood.
+ */
+export const BN_WORKGROUP = 256;
 
-const REDUCE_WGSL = /* wgsl */ `
+const reduceWgsl = (wg: number) => /* wgsl */ `
+var<workgroup> redA: array<f32, ${wg}>;
+var<workgroup> redB: array<f32, ${wg}>;
 fn reduce2(t: u32, a: f32, b: f32) -> vec2<f32> {
   redA[t] = a;
   redB[t] = b;
   workgroupBarrier();
-  for (var k = ${WG / 2}u; k > 0u; k = k >> 1u) {
+  for (var k = ${wg / 2}u; k > 0u; k = k >> 1u) {
     if (t < k) {
       redA[t] = redA[t] + redA[t + k];
       redB[t] = redB[t] + redB[t + k];
@@ -31,14 +40,33 @@ fn reduce2(t: u32, a: f32, b: f32) -> vec2<f32> {
   return r;
 }`;
 
-function forwardCode(residual: boolean, relu: boolean, running: boolean): string {
+/** Most terms a kernel sums where it reads (residuals forward, gradients backward). */
+export const MAX_TERMS = 4;
+
+/** `w0 * name0[j] + w1 * name1[j] + ...`: a weighted sum applied where it is read. */
+function termSum(name: string, terms: number, j: string): string {
+  return Array.from({ length: terms }, (_, k) => `u.w${k} * ${name}${k}[${j}]`).join(' + ');
+}
+
+/**
+ * Forward with `residuals` residual inputs (0..MAX_TERMS) read as a weighted sum (Eq. 3's
+ * average applied on the read, no pass of its own); weights w0.. in the uniforms.
+ */
+export function forwardCode(
+  residuals: number,
+  relu: boolean,
+  running: boolean,
+  wg = BN_WORKGROUP,
+): string {
   let b = 0;
   const decl: string[] = [
     `@group(0) @binding(${b++}) var<storage, read> x: array<f32>;`,
     `@group(0) @binding(${b++}) var<storage, read> gamma: array<f32>;`,
     `@group(0) @binding(${b++}) var<storage, read> beta: array<f32>;`,
   ];
-  if (residual) decl.push(`@group(0) @binding(${b++}) var<storage, read> res: array<f32>;`);
+  for (let k = 0; k < residuals; k++) {
+    decl.push(`@group(0) @binding(${b++}) var<storage, read> res${k}: array<f32>;`);
+  }
   decl.push(`@group(0) @binding(${b++}) var<storage, read_write> y: array<f32>;`);
   decl.push(`@group(0) @binding(${b++}) var<storage, read_write> stats: array<f32>;`);
   if (running) {
@@ -47,28 +75,26 @@ function forwardCode(residual: boolean, relu: boolean, running: boolean): string
   }
   decl.push(`@group(0) @binding(${b++}) var<uniform> u: U;`);
   return /* wgsl */ `
-struct U { m: u32, c: u32, eps: f32, momentum: f32 }
+struct U { m: u32, c: u32, eps: f32, momentum: f32, w0: f32, w1: f32, w2: f32, w3: f32 }
 ${decl.join('\n')}
-var<workgroup> redA: array<f32, ${WG}>;
-var<workgroup> redB: array<f32, ${WG}>;
-${REDUCE_WGSL}
-@compute @workgroup_size(${WG})
+${reduceWgsl(wg)}
+@compute @workgroup_size(${wg})
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) t: u32) {
   let c = wid.x;
   var s = 0.0;
-  for (var i = t; i < u.m; i = i + ${WG}u) { s = s + x[i * u.c + c]; }
+  for (var i = t; i < u.m; i = i + ${wg}u) { s = s + x[i * u.c + c]; }
   let mean = reduce2(t, s, 0.0).x / f32(u.m);
   var q = 0.0;
-  for (var i = t; i < u.m; i = i + ${WG}u) { let d = x[i * u.c + c] - mean; q = q + d * d; }
+  for (var i = t; i < u.m; i = i + ${wg}u) { let d = x[i * u.c + c] - mean; q = q + d * d; }
   let variance = reduce2(t, q, 0.0).x / f32(u.m);
   let inv = inverseSqrt(variance + u.eps);
   let g = gamma[c];
   let scale = g * inv;
   let shift = beta[c] - mean * scale;
-  for (var i = t; i < u.m; i = i + ${WG}u) {
+  for (var i = t; i < u.m; i = i + ${wg}u) {
     let j = i * u.c + c;
     var v = x[j] * scale + shift;
-    ${residual ? 'v = v + res[j];' : ''}
+    ${residuals > 0 ? `v = v + ${termSum('res', residuals, 'j')};` : ''}
     ${relu ? 'v = max(v, 0.0);' : ''}
     y[j] = v;
   }
@@ -82,12 +108,23 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
 }`;
 }
 
-function backwardCode(relu: boolean, residualGrad: boolean): string {
+/**
+ * Backward reading the output's gradient as a weighted sum of `dyTerms` tensors (the fan-in
+ * of a stream read by several layers, summed here instead of by adds); with `residualGrad`
+ * it also writes the residual's gradient (the caller scales it per residual term).
+ */
+export function backwardCode(
+  relu: boolean,
+  residualGrad: boolean,
+  wg = BN_WORKGROUP,
+  dyTerms = 1,
+): string {
   let b = 0;
-  const decl: string[] = [
-    `@group(0) @binding(${b++}) var<storage, read> dy: array<f32>;`,
-    `@group(0) @binding(${b++}) var<storage, read> x: array<f32>;`,
-  ];
+  const decl: string[] = [];
+  for (let k = 0; k < dyTerms; k++) {
+    decl.push(`@group(0) @binding(${b++}) var<storage, read> dy${k}: array<f32>;`);
+  }
+  decl.push(`@group(0) @binding(${b++}) var<storage, read> x: array<f32>;`);
   if (relu) decl.push(`@group(0) @binding(${b++}) var<storage, read> y: array<f32>;`);
   decl.push(`@group(0) @binding(${b++}) var<storage, read> stats: array<f32>;`);
   decl.push(`@group(0) @binding(${b++}) var<storage, read_write> dx: array<f32>;`);
@@ -96,14 +133,13 @@ function backwardCode(relu: boolean, residualGrad: boolean): string {
   if (residualGrad)
     decl.push(`@group(0) @binding(${b++}) var<storage, read_write> dres: array<f32>;`);
   decl.push(`@group(0) @binding(${b++}) var<uniform> u: U;`);
-  const dz = relu ? 'select(0.0, dy[j], y[j] > 0.0)' : 'dy[j]';
+  const sum = termSum('dy', dyTerms, 'j');
+  const dz = relu ? `select(0.0, ${sum}, y[j] > 0.0)` : `(${sum})`;
   return /* wgsl */ `
-struct U { m: u32, c: u32 }
+struct U { m: u32, c: u32, w0: f32, w1: f32, w2: f32, w3: f32 }
 ${decl.join('\n')}
-var<workgroup> redA: array<f32, ${WG}>;
-var<workgroup> redB: array<f32, ${WG}>;
-${REDUCE_WGSL}
-@compute @workgroup_size(${WG})
+${reduceWgsl(wg)}
+@compute @workgroup_size(${wg})
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) t: u32) {
   let c = wid.x;
   let mean = stats[c];
@@ -111,7 +147,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   let g = stats[2u * u.c + c];
   var s1 = 0.0;
   var s2 = 0.0;
-  for (var i = t; i < u.m; i = i + ${WG}u) {
+  for (var i = t; i < u.m; i = i + ${wg}u) {
     let j = i * u.c + c;
     let dz = ${dz};
     ${residualGrad ? 'dres[j] = dz;' : ''}
@@ -121,7 +157,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   let sums = reduce2(t, s1, s2);
   let m = f32(u.m);
   let k = g * inv / m;
-  for (var i = t; i < u.m; i = i + ${WG}u) {
+  for (var i = t; i < u.m; i = i + ${wg}u) {
     let j = i * u.c + c;
     let dz = ${dz};
     let xh = (x[j] - mean) * inv;
@@ -134,6 +170,11 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
 }`;
 }
 
+/** The uniforms w0..w3 of a weighted sum (unused ones 0). */
+export function termWeights(ws: number[]): Uniform[] {
+  return Array.from({ length: MAX_TERMS }, (_, k) => ({ f32: ws[k] ?? 0 }));
+}
+
 /** Sources by variant, made once (see conv.ts's `memo`). */
 const codes = new Map<string, string>();
 
@@ -144,6 +185,18 @@ function codeFor(key: string, make: () => string): string {
     codes.set(key, code);
   }
   return code;
+}
+
+/** The forward's source for a variant (made once). */
+export function bnForwardSource(residuals: number, relu: boolean, running: boolean): string {
+  return codeFor(`f${residuals}${+relu}${+running}`, () => forwardCode(residuals, relu, running));
+}
+
+/** The backward's source for a variant (made once). */
+export function bnBackwardSource(relu: boolean, residualGrad: boolean, dyTerms: number): string {
+  return codeFor(`b${+relu}${+residualGrad}${dyTerms}`, () =>
+    backwardCode(relu, residualGrad, BN_WORKGROUP, dyTerms),
+  );
 }
 
 export interface BnActOptions {
@@ -179,11 +232,15 @@ export function bnAddReluFused(
     bindings.push(y, stats);
     if (o.running) bindings.push(o.running.mean, o.running.variance);
     dispatch({
-      code: codeFor(`f${+hasRes}${+o.relu}${+!!o.running}`, () =>
-        forwardCode(hasRes, o.relu, !!o.running),
-      ),
+      code: bnForwardSource(+hasRes, o.relu, !!o.running),
       bindings,
-      uniforms: [{ u32: m }, { u32: c }, { f32: o.eps }, { f32: o.running?.momentum ?? 0 }],
+      uniforms: [
+        { u32: m },
+        { u32: c },
+        { f32: o.eps },
+        { f32: o.running?.momentum ?? 0 },
+        ...termWeights([1]),
+      ],
       workgroups: [c],
     });
     save(o.relu ? [xi!, stats, y] : [xi!, stats]);
@@ -201,9 +258,9 @@ export function bnAddReluFused(
         b.push(sstats!, dx, dgamma, dbeta);
         if (dres) b.push(dres);
         dispatch({
-          code: codeFor(`b${+o.relu}${+residualGrad}`, () => backwardCode(o.relu, residualGrad)),
+          code: bnBackwardSource(o.relu, residualGrad, 1),
           bindings: b,
-          uniforms: [{ u32: m }, { u32: c }],
+          uniforms: [{ u32: m }, { u32: c }, ...termWeights([1])],
           workgroups: [c],
         });
         const grads: tf.Tensor[] = [dx, dgamma, dbeta];

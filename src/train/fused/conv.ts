@@ -374,7 +374,7 @@ function sumNow(partial: tf.Tensor, dw: tf.TensorInfo, weights: number, chunks: 
  * Input gradient (unless `inputGrad` is false) and filter gradient in one launch; the filter
  * gradient's second pass joins `batch` when one collects, else runs at once.
  */
-function convBackward(
+export function convBackward(
   x: tf.TensorInfo,
   dy: tf.TensorInfo,
   filter: tf.TensorInfo,

@@ -54,6 +54,9 @@ type PipelineEntry = GPUComputePipeline | Promise<GPUComputePipeline>;
  */
 const pipelines = new WeakMap<GPUDevice, Map<string, PipelineEntry>>();
 
+/** The WGSL source of each pipeline of ours (tools/bench's step profile names kernels by it). */
+const codesByPipeline = new WeakMap<GPUComputePipeline, string>();
+
 /** While `compileAhead` traces a step: dispatches only start compiling their pipelines. */
 let compileOnly = false;
 
@@ -80,13 +83,20 @@ function pipelineFor(device: GPUDevice, code: string): GPUComputePipeline {
   // Not compiled ahead (or its asynchronous compilation is still running): compile now.
   const pipeline = device.createComputePipeline(descriptor(device, code));
   cache.set(code, pipeline);
+  codesByPipeline.set(pipeline, code);
   return pipeline;
+}
+
+/** The WGSL source of `pipeline` when it is one of ours, else null (tfjs's). */
+export function codeOfPipeline(pipeline: GPUComputePipeline): string | null {
+  return codesByPipeline.get(pipeline) ?? null;
 }
 
 function compileAsync(device: GPUDevice, code: string): void {
   const cache = cacheOf(device);
   if (cache.has(code)) return;
   const pending = device.createComputePipelineAsync(descriptor(device, code)).then((p) => {
+    codesByPipeline.set(p, code);
     if (cache.get(code) === pending) cache.set(code, p);
     return p;
   });

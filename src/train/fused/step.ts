@@ -25,6 +25,7 @@ import { collectFilterGrads, conv2dFused, FilterGradBatch } from './conv';
 import { compileAhead, type CompileReport } from './runtime';
 import { forwardLogits, type ConvOp, type WeightLookup } from './forward';
 import { FusedNesterov } from './nesterov';
+import { recordedForwardBackward } from './recordedStep';
 
 /** Authors' code: BN eps 2e-5, moving-average momentum 0.9. */
 export const BN_EPS = 2e-5;
@@ -79,12 +80,15 @@ export function createFusedOptimizer(trainable: NamedVariable[], config: SgdConf
 /**
  * A fused step for `net`. With `slots` (step.ts's OptimizerSlots, which checkpoints save and
  * restore), momentum lives in their velocities, so the fused step is a drop-in for
- * `trainStep(net, slots, x, labels, lr, config)`.
+ * `trainStep(net, slots, x, labels, lr, config)`. By default the step is recorded from the plan
+ * with our own backward (./recordedStep.ts); `recorded: false` keeps tfjs's autodiff around
+ * the same kernels (the bench measures both).
  */
 export function createFusedTrainer(
   net: TrainableNetwork,
   config: SgdConfig,
   slots?: OptimizerSlots,
+  recorded = true,
 ): FusedTrainer {
   const plan = planNetwork(net.spec);
   const weight = weightLookup(net);
@@ -108,6 +112,33 @@ export function createFusedTrainer(
     );
   const prepared = new Set<string>();
   const filterGrads = new FilterGradBatch();
+  /** With `recorded: false`: tfjs's autodiff around our kernels (the previous fused step). */
+  const autodiffStep = (x: tf.Tensor4D, labels: tf.Tensor1D, lr: number): StepOutput => {
+    let logitsKept: tf.Tensor2D | null = null;
+    const { value, grads } = collectFilterGrads(filterGrads, () =>
+      tf.variableGrads(() => {
+        const logits = forwardLogits(plan, weight, x, bnTail, conv2dFused);
+        logitsKept = tf.keep(logits);
+        return crossEntropy(logits, labels);
+      }, variables),
+    );
+    try {
+      filterGrads.flush();
+      optimizer.step(
+        variables.map((v) => {
+          const g = grads[v.name];
+          if (!g) throw new Error(`no gradient for ${v.name}: it does not reach the loss`);
+          return g;
+        }),
+        lr,
+        slots?.velocities.map((v) => v.variable),
+      );
+      return { loss: value, correct: countCorrect(logitsKept!, labels) };
+    } finally {
+      tf.dispose(grads);
+      if (logitsKept) (logitsKept as tf.Tensor).dispose();
+    }
+  };
   const trainer: FusedTrainer = {
     async prepare(x, labels, onProgress) {
       const key = x.shape.join('x');
@@ -116,28 +147,31 @@ export function createFusedTrainer(
       return compileAhead(() => traceStep(trainer, x, labels), onProgress);
     },
     step(x, labels, lr) {
+      if (!recorded) return autodiffStep(x, labels, lr);
       let logitsKept: tf.Tensor2D | null = null;
-      const { value, grads } = collectFilterGrads(filterGrads, () =>
-        tf.variableGrads(() => {
-          const logits = forwardLogits(plan, weight, x, bnTail, conv2dFused);
-          logitsKept = tf.keep(logits);
-          return crossEntropy(logits, labels);
-        }, variables),
-      );
       try {
-        filterGrads.flush();
-        optimizer.step(
-          variables.map((v) => {
-            const g = grads[v.name];
-            if (!g) throw new Error(`no gradient for ${v.name}: it does not reach the loss`);
-            return g;
-          }),
-          lr,
-          slots?.velocities.map((v) => v.variable),
-        );
-        return { loss: value, correct: countCorrect(logitsKept!, labels) };
+        return tf.tidy(() => {
+          const { loss, logits, grads } = recordedForwardBackward(
+            plan,
+            weight,
+            x,
+            labels,
+            { eps: BN_EPS, momentum: BN_MOMENTUM },
+            filterGrads,
+          );
+          logitsKept = logits;
+          optimizer.step(
+            net.trainable.map(({ name }) => {
+              const g = grads.get(name);
+              if (!g) throw new Error(`no gradient for ${name}: it does not reach the loss`);
+              return g;
+            }),
+            lr,
+            slots?.velocities.map((v) => v.variable),
+          );
+          return { loss, correct: countCorrect(logits, labels) };
+        });
       } finally {
-        tf.dispose(grads);
         if (logitsKept) (logitsKept as tf.Tensor).dispose();
       }
     },
