@@ -47,6 +47,8 @@ export class KernelTuner {
   private lastTickEnd = 0;
   private failure: string | null = null;
   private cacheLoaded: Promise<Map<string, KernelChoice>> | null = null;
+  /** Operations one after another: a clear never frees a tuning that is being timed. */
+  private chain: Promise<unknown> = Promise.resolve();
 
   constructor(
     readonly adapterKey: string,
@@ -63,6 +65,12 @@ export class KernelTuner {
       timedCandidates: this.timedCandidates,
       note: this.failure,
     };
+  }
+
+  private exclusive<T>(task: () => Promise<T>): Promise<T> {
+    const next = this.chain.then(task, task);
+    this.chain = next.catch(() => undefined);
+    return next;
   }
 
   private changed(): void {
@@ -85,7 +93,11 @@ export class KernelTuner {
    * Before a run's first step: applies the cached choices of its shapes (so its kernels are
    * compiled ahead in their chosen layouts) and queues the others for timing.
    */
-  async beforeRun(spec: NetworkSpec, batch: number): Promise<void> {
+  beforeRun(spec: NetworkSpec, batch: number): Promise<void> {
+    return this.exclusive(() => this.addNetwork(spec, batch));
+  }
+
+  private async addNetwork(spec: NetworkSpec, batch: number): Promise<void> {
     const cache = await this.cached();
     for (const { shape, inputGrad } of networkConvShapes(spec, batch)) {
       for (const pass of ['forward', 'backward'] as const) {
@@ -118,7 +130,11 @@ export class KernelTuner {
    * (at least one candidate), starting their compilation first (in the background: steps go
    * on meanwhile). Call with the device's queue holding only finished or nearly finished work.
    */
-  async betweenSteps(): Promise<void> {
+  betweenSteps(): Promise<void> {
+    return this.exclusive(() => this.timeSome());
+  }
+
+  private async timeSome(): Promise<void> {
     const now = performance.now();
     const sinceLast = this.lastTickEnd > 0 ? now - this.lastTickEnd : 0;
     try {
@@ -149,6 +165,19 @@ export class KernelTuner {
         if (performance.now() - start >= budget) break;
       }
       this.changed();
+    } catch (error) {
+      // Tuning never fails a run: the shapes left keep their current layouts.
+      this.failure = `Kernel tuning stopped: ${error instanceof Error ? error.message : String(error)}`;
+      for (const [key, e] of this.entries) {
+        if (e.choice) continue;
+        try {
+          e.tuning?.dispose();
+        } catch {
+          // A lost device may refuse to free.
+        }
+        this.entries.delete(key);
+      }
+      this.changed();
     } finally {
       this.lastTickEnd = performance.now();
     }
@@ -168,7 +197,11 @@ export class KernelTuner {
   }
 
   /** Forgets the stored choices of this adapter and goes back to the untuned layouts. */
-  async clear(): Promise<void> {
+  clear(): Promise<void> {
+    return this.exclusive(() => this.forget());
+  }
+
+  private async forget(): Promise<void> {
     await (await this.store).clear(this.adapterKey);
     this.cacheLoaded = Promise.resolve(new Map());
     resetChoices();
@@ -179,17 +212,19 @@ export class KernelTuner {
   }
 
   /** `clear`, then times every shape of the networks seen so far again (between steps). */
-  async retune(): Promise<void> {
-    const shapes = [...this.entries.values()].map(({ shape, pass, inputGrad }) => ({
-      shape,
-      pass,
-      inputGrad,
-    }));
-    await this.clear();
-    for (const s of shapes) {
-      this.entries.set(entryKey(s.shape, s.pass), { ...s, choice: null, tuning: null });
-    }
-    this.changed();
+  retune(): Promise<void> {
+    return this.exclusive(async () => {
+      const shapes = [...this.entries.values()].map(({ shape, pass, inputGrad }) => ({
+        shape,
+        pass,
+        inputGrad,
+      }));
+      await this.forget();
+      for (const s of shapes) {
+        this.entries.set(entryKey(s.shape, s.pass), { ...s, choice: null, tuning: null });
+      }
+      this.changed();
+    });
   }
 
   /** Frees the tunings' tensors (the device was lost or the backend changed). */

@@ -442,9 +442,7 @@ export function convBackward(
   const dx = inputGrad ? emptyTensor<tf.Rank.R4>([s.n, s.h, s.w, s.ci]) : null;
   const [dxInv, dwInv] = backwardInvocations(s, inputGrad, v);
   dispatch({
-    code: memo(`b${+inputGrad},${v.wg},${v.tile},${keyOf(s)}`, () =>
-      backwardCode(s, inputGrad, v),
-    ),
+    code: memo(`b${+inputGrad},${v.wg},${v.tile},${keyOf(s)}`, () => backwardCode(s, inputGrad, v)),
     bindings: dx ? [x, dy, partial, filter, dx] : [x, dy, partial],
     uniforms: [],
     workgroups: [(dxInv > 0 ? groupsOf(dxInv, v.wg) : 0) + groupsOf(dwInv, v.wg)],

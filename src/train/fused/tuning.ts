@@ -116,7 +116,10 @@ async function bitsOf(tensors: tf.Tensor[]): Promise<Uint32Array[]> {
 }
 
 function sameBits(a: Uint32Array[], b: Uint32Array[]): boolean {
-  return a.length === b.length && a.every((x, i) => x.length === b[i]!.length && x.every((v, j) => v === b[i]![j]));
+  return (
+    a.length === b.length &&
+    a.every((x, i) => x.length === b[i]!.length && x.every((v, j) => v === b[i]![j]))
+  );
 }
 
 /** Deterministic inputs, so a tuning's numbers do not depend on anything random. */

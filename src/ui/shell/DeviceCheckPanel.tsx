@@ -3,6 +3,7 @@ import { useAppStore } from '../../state/store';
 import { getWorkerClient, runDeviceCheck } from '../../state/workerActions';
 import { LAYER_OVERHEAD_MACS } from '../../model/trainingCost';
 import { backendDisplayName } from './backendLabel';
+import { KernelChoicesPanel } from './KernelChoicesPanel';
 
 /** This device's measured speed, as the estimates beside Start use it. */
 function DeviceSpeed() {
@@ -83,6 +84,7 @@ export function DeviceCheckPanel() {
       </p>
       <DeviceSpeed />
       <MemoryCheck disabled={status !== 'ready'} />
+      <KernelChoicesPanel />
     </section>
   );
 }
