@@ -19,7 +19,7 @@ const URL = `/?test-hooks${encodeShareHash({
   hyper: {
     ...DEFAULT_HYPERPARAMETERS,
     batchSize: 8,
-    epochs: 40,
+    epochs: 400,
     trainLimit: 80,
     testLimit: 16,
     evalEverySteps: 0,
@@ -64,9 +64,14 @@ test('a run tunes its kernels between steps, the device panel lists them, a relo
   await expect(page.getByTestId('kernel-adapter-key')).toContainText('kernels ');
   await startRun(page);
   // Every pass of every shape timed, in the background while the run goes on.
-  await expect(status).toContainText(`${PASSES} passes chosen, 0 still to time`, {
-    timeout: 400_000,
-  });
+  await expect
+    .poll(
+      async () =>
+        `${await status.textContent()} [run ${await panel(page).getByTestId('run-status').textContent()} at step ${await stepOf(page)}]`,
+      { timeout: 400_000, intervals: [2000] },
+    )
+    .toContain(`${PASSES} passes chosen, 0 still to time`);
+  console.log(`tuned: ${await status.textContent()} at step ${await stepOf(page)}`);
   const timed = await timedCount(page);
   expect(timed).toBeGreaterThanOrEqual(150); // every candidate, tfjs's forward included
   const rows = page.getByTestId('kernel-choice');

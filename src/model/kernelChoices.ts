@@ -36,6 +36,8 @@ export interface KernelChoicesReport {
   pending: number;
   /** Candidates this worker has timed since it started (a reused cache times none). */
   timedCandidates: number;
+  /** Wall time the tuner took between steps since this worker started (ms). */
+  tuningMs: number;
   /** Why nothing is tuned (not on WebGPU, the cache could not be read), or null. */
   note: string | null;
 }

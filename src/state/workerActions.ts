@@ -27,8 +27,8 @@ export function backendOrderFromUrl(search: string): BackendName[] | undefined {
 
 /** The report of a `kernelChoices` event, without the message's envelope. */
 function kernelReport(e: KernelChoicesReport): KernelChoicesReport {
-  const { adapterKey, choices, pending, timedCandidates, note } = e;
-  return { adapterKey, choices, pending, timedCandidates, note };
+  const { adapterKey, choices, pending, timedCandidates, tuningMs, note } = e;
+  return { adapterKey, choices, pending, timedCandidates, tuningMs, note };
 }
 
 export function getWorkerClient(): WorkerClient {

@@ -28,6 +28,8 @@ import {
 const REPS = 2;
 /** Share of the wall time between two steps the tuner may take while it has work. */
 const SHARE = 0.5;
+/** At most this long timing between two steps, however long the step took. */
+const MAX_TICK_MS = 1500;
 
 const entryKey = (s: ConvShape, pass: KernelPass) => `${keyOf(s)}|${pass}`;
 
@@ -44,6 +46,7 @@ export class KernelTuner {
   private compiling: Promise<void> | null = null;
   private compiled = new Set<ShapeTuning>();
   private timedCandidates = 0;
+  private tuningMs = 0;
   private lastTickEnd = 0;
   private failure: string | null = null;
   private cacheLoaded: Promise<Map<string, KernelChoice>> | null = null;
@@ -63,6 +66,7 @@ export class KernelTuner {
       choices,
       pending: [...this.entries.values()].filter((e) => !e.choice).length,
       timedCandidates: this.timedCandidates,
+      tuningMs: Math.round(this.tuningMs),
       note: this.failure,
     };
   }
@@ -152,7 +156,7 @@ export class KernelTuner {
           });
         return; // timed from a later step on, once compiled (nothing waits for it)
       }
-      const budget = SHARE * sinceLast;
+      const budget = Math.min(MAX_TICK_MS, SHARE * sinceLast);
       const start = performance.now();
       for (const e of todo) {
         const t = e.tuning!;
@@ -180,6 +184,7 @@ export class KernelTuner {
       this.changed();
     } finally {
       this.lastTickEnd = performance.now();
+      this.tuningMs += this.lastTickEnd - now;
     }
   }
 
@@ -249,6 +254,7 @@ export function untunedReport(): KernelChoicesReport {
     choices: [],
     pending: 0,
     timedCandidates: 0,
+    tuningMs: 0,
     note: `Kernel tuning runs on WebGPU only (the backend is ${tf.getBackend()}).`,
   };
 }

@@ -55,7 +55,8 @@ export function KernelChoicesPanel() {
         {kernels.choices.length} passes chosen, {kernels.pending} still to time
         {kernels.pending > 0 ? ' (between training steps)' : ''};{' '}
         <span data-testid="kernel-timed-count">{kernels.timedCandidates}</span> candidates timed
-        since this page opened. Only layouts with bit-identical results are chosen (≠: differs).
+        since this page opened ({(kernels.tuningMs / 1000).toFixed(1)} s between steps). Only
+        layouts with bit-identical results are chosen (≠: differs).
       </p>
       {kernels.note && <p data-testid="kernel-note">{kernels.note}</p>}
       {kernels.choices.length > 0 && (
