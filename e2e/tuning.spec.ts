@@ -30,13 +30,13 @@ const PASSES = 16;
 
 const panel = (page: Page) => page.locator('.training-panel');
 
-async function openApp(page: Page): Promise<void> {
-  await page.goto(URL);
+/** The app ready to train: WebGPU up, the shipped sample installed. */
+async function appReady(page: Page): Promise<void> {
   await expect(page.getByRole('status', { name: 'Training backend' })).toHaveText(/^WebGPU/, {
     timeout: 60_000,
   });
   await openDrawer(page, 'Datasets');
-  await expect(page.getByRole('row', { name: new RegExp(SAMPLE_DATASET_NAME) })).toBeVisible({
+  await expect(page.getByTestId(`dataset-${SAMPLE_DATASET_NAME}`)).toBeVisible({
     timeout: 60_000,
   });
 }
@@ -58,7 +58,8 @@ const timedCount = async (page: Page) =>
 test('a run tunes its kernels between steps, the device panel lists them, a reload reuses them', async ({
   page,
 }) => {
-  await openApp(page);
+  await page.goto(URL);
+  await appReady(page);
   await openDrawer(page, 'Device');
   const status = page.getByTestId('kernel-status');
   await expect(page.getByTestId('kernel-adapter-key')).toContainText('kernels ');
@@ -91,7 +92,7 @@ test('a run tunes its kernels between steps, the device panel lists them, a relo
 
   // A reload: a new run of the same network on the same adapter takes the stored choices.
   await page.reload();
-  await openApp(page);
+  await appReady(page);
   await openDrawer(page, 'Device');
   await startRun(page);
   await expect(status).toContainText(`${PASSES} passes chosen, 0 still to time`);
