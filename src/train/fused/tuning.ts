@@ -165,9 +165,15 @@ export class ShapeTuning {
     return dx ? [dx, dw] : [dw];
   }
 
-  /** Records every candidate once, for `compileAhead` (nothing runs). */
-  trace(): void {
-    for (const v of this.candidates) tf.dispose(this.run(v));
+  /**
+   * Records every candidate once, for `compileAhead` (nothing runs). tfjs's conv2d only with
+   * `withTfjs`: tfjs's programs compiled ahead are unusable until compiled (its cache holds
+   * nothing for them meanwhile), and a conv2d shares programs with the step (a 1x1 conv is a
+   * matMul, as the classifier is), so a step running during a background compilation would
+   * find them missing. Left out, tfjs compiles its conv2d when it is first timed.
+   */
+  trace(withTfjs: boolean): void {
+    for (const v of this.candidates) if (v !== 'tfjs' || withTfjs) tf.dispose(this.run(v));
   }
 
   /** Times the next candidate and checks its results against the untuned layout's. */
@@ -236,10 +242,13 @@ export function tuningsOf(spec: NetworkSpec, batch: number): ShapeTuning[] {
   );
 }
 
-/** Compiles every candidate of `tunings` ahead, in parallel (nothing runs). */
-export async function compileCandidates(tunings: ShapeTuning[]): Promise<void> {
+/**
+ * Compiles every candidate of `tunings` ahead, in parallel (nothing runs); tfjs's conv2d too
+ * only `withTfjs`, when nothing runs until the compilation is done (see `trace`).
+ */
+export async function compileCandidates(tunings: ShapeTuning[], withTfjs = false): Promise<void> {
   await compileAhead(() => {
-    for (const t of tunings) t.trace();
+    for (const t of tunings) t.trace(withTfjs);
   });
 }
 
@@ -257,7 +266,7 @@ export async function tuneConvs(
   const tunings = tuningsOf(spec, batch);
   try {
     onProgress?.('compiling the candidates');
-    await compileCandidates(tunings);
+    await compileCandidates(tunings, true);
     const choices: KernelChoice[] = [];
     for (const t of tunings) {
       onProgress?.(`timing ${describeShape(t.shape)} ${t.pass}`);
