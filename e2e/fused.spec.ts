@@ -16,6 +16,7 @@ interface Report {
   }[];
   lossCurve: { fused: number[]; reference: number[] };
   tensorsAfterStep: number[];
+  layoutBits: { compared: number; mismatches: string[] };
 }
 
 // bench.html is a tool, not in the app's build: built here into dist-tools/ and served on the
@@ -57,6 +58,10 @@ test('fused kernels and the fused step match the unfused tfjs computation', asyn
     expect(d.maxAbsReference, d.name).toBeGreaterThan(0);
     expect(d.maxAbsDiff, d.name).toBeLessThan(1e-4 * Math.max(1, d.maxAbsReference));
   }
+  // Every conv layout the tuner may pick computes bit-identical results (issue 16, item 2):
+  // a run's numbers do not depend on which layout won on the adapter.
+  expect(report.layoutBits.compared).toBeGreaterThanOrEqual(24);
+  expect(report.layoutBits.mismatches).toEqual([]);
   const { fused, reference } = report.lossCurve;
   expect(fused).toHaveLength(20);
   expect(reference).toHaveLength(20);

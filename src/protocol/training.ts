@@ -11,6 +11,7 @@ import type {
   RunProgress,
   RunSummary,
 } from '../model/run';
+import type { KernelChoicesReport } from '../model/kernelChoices';
 import type { DeviceMeasurement } from '../model/trainingCost';
 import {
   command,
@@ -54,6 +55,12 @@ export type {
   TestPoint,
   TrainPoint,
 } from '../model/run';
+export type {
+  KernelChoice,
+  KernelChoicesReport,
+  KernelPass,
+  TimedCandidate,
+} from '../model/kernelChoices';
 export { WorkerRequestError, type MessagePort_ } from './rpc';
 
 /** What `measureTestPass` measured (all times in milliseconds). */
@@ -130,6 +137,12 @@ export const TRAINING_PROTOCOL = defineProtocol({
      * (the timed checkpoints bound what is lost when the page goes before it is written).
      */
     checkpointNow: command(),
+    /** The convolution layouts tuned for this adapter (the device panel lists them). */
+    getKernelChoices: request().answeredBy('kernelChoices'),
+    /** Forget this adapter's tuned layouts and time the shapes seen so far again. */
+    retuneKernels: request().answeredBy('kernelChoices'),
+    /** Forget this adapter's tuned layouts: back to the untuned ones until the next run tunes. */
+    clearKernelChoices: request().answeredBy('kernelChoices'),
   },
   events: {
     ready: event<BackendReport>(),
@@ -173,6 +186,8 @@ export const TRAINING_PROTOCOL = defineProtocol({
     testPassTiming: event<TestPassTiming>(),
     /** Pacing: the GPU is idle and no step starts for up to `maxMs` or until `quietDone`. */
     quietMoment: event<{ maxMs: number }>(),
+    /** The tuned convolution layouts changed (cached ones applied, a shape timed, cleared). */
+    kernelChoices: event<KernelChoicesReport>(),
     /** A command failed; `message` is for a person. */
     error: event<{ message: string }>(),
   },

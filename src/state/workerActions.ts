@@ -3,6 +3,7 @@ import {
   BACKEND_NAMES,
   createWorkerClient,
   type BackendName,
+  type KernelChoicesReport,
   type WorkerClient,
 } from '../protocol/training';
 import { whenDataIdle } from './datasetActions';
@@ -25,6 +26,12 @@ export function backendOrderFromUrl(search: string): BackendName[] | undefined {
   return [name, ...BACKEND_NAMES.filter((b) => b !== name)];
 }
 
+/** The report of a `kernelChoices` event, without the message's envelope. */
+function kernelReport(e: KernelChoicesReport): KernelChoicesReport {
+  const { adapterKey, choices, pending, timedCandidates, tuningMs, note } = e;
+  return { adapterKey, choices, pending, timedCandidates, tuningMs, note };
+}
+
 export function getWorkerClient(): WorkerClient {
   if (!client) throw new Error('The training worker has not been started');
   return client;
@@ -37,11 +44,16 @@ export async function startWorker(order?: BackendName[]): Promise<void> {
     setWorker({ status: 'failed', failure: `The training worker crashed: ${event.message}` });
   });
   client = createWorkerClient(worker);
+  client.on('kernelChoices', (e) => setWorker({ kernels: kernelReport(e) }));
   setWorker({ status: 'starting' });
   try {
     const report = await client.request('init', order ? { order } : {});
     setWorker({ status: 'ready', report });
     void measureDeviceCost();
+    void client
+      .request('getKernelChoices', {})
+      .then((e) => setWorker({ kernels: kernelReport(e) }))
+      .catch(() => undefined); // the device panel then shows nothing tuned
   } catch (error) {
     setWorker({
       status: 'failed',
@@ -58,6 +70,30 @@ export async function runDeviceCheck(): Promise<void> {
   } catch (error) {
     setWorker({
       deviceCheck: {
+        state: 'failed',
+        message: error instanceof Error ? error.message : String(error),
+      },
+    });
+  }
+}
+
+/**
+ * The device panel's "Re-tune" (forget this adapter's layouts and time them again) or "Clear"
+ * (forget them: untuned layouts until the next run tunes).
+ */
+export async function changeKernelChoices(action: 'retune' | 'clear'): Promise<void> {
+  setWorker({ kernelAction: { state: 'busy' } });
+  try {
+    const kernels = kernelReport(
+      await getWorkerClient().request(
+        action === 'retune' ? 'retuneKernels' : 'clearKernelChoices',
+        {},
+      ),
+    );
+    setWorker({ kernels, kernelAction: { state: 'idle' } });
+  } catch (error) {
+    setWorker({
+      kernelAction: {
         state: 'failed',
         message: error instanceof Error ? error.message : String(error),
       },

@@ -1,6 +1,6 @@
 import type { StateCreator } from 'zustand';
 import type { DeviceCalibration, DeviceMeasurement } from '../model/trainingCost';
-import type { BackendReport, DeviceCheckResult } from '../protocol/training';
+import type { BackendReport, DeviceCheckResult, KernelChoicesReport } from '../protocol/training';
 
 export type WorkerStatus = 'starting' | 'ready' | 'failed';
 
@@ -29,6 +29,10 @@ export interface WorkerSlice {
           stored: boolean;
         }
       | { state: 'failed'; message: string };
+    /** The convolution layouts tuned for this adapter (null until the worker reports). */
+    kernels: KernelChoicesReport | null;
+    /** A re-tune or clear in progress, or why the last one failed. */
+    kernelAction: { state: 'idle' } | { state: 'busy' } | { state: 'failed'; message: string };
   };
 }
 
@@ -38,6 +42,8 @@ export const initialWorkerState: WorkerSlice['worker'] = {
   failure: null,
   deviceCheck: { state: 'idle' },
   cost: { state: 'measuring' },
+  kernels: null,
+  kernelAction: { state: 'idle' },
 };
 
 export const createWorkerSlice: StateCreator<WorkerSlice, [], [], WorkerSlice> = () => ({

@@ -25,6 +25,7 @@ import {
   type RunsDb,
 } from '../storage/checkpoint';
 import type { DataSource } from './data';
+import type { KernelTuner } from './kernelTuner';
 import { runConfigProblems } from '../model/hyperparameters';
 import {
   CheckpointWriteError,
@@ -59,6 +60,8 @@ export interface RunnerDeps {
   deviceLost: (ms: number) => Promise<boolean>;
   /** Kernel preparation before a run's first step, with progress (WebGPU; optional). */
   prepare?: PrepareKernels;
+  /** The convolution tuner of the device in use (WebGPU; optional: kernelTuner.ts). */
+  tuner?: () => KernelTuner | null;
 }
 
 /** How long a failed step waits for a device loss to be announced before failing the run. */
@@ -199,6 +202,7 @@ export class Runner {
         buildNetwork: this.deps.buildNetwork,
         backendName: this.deps.backendName,
         ...(this.deps.prepare ? { prepare: this.deps.prepare } : {}),
+        ...(this.deps.tuner ? { tuner: this.deps.tuner } : {}),
         hooks: {
           onTrainPoint: (run, point) => this.queueMetrics(run, { train: [point] }),
           onTestPoint: (run, point, grid) =>

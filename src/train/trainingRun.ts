@@ -46,6 +46,7 @@ import {
 import { copyOnDevice } from './fused/runtime';
 import { createOptimizerSlots, evalBatch, trainStep, type OptimizerSlots } from './step';
 import { chooseStep } from './stepChoice';
+import type { KernelTuner } from './kernelTuner';
 
 /**
  * Steps between two asynchronous reads of the running loss (one train point each), unless the
@@ -173,6 +174,8 @@ export class TrainingRun {
       hooks: RunHooks;
       backendName: () => BackendName;
       prepare?: PrepareKernels;
+      /** The device's convolution tuner: cached layouts before the first step, timing between steps. */
+      tuner?: () => KernelTuner | null;
     },
     stored?: RunRecord,
   ) {
@@ -311,6 +314,11 @@ export class TrainingRun {
       this.history = { train: [], test: [] };
     }
     this.fault = null;
+    // The layouts cached for this adapter, before the kernels are compiled ahead (a read of a
+    // few records); the shapes not cached are timed between steps (kernelTuner.ts).
+    if (chooseStep(this.config, this.backend).fused) {
+      await this.deps.tuner?.()?.beforeRun(this.config.spec, this.config.batchSize);
+    }
     if (this.deps.prepare && this.backend === 'webgpu') {
       this.phase('preparing', 0, 0);
       await this.deps.prepare(net, this.config.batchSize, (done, total) =>
@@ -495,6 +503,11 @@ export class TrainingRun {
     l.windowImages += batch.size;
     l.windowSteps += 1;
     this.step += 1;
+    if (chooseStep(this.config, tf.getBackend()).fused) {
+      // A few layouts timed in the background while shapes are left to tune (kernelTuner.ts).
+      const tuner = this.deps.tuner?.();
+      if (tuner?.busy) await tuner.betweenSteps();
+    }
     if (this.reportsAt(this.step)) {
       // At most one read in flight: it also bounds how far the queued GPU work runs ahead.
       if (this.pendingRead) await this.pendingRead;

@@ -19,6 +19,9 @@ import {
 import { DEFAULT_BACKEND_ORDER, currentWebGpu, initBackend } from './backend';
 import { measureDevice } from './calibrate';
 import { checkpointWeights, openRunsDb } from '../storage/checkpoint';
+import { adapterKey, KernelChoiceStore } from '../storage/kernelChoiceStore';
+import { KERNELS_VERSION } from './fused/tuning';
+import { KernelTuner, untunedReport } from './kernelTuner';
 import { indexedDbDataSource } from './datasetSource';
 import { runDeviceCheck } from './deviceCheck';
 import { memoryRefusal, planStepMemory } from './fused/memoryPlan';
@@ -137,6 +140,27 @@ function runsDatabase(): ReturnType<typeof openRunsDb> {
 
 let runnerPromise: Promise<Runner> | null = null;
 
+let kernelStore: Promise<KernelChoiceStore> | null = null;
+let tuner: { device: GPUDevice; tuner: KernelTuner } | null = null;
+
+/**
+ * The convolution tuner of the WebGPU device in use (kernelTuner.ts), made again when the
+ * device changes (a loss); null off WebGPU.
+ */
+function kernelTuner(): KernelTuner | null {
+  const gpu = currentWebGpu();
+  if (!gpu || tf.getBackend() !== 'webgpu') return null;
+  if (tuner?.device === gpu.device) return tuner.tuner;
+  tuner?.tuner.dispose();
+  kernelStore ??= KernelChoiceStore.open();
+  const key = adapterKey(gpu.adapter.info, { tfjs: tf.version.tfjs, kernels: KERNELS_VERSION });
+  tuner = {
+    device: gpu.device,
+    tuner: new KernelTuner(key, kernelStore, (report) => emit('kernelChoices', report, null)),
+  };
+  return tuner.tuner;
+}
+
 async function createRunner(): Promise<Runner> {
   const created = new Runner({
     db: await runsDatabase(),
@@ -147,6 +171,7 @@ async function createRunner(): Promise<Runner> {
     emit: (type, payload) => emit(type, payload, null),
     reinitBackend,
     deviceLost,
+    tuner: kernelTuner,
   });
   if (!(await holdRunsLock(true))) {
     created.setReadOnly(ELSEWHERE);
@@ -253,6 +278,22 @@ const handlers: TrainingHandlers = {
   },
   checkpointNow() {
     runner?.checkpointAll();
+  },
+  async getKernelChoices(command) {
+    if (ready) await ready;
+    emit('kernelChoices', kernelTuner()?.report() ?? untunedReport(), command.id);
+  },
+  async retuneKernels(command) {
+    const t = kernelTuner();
+    if (!t) throw new Error(untunedReport().note!);
+    await t.retune();
+    emit('kernelChoices', t.report(), command.id);
+  },
+  async clearKernelChoices(command) {
+    const t = kernelTuner();
+    if (!t) throw new Error(untunedReport().note!);
+    await t.clear();
+    emit('kernelChoices', t.report(), command.id);
   },
   async destroyDevice(command) {
     const gpu = currentWebGpu();

@@ -23,7 +23,7 @@ import { augmentFused, packPixels } from '../../src/train/fused/augment';
 import { memoryRefusal, planStepMemory } from '../../src/train/fused/memoryPlan';
 import { compileAhead, deviceOf } from '../../src/train/fused/runtime';
 import { createFusedTrainer, traceStep } from '../../src/train/fused/step';
-import { tuneConvForward, type KernelChoice } from '../../src/train/fused/tuning';
+import { tuneConvs, type KernelChoice } from '../../src/train/fused/tuning';
 import { createRng } from '../../src/model/random';
 import { PAPER_SGD } from '../../src/train/step';
 import { layersModel } from './layersBaseline';
@@ -194,7 +194,7 @@ async function benchNetwork(
   let tuneMs = 0;
   if (req.tune) {
     const t0 = performance.now();
-    kernelChoices = await tuneConvForward(spec, batch, 3, (m) =>
+    kernelChoices = await tuneConvs(spec, batch, 3, (m) =>
       reply({ type: 'progress', message: `${label}: tuning, ${m}` }),
     );
     tuneMs = Math.round(performance.now() - t0);

@@ -10,12 +10,17 @@ import { drawAugmentation, type AugmentParams } from '../../src/train/augment';
 import { augmentFused, augmentReference, packPixels } from '../../src/train/fused/augment';
 import { bnAddReluFused, bnAddReluReference } from '../../src/train/fused/bnAddRelu';
 import {
+  backwardVariants,
   collectFilterGrads,
   conv2dFused,
+  convBackward,
   convForward,
   convShape,
+  defaultBackward,
+  defaultForward,
   FilterGradBatch,
   forwardVariants,
+  type ForwardVariant,
 } from '../../src/train/fused/conv';
 import { FusedNesterov } from '../../src/train/fused/nesterov';
 import { createReferenceTrainer } from '../../src/train/fused/reference';
@@ -199,12 +204,31 @@ async function checkConv(
   return compare(name, fused, ref);
 }
 
-/** Every layout of our forward kernel that tuning may pick (./tuning.ts), against tfjs's conv2d. */
+/** Whether two reads hold the same bits in every array. */
+function sameBits(a: Arrays, b: Arrays): boolean {
+  return Object.keys(b).every((k) => {
+    const x = new Uint32Array(a[k]!.buffer, a[k]!.byteOffset, a[k]!.length);
+    const y = new Uint32Array(b[k]!.buffer, b[k]!.byteOffset, b[k]!.length);
+    return x.length === y.length && x.every((v, i) => v === y[i]);
+  });
+}
+
+/** Layouts compared bit for bit with the untuned layout, and those that differed. */
+export interface LayoutBits {
+  compared: number;
+  mismatches: string[];
+}
+
+/**
+ * Every layout of our forward kernel that tuning may pick (./tuning.ts), against tfjs's conv2d,
+ * and bit for bit against the untuned layout (the tuner chooses only identical ones).
+ */
 async function checkForwardVariants(
   x: [number, number, number, number],
   k: number,
   co: number,
   stride: number,
+  bits: LayoutBits,
 ): Promise<KernelDiff[]> {
   const pad = k === 3 ? 1 : 0;
   const fshape: [number, number, number, number] = [k, k, x[3], co];
@@ -225,8 +249,11 @@ async function checkForwardVariants(
     const xt = tf.tensor4d(xs, x);
     const ft = tf.tensor4d(fs, fshape);
     const diffs: KernelDiff[] = [];
+    const base = await read({ y: convForward(xt, ft, s, defaultForward(s)) });
     for (const v of forwardVariants(s)) {
       const fused = await read({ y: convForward(xt, ft, s, v) });
+      bits.compared++;
+      if (!sameBits(fused, base)) bits.mismatches.push(`forward ${s.co} wg${v.wg} t${v.tile}`);
       diffs.push(
         ...compare(
           `convForward(${x.join('x')},k${k},co${co},s${stride},wg${v.wg},t${v.tile})`,
@@ -236,6 +263,67 @@ async function checkForwardVariants(
       );
     }
     tf.dispose([xt, ft]);
+    return diffs;
+  });
+}
+
+/**
+ * Every layout of our backward launch (input gradient + filter gradient) that tuning may pick,
+ * against tfjs's gradients on the CPU, and bit for bit against the untuned layout.
+ */
+async function checkBackwardVariants(
+  x: [number, number, number, number],
+  k: number,
+  co: number,
+  stride: number,
+  bits: LayoutBits,
+): Promise<KernelDiff[]> {
+  const pad = k === 3 ? 1 : 0;
+  const fshape: [number, number, number, number] = [k, k, x[3], co];
+  const s = convShape(x, fshape, stride, pad);
+  const xs = randomArray(
+    x.reduce((a, b) => a * b),
+    31,
+    2,
+  );
+  const fs = randomArray(
+    fshape.reduce((a, b) => a * b),
+    32,
+  );
+  const dys = randomArray(s.n * s.oh * s.ow * s.co, 33);
+  const dyShape: [number, number, number, number] = [s.n, s.oh, s.ow, s.co];
+  const ref = await onBackend('cpu', async () => {
+    const inputs = [tf.tensor4d(xs, x), tf.tensor4d(fs, fshape), tf.tensor4d(dys, dyShape)];
+    const [xt, ft, dy] = inputs as [tf.Tensor4D, tf.Tensor4D, tf.Tensor4D];
+    const [dx, dw] = tf.grads((xi: tf.Tensor, fi: tf.Tensor) =>
+      tf.sum(tf.mul(tf.conv2d(xi as tf.Tensor4D, fi as tf.Tensor4D, stride, pad), dy)),
+    )([xt, ft]);
+    tf.dispose(inputs);
+    return read({ dx: dx!, dw: dw! });
+  });
+  return onBackend('webgpu', async () => {
+    const xt = tf.tensor4d(xs, x);
+    const ft = tf.tensor4d(fs, fshape);
+    const dy = tf.tensor4d(dys, dyShape);
+    const run = (v: ForwardVariant) => {
+      const { dx, dw } = convBackward(xt, dy, ft, s, true, null, v);
+      return read({ dx: dx!, dw });
+    };
+    const base = await run(defaultBackward(s));
+    const diffs: KernelDiff[] = [];
+    for (const v of backwardVariants(s)) {
+      const fused = await run(v);
+      bits.compared++;
+      if (!sameBits(fused, base)) bits.mismatches.push(`backward ${s.co} wg${v.wg} t${v.tile}`);
+      diffs.push(
+        ...compare(
+          `convBackward(${x.join('x')},k${k},co${co},s${stride},wg${v.wg},t${v.tile})`,
+          fused,
+          ref,
+        ),
+      );
+    }
+    tf.dispose([xt, ft, dy]);
     return diffs;
   });
 }
@@ -454,6 +542,7 @@ export async function runChecks(
 ): Promise<CheckReport> {
   const t0 = performance.now();
   const diffs: KernelDiff[] = [];
+  const layoutBits: LayoutBits = { compared: 0, mismatches: [] };
   progress('optimizer');
   diffs.push(...(await checkNesterov()));
   progress('augmentation');
@@ -485,7 +574,9 @@ export async function runChecks(
     [[3, 8, 8, 4], 1, 8, 2],
   ] as const) {
     progress(`conv forward layouts ${x.join('x')} k${k} co${co} s${stride}`);
-    diffs.push(...(await checkForwardVariants([...x], k, co, stride)));
+    diffs.push(...(await checkForwardVariants([...x], k, co, stride, layoutBits)));
+    progress(`conv backward layouts ${x.join('x')} k${k} co${co} s${stride}`);
+    diffs.push(...(await checkBackwardVariants([...x], k, co, stride, layoutBits)));
   }
   progress('recorded step');
   diffs.push(...(await checkRecordedStep()));
@@ -498,6 +589,7 @@ export async function runChecks(
     decay,
     lossCurve: { fused: curves.fused, reference: curves.reference },
     tensorsAfterStep: curves.tensors,
+    layoutBits,
     ms: performance.now() - t0,
   };
 }

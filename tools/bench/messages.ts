@@ -31,6 +31,11 @@ export interface CheckReport {
   lossCurve: { fused: number[]; reference: number[] };
   /** tf.memory().numTensors after each fused step (flat when nothing leaks). */
   tensorsAfterStep: number[];
+  /**
+   * Conv layouts (forward and backward) compared bit for bit with the untuned layout on the
+   * same inputs, and those whose results differed (the tuner may choose only identical ones).
+   */
+  layoutBits: { compared: number; mismatches: string[] };
   ms: number;
 }
 

@@ -110,6 +110,45 @@ export function forwardChoice(s: ConvShape): ForwardVariant | 'tfjs' {
   return chosenForward.get(keyOf(s)) ?? defaultForward(s);
 }
 
+/**
+ * How the backward launch is laid out: threads per workgroup, and channels one invocation
+ * owns (input channels for the input gradient, capped to a tile that divides ci; output
+ * channels for the filter gradient). The filter gradient's chunking of the pixels does not
+ * depend on it, so every layout sums in the same order: results are bit-identical.
+ */
+export type BackwardVariant = ForwardVariant;
+
+/** The untuned backward: 64 threads, the widest tiles that divide ci and co. */
+export function defaultBackward(s: ConvShape): BackwardVariant {
+  return { wg: WG, tile: tileOf(s.co) };
+}
+
+/** The backward's layouts worth timing: the forward's (tiles dividing co, three sizes). */
+export const backwardVariants = forwardVariants;
+
+const chosenBackward = new Map<string, BackwardVariant>();
+
+/** Uses `v` for the backward of convs of shape `s` from now on (./tuning.ts). */
+export function chooseBackward(s: ConvShape, v: BackwardVariant): void {
+  chosenBackward.set(keyOf(s), v);
+}
+
+export function backwardChoice(s: ConvShape): BackwardVariant {
+  return chosenBackward.get(keyOf(s)) ?? defaultBackward(s);
+}
+
+/** Back to the untuned layouts for every shape (a re-tune, or the cache cleared). */
+export function resetChoices(): void {
+  chosenForward.clear();
+  chosenBackward.clear();
+}
+
+/** The widest of 8, 4, 2, 1 that divides `c` and is at most `cap`. */
+function tileUpTo(c: number, cap: number): number {
+  for (const t of [8, 4, 2]) if (t <= cap && c % t === 0) return t;
+  return 1;
+}
+
 /** y[n, oh, ow, co] = sum_{kh, kw, ci} x[n, oh*s + kh - p, ow*s + kw - p, ci] w[kh, kw, ci, co]. */
 function forwardCode(s: ConvShape, v: ForwardVariant): string {
   const t = v.tile;
@@ -161,8 +200,8 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
  * dx[n, ih, iw, ci] = sum over the (kh, kw) that reach an output pixel (oh, ow), i.e.
  * ih + p - kh = oh*s, of sum_co dy[n, oh, ow, co] w[kh, kw, ci, co].
  */
-function inputGradBody(s: ConvShape): string {
-  const t = tileOf(s.ci);
+function inputGradBody(s: ConvShape, v: BackwardVariant): string {
+  const t = tileUpTo(s.ci, v.tile);
   const groups = s.ci / t;
   const total = s.n * s.h * s.w * groups;
   return /* wgsl */ `
@@ -214,8 +253,13 @@ export function filterGradChunks(s: ConvShape): { chunks: number; chunkSize: num
  * Pass 1: partial[chunk, kh, kw, ci, co] = sum over the chunk's output pixels of
  * x[n, oh*s + kh - p, ow*s + kw - p, ci] dy[n, oh, ow, co].
  */
-function filterGradPartialBody(s: ConvShape, chunks: number, chunkSize: number): string {
-  const t = tileOf(s.co);
+function filterGradPartialBody(
+  s: ConvShape,
+  chunks: number,
+  chunkSize: number,
+  v: BackwardVariant,
+): string {
+  const t = v.tile;
   const groups = s.co / t;
   const weights = s.k * s.k * s.ci * s.co;
   const owners = weights / t;
@@ -253,12 +297,20 @@ function filterGradPartialBody(s: ConvShape, chunks: number, chunkSize: number):
 }
 
 /** Invocations of each backward job: input gradient (0 for the stem), filter gradient. */
-function backwardInvocations(s: ConvShape, inputGrad: boolean): [number, number] {
+function backwardInvocations(
+  s: ConvShape,
+  inputGrad: boolean,
+  v: BackwardVariant,
+): [number, number] {
   const { chunks } = filterGradChunks(s);
   return [
-    inputGrad ? (s.n * s.h * s.w * s.ci) / tileOf(s.ci) : 0,
-    (chunks * s.k * s.k * s.ci * s.co) / tileOf(s.co),
+    inputGrad ? (s.n * s.h * s.w * s.ci) / tileUpTo(s.ci, v.tile) : 0,
+    (chunks * s.k * s.k * s.ci * s.co) / v.tile,
   ];
+}
+
+function groupsOf(invocations: number, wg: number): number {
+  return Math.max(1, Math.min(16384, Math.ceil(invocations / wg)));
 }
 
 /**
@@ -266,15 +318,15 @@ function backwardInvocations(s: ConvShape, inputGrad: boolean): [number, number]
  * gradient, the rest pass 1 of the filter gradient (each part a grid-stride loop over its own
  * workgroups). Both read dy; one launch instead of two.
  */
-function backwardCode(s: ConvShape, inputGrad: boolean): string {
+function backwardCode(s: ConvShape, inputGrad: boolean, v: BackwardVariant): string {
   const { chunks, chunkSize } = filterGradChunks(s);
-  const [dxInv, dwInv] = backwardInvocations(s, inputGrad);
-  const dxGroups = dxInv > 0 ? groupsFor(dxInv) : 0;
-  const dwGroups = groupsFor(dwInv);
+  const [dxInv, dwInv] = backwardInvocations(s, inputGrad, v);
+  const dxGroups = dxInv > 0 ? groupsOf(dxInv, v.wg) : 0;
+  const dwGroups = groupsOf(dwInv, v.wg);
   const dwJob = /* wgsl */ `{
-    let first = (wid.x - ${dxGroups}u) * ${WG}u + lid;
-    let step = ${dwGroups * WG}u;
-    ${filterGradPartialBody(s, chunks, chunkSize)}
+    let first = (wid.x - ${dxGroups}u) * ${v.wg}u + lid;
+    let step = ${dwGroups * v.wg}u;
+    ${filterGradPartialBody(s, chunks, chunkSize, v)}
   }`;
   return /* wgsl */ `
 @group(0) @binding(0) var<storage, read> x: array<f32>;
@@ -286,14 +338,14 @@ ${
 @group(0) @binding(4) var<storage, read_write> dx: array<f32>;`
     : ''
 }
-@compute @workgroup_size(${WG})
+@compute @workgroup_size(${v.wg})
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
   ${
     inputGrad
       ? `if (wid.x < ${dxGroups}u) {
-    let first = wid.x * ${WG}u + lid;
-    let step = ${dxGroups * WG}u;
-    ${inputGradBody(s)}
+    let first = wid.x * ${v.wg}u + lid;
+    let step = ${dxGroups * v.wg}u;
+    ${inputGradBody(s, v)}
   } else ${dwJob}`
       : dwJob
   }
@@ -371,8 +423,8 @@ function sumNow(partial: tf.Tensor, dw: tf.TensorInfo, weights: number, chunks: 
 }
 
 /**
- * Input gradient (unless `inputGrad` is false) and filter gradient in one launch; the filter
- * gradient's second pass joins `batch` when one collects, else runs at once.
+ * Input gradient (unless `inputGrad` is false) and filter gradient in one launch, laid out as
+ * `v`; the filter gradient's second pass joins `batch` when one collects, else runs at once.
  */
 export function convBackward(
   x: tf.TensorInfo,
@@ -381,18 +433,19 @@ export function convBackward(
   s: ConvShape,
   inputGrad: boolean,
   batch: FilterGradBatch | null,
+  v: BackwardVariant = backwardChoice(s),
 ): { dx: tf.Tensor4D | null; dw: tf.Tensor4D } {
   const weights = s.k * s.k * s.ci * s.co;
   const { chunks } = filterGradChunks(s);
   const dw = emptyTensor<tf.Rank.R4>([s.k, s.k, s.ci, s.co]);
   const partial = chunks === 1 ? dw : emptyTensor<tf.Rank.R1>([chunks * weights]);
   const dx = inputGrad ? emptyTensor<tf.Rank.R4>([s.n, s.h, s.w, s.ci]) : null;
-  const [dxInv, dwInv] = backwardInvocations(s, inputGrad);
+  const [dxInv, dwInv] = backwardInvocations(s, inputGrad, v);
   dispatch({
-    code: memo(`b${+inputGrad}${keyOf(s)}`, () => backwardCode(s, inputGrad)),
+    code: memo(`b${+inputGrad},${v.wg},${v.tile},${keyOf(s)}`, () => backwardCode(s, inputGrad, v)),
     bindings: dx ? [x, dy, partial, filter, dx] : [x, dy, partial],
     uniforms: [],
-    workgroups: [(dxInv > 0 ? groupsFor(dxInv) : 0) + groupsFor(dwInv)],
+    workgroups: [(dxInv > 0 ? groupsOf(dxInv, v.wg) : 0) + groupsOf(dwInv, v.wg)],
   });
   if (partial !== dw) {
     if (batch) batch.defer(partial, dw, weights, chunks);

@@ -2,6 +2,7 @@ import { useState } from 'react';
 import { useAppStore } from '../../state/store';
 import { runDeviceCheck, workerMemoryText } from '../../state/workerActions';
 import { backendDisplayName } from './backendLabel';
+import { KernelChoicesPanel } from './KernelChoicesPanel';
 
 /** This device's measured speed, as the estimates beside Start use it. */
 function DeviceSpeed() {
@@ -83,6 +84,7 @@ export function DeviceCheckPanel() {
       </p>
       <DeviceSpeed />
       <MemoryCheck disabled={status !== 'ready'} />
+      <KernelChoicesPanel />
     </section>
   );
 }
