@@ -19,6 +19,18 @@ export interface AdapterSummary {
   };
 }
 
+/**
+ * Whether an adapter is a software rasteriser (SwiftShader, llvmpipe, WARP...): the GPU's
+ * work runs on the CPU's cores, which changes what pays (pacing, barrier-free kernels).
+ */
+export function isSoftwareAdapterSummary(adapter: Omit<AdapterSummary, 'limits'> | null): boolean {
+  if (!adapter) return false;
+  const { vendor, architecture, description, device } = adapter;
+  return /swiftshader|llvmpipe|lavapipe|software|basic render/i.test(
+    [vendor, architecture, description, device].join(' '),
+  );
+}
+
 /** A backend the worker tried and could not use, with the reason a person can read. */
 export interface RefusedBackend {
   backend: BackendName;

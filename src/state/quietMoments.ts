@@ -6,6 +6,7 @@
  * trained, over the 50 ms that make a long task.
  */
 import type { BackendReport } from '../protocol/training';
+import { isSoftwareAdapterSummary } from '../model/backend';
 
 /** A live chart's redraw: returns whether it had anything new to draw. */
 export type Redraw = () => boolean;
@@ -16,11 +17,8 @@ let paced = false;
 
 /** Whether the training runs on a software GPU adapter, where pacing pays. */
 export function isSoftwareAdapter(report: BackendReport | null | undefined): boolean {
-  if (!report || report.backend !== 'webgpu' || !report.adapter) return false;
-  const { vendor, architecture, description, device } = report.adapter;
-  return /swiftshader|llvmpipe|lavapipe|software|basic render/i.test(
-    [vendor, architecture, description, device].join(' '),
-  );
+  if (!report || report.backend !== 'webgpu') return false;
+  return isSoftwareAdapterSummary(report.adapter);
 }
 
 export function isPaced(): boolean {

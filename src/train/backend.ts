@@ -10,6 +10,8 @@ import type {
   BackendReport,
   RefusedBackend,
 } from '../protocol/training';
+import { isSoftwareAdapterSummary } from '../model/backend';
+import { bnWorkgroupFor, setBnWorkgroup } from './fused/bnAddRelu';
 
 export const DEFAULT_BACKEND_ORDER: readonly BackendName[] = ['webgpu', 'webgl', 'cpu'];
 
@@ -74,7 +76,10 @@ async function createWebGpuBackend(): Promise<{ backend: WebGPUBackend; adapter:
     },
   });
   webGpuHandles = { adapter, device };
-  return { backend: new WebGPUBackend(device, adapter.info), adapter: summarizeAdapter(adapter) };
+  const summary = summarizeAdapter(adapter);
+  // Fixed per adapter before any kernel is built, so a seed trains alike on it.
+  setBnWorkgroup(bnWorkgroupFor(isSoftwareAdapterSummary(summary)));
+  return { backend: new WebGPUBackend(device, adapter.info), adapter: summary };
 }
 
 function describe(error: unknown): string {

@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { backwardCode, forwardCode } from './bnAddRelu';
+import {
+  backwardCode,
+  bnBackwardSource,
+  bnForwardSource,
+  bnWorkgroupFor,
+  currentBnWorkgroup,
+  forwardCode,
+  setBnWorkgroup,
+} from './bnAddRelu';
 
 const storageBindings = (code: string) => (code.match(/var<storage/g) ?? []).length;
 
@@ -23,5 +31,31 @@ describe('BN kernel sources', () => {
   it('size the reduction by the workgroup parameter', () => {
     expect(forwardCode(1, true, true, 64)).toContain('@workgroup_size(64)');
     expect(backwardCode(true, false, 32)).toContain('array<f32, 32>');
+  });
+});
+
+describe('BN workgroup per adapter', () => {
+  it('is small on a software adapter, 256 on a hardware one', () => {
+    expect(bnWorkgroupFor(true)).toBe(16);
+    expect(bnWorkgroupFor(false)).toBe(256);
+  });
+
+  it('builds sources at the workgroup set for the device, each kept apart', () => {
+    const before = currentBnWorkgroup();
+    try {
+      setBnWorkgroup(16);
+      expect(bnForwardSource(1, true, true)).toContain('@workgroup_size(16)');
+      expect(bnBackwardSource(true, true, 1)).toContain('@workgroup_size(16)');
+      setBnWorkgroup(256);
+      expect(bnForwardSource(1, true, true)).toContain('@workgroup_size(256)');
+      expect(bnBackwardSource(true, true, 1)).toContain('@workgroup_size(256)');
+    } finally {
+      setBnWorkgroup(before);
+    }
+  });
+
+  it('refuses a workgroup that is not a power of two up to 256', () => {
+    expect(() => setBnWorkgroup(24)).toThrow(/power of two/);
+    expect(() => setBnWorkgroup(512)).toThrow(/power of two/);
   });
 });

@@ -13,13 +13,37 @@ import * as tf from '@tensorflow/tfjs';
 import { dispatch, emptyTensor, type Uniform } from './runtime';
 
 /**
- * Threads per workgroup (one workgroup per channel): a tuning parameter of both builders.
- * Each halving of the tree reduction is a barrier, and on a software adapter a barrier
- * suspends and resumes every invocation of the group: at 16 the BN kernels cost 8x less a
- * step on SwiftShader (docs/performance.md), but the exact-resume e2e then drifted 2.3e-4
- * (limit 1e-4; also at 64), so 256 stays the default until that is understood.
+ * Threads per workgroup (one workgroup per channel): a parameter of both builders, chosen per
+ * adapter when the backend starts (`setBnWorkgroup`, from `bnWorkgroupFor`). Each halving of
+ * the tree reduction is a barrier, and on a software adapter a barrier suspends and resumes
+ * every invocation of the group: at 16 the BN kernels cost 8x less a step on SwiftShader
+ * (docs/performance.md); a hardware GPU wants the parallelism of 256. The choice changes the
+ * order of the reduction's sums, so it is fixed for an adapter (never switched mid-run): a seed
+ * trains alike, and resumes bit for bit, on one adapter.
  */
 export const BN_WORKGROUP = 256;
+/** What a software adapter gets (see above). */
+export const BN_WORKGROUP_SOFTWARE = 16;
+
+let bnWorkgroup = BN_WORKGROUP;
+
+/** The BN workgroup for an adapter: small where a barrier is a context switch of the CPU. */
+export function bnWorkgroupFor(software: boolean): number {
+  return software ? BN_WORKGROUP_SOFTWARE : BN_WORKGROUP;
+}
+
+/** Sets the BN kernels' workgroup for this device (before any BN kernel is built). */
+export function setBnWorkgroup(wg: number): void {
+  if (!Number.isInteger(Math.log2(wg)) || wg < 2 || wg > 256) {
+    throw new Error(`BN workgroup must be a power of two in 2..256, got ${wg}`);
+  }
+  bnWorkgroup = wg;
+}
+
+/** The BN kernels' workgroup now in use. */
+export function currentBnWorkgroup(): number {
+  return bnWorkgroup;
+}
 
 const reduceWgsl = (wg: number) => /* wgsl */ `
 var<workgroup> redA: array<f32, ${wg}>;
@@ -189,13 +213,17 @@ function codeFor(key: string, make: () => string): string {
 
 /** The forward's source for a variant (made once). */
 export function bnForwardSource(residuals: number, relu: boolean, running: boolean): string {
-  return codeFor(`f${residuals}${+relu}${+running}`, () => forwardCode(residuals, relu, running));
+  const wg = bnWorkgroup;
+  return codeFor(`f${residuals}${+relu}${+running}w${wg}`, () =>
+    forwardCode(residuals, relu, running, wg),
+  );
 }
 
 /** The backward's source for a variant (made once). */
 export function bnBackwardSource(relu: boolean, residualGrad: boolean, dyTerms: number): string {
-  return codeFor(`b${+relu}${+residualGrad}${dyTerms}`, () =>
-    backwardCode(relu, residualGrad, BN_WORKGROUP, dyTerms),
+  const wg = bnWorkgroup;
+  return codeFor(`b${+relu}${+residualGrad}${dyTerms}w${wg}`, () =>
+    backwardCode(relu, residualGrad, wg, dyTerms),
   );
 }
 
