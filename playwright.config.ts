@@ -30,6 +30,9 @@ const PORT = Number(process.env.E2E_PORT ?? 4173);
 
 export default defineConfig({
   testDir: 'e2e',
+  // Benchmarks written as specs (they print numbers and assert no times) run only when asked:
+  // `npm run bench:estimate`.
+  testIgnore: process.env.E2E_BENCH ? [] : ['**/*.bench.spec.ts'],
   outputDir: 'test-results',
   timeout: 120_000,
   expect: { timeout: 30_000 },

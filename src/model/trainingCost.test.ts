@@ -57,7 +57,7 @@ describe('costFeatures', () => {
     const tiny = costFeatures(tinyClassroom());
     const l12 = costFeatures(fromPaper({ arch: 'dmrnet', L: 12 }));
     expect(l12.forwardMacsPerImage / tiny.forwardMacsPerImage).toBeGreaterThan(8);
-    // Measured on the software adapter: 4.1 times (e2e/estimateTable.spec.ts, docs/ui.md).
+    // Measured on the software adapter: 4.1 times (e2e/estimateTable.bench.spec.ts, docs/ui.md).
     expect(l12.laneMacsPerImage / tiny.laneMacsPerImage).toBeCloseTo(4, 0);
     // Past LANES channels nothing changes: a wide network's lane count is its multiply-adds.
     const wide = costFeatures(fromPaper({ arch: 'dmrnet', L: 30, widen: 4 }));

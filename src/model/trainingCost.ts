@@ -25,7 +25,7 @@ export const LAYER_OVERHEAD_MACS = 4e6;
 /**
  * Output channels a conv kernel computes side by side at no extra time: a layer with fewer
  * costs as much as one with LANES. Measured on the development machine's software adapter
- * (30 Nov, e2e/estimateTable.spec.ts): DMRNet L=12 (16-64 channels) took 4.1 times the tiny
+ * (30 Nov, e2e/estimateTable.bench.spec.ts): DMRNet L=12 (16-64 channels) took 4.1 times the tiny
  * network's step (8-32 channels) at batch 64, for 8.5 times its multiply-adds; counting
  * narrow layers up to LANES gives 4.0. On a wide network (64 channels and more) it is plain
  * multiply-adds.

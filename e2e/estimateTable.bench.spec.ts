@@ -7,7 +7,7 @@
  * folded in, as a user's would. A benchmark: the numbers are printed (docs/ui.md, "The first
  * minutes"), not asserted; the test fails only when a run draws no point.
  *
- * `E2E_PORT=4205 npx playwright test e2e/estimateTable.spec.ts --output=/tmp/pw-4205`
+ * `npm run bench:estimate` (kept out of the e2e suite: about ten minutes of training on this machine)
  */
 import { expect, test, type Page } from '@playwright/test';
 import { waitForSample } from './playgroundSample';
