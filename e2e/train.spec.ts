@@ -79,12 +79,17 @@ async function waitForStep(page: Page, atLeast: number, timeout = 240_000): Prom
     .toBeGreaterThanOrEqual(atLeast);
 }
 
+/**
+ * The worker's tensors less those the kernel tuner holds while it times candidates between
+ * steps (its inputs, freed as each shape is done): what a leak would grow.
+ */
 async function tensorCount(page: Page): Promise<number> {
   return page.evaluate(async () => {
-    const hooks = (globalThis as { __dmrnetTest?: { memory(): Promise<{ numTensors: number }> } })
-      .__dmrnetTest;
+    type Memory = { numTensors: number; tuningTensors: number };
+    const hooks = (globalThis as { __dmrnetTest?: { memory(): Promise<Memory> } }).__dmrnetTest;
     if (!hooks) throw new Error('test hooks missing');
-    return (await hooks.memory()).numTensors;
+    const m = await hooks.memory();
+    return m.numTensors - m.tuningTensors;
   });
 }
 

@@ -44,8 +44,14 @@ describe('message guards', () => {
   it('makeCommand and makeEvent put the tag last so a payload cannot override it', () => {
     const c = makeCommand('init', 9, { order: ['cpu'] });
     expect(c).toEqual({ type: 'init', id: 9, order: ['cpu'] });
-    const e = makeEvent('memoryReport', { numTensors: 1, numBytes: 4 }, 2);
-    expect(e).toEqual({ type: 'memoryReport', replyTo: 2, numTensors: 1, numBytes: 4 });
+    const e = makeEvent('memoryReport', { numTensors: 1, numBytes: 4, tuningTensors: 0 }, 2);
+    expect(e).toEqual({
+      type: 'memoryReport',
+      replyTo: 2,
+      numTensors: 1,
+      numBytes: 4,
+      tuningTensors: 0,
+    });
   });
 });
 
@@ -61,7 +67,7 @@ describe('createWorkerClient', () => {
     ]);
     expect(second).toBe(2);
     // An event for another id, or of another type, does not settle it.
-    deliver(makeEvent('memoryReport', { numTensors: 0, numBytes: 0 }, 1));
+    deliver(makeEvent('memoryReport', { numTensors: 0, numBytes: 0, tuningTensors: 0 }, 1));
     deliver(makeEvent('ready', report, 7));
     deliver(makeEvent('ready', report, 1));
     await expect(reply).resolves.toMatchObject({ type: 'ready', backend: 'cpu', replyTo: 1 });
@@ -94,11 +100,11 @@ describe('createWorkerClient', () => {
     const client = createWorkerClient(port);
     const seen: number[] = [];
     const off = client.on('memoryReport', (e) => seen.push(e.numTensors));
-    deliver(makeEvent('memoryReport', { numTensors: 5, numBytes: 0 }));
+    deliver(makeEvent('memoryReport', { numTensors: 5, numBytes: 0, tuningTensors: 0 }));
     deliver({ type: 'memoryReport' }); // no replyTo: not a protocol event
     deliver(makeEvent('error', { message: 'x' }));
     off();
-    deliver(makeEvent('memoryReport', { numTensors: 6, numBytes: 0 }));
+    deliver(makeEvent('memoryReport', { numTensors: 6, numBytes: 0, tuningTensors: 0 }));
     expect(seen).toEqual([5]);
   });
 

@@ -147,7 +147,8 @@ export const TRAINING_PROTOCOL = defineProtocol({
   events: {
     ready: event<BackendReport>(),
     deviceCheckResult: event<DeviceCheckResult>(),
-    memoryReport: event<{ numTensors: number; numBytes: number }>(),
+    /** tuningTensors: held by kernel tunings in progress (freed when each is done). */
+    memoryReport: event<{ numTensors: number; numBytes: number; tuningTensors: number }>(),
     /** The start-up measurement of the device (src/train/calibrate.ts). */
     calibrated: event<DeviceMeasurement>(),
     /** A run's way to its first loss point (see StartPhase): at each phase and kernel prepared. */

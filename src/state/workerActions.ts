@@ -105,7 +105,8 @@ export async function changeKernelChoices(action: 'retune' | 'clear'): Promise<v
 export async function workerMemoryText(): Promise<string> {
   try {
     const m = await getWorkerClient().request('memory', {});
-    return `${m.numTensors} tensors, ${(m.numBytes / 2 ** 20).toFixed(1)} MiB`;
+    const tuning = m.tuningTensors > 0 ? ` (${m.tuningTensors} held by kernel tuning)` : '';
+    return `${m.numTensors} tensors${tuning}, ${(m.numBytes / 2 ** 20).toFixed(1)} MiB`;
   } catch (error) {
     return error instanceof Error ? error.message : String(error);
   }

@@ -232,6 +232,13 @@ export class KernelTuner {
     });
   }
 
+  /** Tensors held by tunings in progress (their inputs), for the leak checks' accounting. */
+  heldTensors(): number {
+    let n = 0;
+    for (const e of this.entries.values()) n += e.tuning?.tensorCount ?? 0;
+    return n;
+  }
+
   /** Frees the tunings' tensors (the device was lost or the backend changed). */
   dispose(): void {
     for (const e of this.entries.values()) {

@@ -222,7 +222,8 @@ const handlers: TrainingHandlers = {
   },
   async memory(command) {
     const { numTensors, numBytes } = tf.memory();
-    emit('memoryReport', { numTensors, numBytes }, command.id);
+    const tuningTensors = tuner?.tuner.heldTensors() ?? 0;
+    emit('memoryReport', { numTensors, numBytes, tuningTensors }, command.id);
   },
   async startRun(command) {
     const run = await (await trainingRunner()).start(command.config);

@@ -157,6 +157,11 @@ export class ShapeTuning {
     return this.timed.length === this.candidates.length;
   }
 
+  /** Tensors this tuning holds (its inputs) until disposed: not a run's, so not a leak. */
+  get tensorCount(): number {
+    return this.disposed ? 0 : this.dy ? 3 : 2;
+  }
+
   /** Runs `v` once; the outputs, for the caller to dispose. */
   private run(v: Candidate): tf.Tensor[] {
     if (this.pass === 'forward') return [convForward(this.x, this.f, this.shape, v)];
