@@ -2,7 +2,7 @@
  * Watches the memory of the Chromium renderer processes this script started (descendants of
  * this Node process whose command line has --type=renderer), from Linux's /proc: resident set
  * (VmRSS) sampled every `sampleMs`, and the kernel's own peak (VmHWM). A tab's page and its
- * dedicated workers (the import worker, the shard writer) live in one renderer process, so its
+ * dedicated workers (the import worker) live in one renderer process, so its
  * resident set is the tab's memory, ArrayBuffers and IndexedDB's buffers included.
  */
 import { readFileSync, readdirSync } from 'node:fs';

@@ -15,11 +15,8 @@ import {
   pendingLockName,
   type DatasetDb,
   type PendingImport,
-  type Shard,
 } from '../storage/datasetStore';
 import { DuplicateDatasetError, importDataset } from './importer';
-import { createShardWriterClient } from './shardWriterProtocol';
-import type { ShardDigests } from './shardDigest';
 import { probeDisk } from '../storage/space';
 
 declare const self: DedicatedWorkerGlobalScope;
@@ -50,44 +47,6 @@ function database(): Promise<DatasetDb> {
 // At start: a worker started after another was terminated (a cancel that did not end, the
 // watchdog) cleans up after it before anything else.
 void database().catch(() => undefined);
-
-/** A shard write should take well under a second; this only stops a wedged writer. */
-const SHARD_WRITE_TIMEOUT_MS = 5 * 60_000;
-
-/**
- * Hands shards to the shard writer worker (started on first use) so that hashing and
- * IndexedDB's serialization run beside decoding; where a worker cannot start workers, the
- * import stores them itself.
- */
-let storeShard: ((shard: Shard) => Promise<ShardDigests>) | undefined;
-/** Shard pixel buffers the writer handed back, reused for the next shards of an import. */
-const freePixels: ArrayBuffer[] = [];
-const KEPT_PIXEL_BUFFERS = 2;
-if (typeof Worker !== 'undefined') {
-  let client: ReturnType<typeof createShardWriterClient> | null = null;
-  storeShard = async (shard) => {
-    client ??= createShardWriterClient(
-      new Worker(new URL('./shardWriter.worker.ts', import.meta.url), {
-        type: 'module',
-        name: 'shard writer',
-      }),
-    );
-    const transfer = [
-      shard.pixels.buffer,
-      shard.labels.buffer,
-      ...(shard.coarseLabels ? [shard.coarseLabels.buffer] : []),
-    ];
-    const reply = await client.request(
-      'storeShard',
-      { shard },
-      SHARD_WRITE_TIMEOUT_MS,
-      transfer as ArrayBuffer[],
-    );
-    if (!reply.ok) throw new DOMException(reply.message, reply.errorName);
-    if (reply.pixels && freePixels.length < KEPT_PIXEL_BUFFERS) freePixels.push(reply.pixels);
-    return { pixels: reply.pixelsDigest, labels: reply.labelsDigest };
-  };
-}
 
 function send<K extends keyof DataEventMap>(
   type: K,
@@ -126,11 +85,6 @@ const handlers: DataHandlers = {
             }
           : {}),
         probeDisk,
-        ...(storeShard ? { storeShard } : {}),
-        shardPixels: (bytes) => {
-          const free = freePixels.pop();
-          return free?.byteLength === bytes ? new Uint8Array(free) : new Uint8Array(bytes);
-        },
       });
       send('imported', { manifest, seconds: (performance.now() - started) / 1000 }, id);
     } catch (error) {
@@ -142,7 +96,6 @@ const handlers: DataHandlers = {
       send('error', { message: error instanceof Error ? error.message : String(error) }, id);
     } finally {
       imports.delete(id);
-      freePixels.length = 0; // nothing held between imports
     }
   },
 };

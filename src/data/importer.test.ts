@@ -138,6 +138,42 @@ describe('importDataset', () => {
     expect((await listManifests(db)).map((m) => m.name).sort()).toEqual(['a', 'c']);
   });
 
+  it("stores every shard intact while reusing stored shards' pixel buffers", async () => {
+    // Streamed (gzip) pieces fill shards in buffers handed back by earlier stored shards: a
+    // buffer reused before its (here slow) write copied it would store a later shard's images.
+    const db = await freshDb();
+    const count = 5 * SHARD_SIZE + 7;
+    const manifest = await importDataset(
+      db,
+      { name: 'reused', sources: [bytes('data_batch_1.bin.gz', gzipSync(cifar10Bin(count)))] },
+      {
+        putShard: async (db, shard) => {
+          await new Promise((resolve) => setTimeout(resolve, 20));
+          await putShard(db, shard);
+        },
+      },
+    );
+    const sizes = manifest.splits.train!.shardSizes;
+    expect(sizes).toEqual([SHARD_SIZE, SHARD_SIZE, SHARD_SIZE, SHARD_SIZE, SHARD_SIZE, 7]);
+    let image = 0;
+    for (let s = 0; s < sizes.length; s++) {
+      const shard = await readShard(db, manifest.storageId, 'train', s);
+      for (let i = 0; i < shard.count; i++, image++) {
+        if (fixtureIndex(shard.pixels, i) !== image % 65536) {
+          expect.fail(`shard ${s} image ${i} holds image ${fixtureIndex(shard.pixels, i)}`);
+        }
+        expect(shard.labels[i]).toBe(image % 10);
+      }
+    }
+    expect(image).toBe(count);
+    // The same images, unstreamed: recognised as the stored dataset (same checksum).
+    const again = importDataset(db, {
+      name: 'again',
+      sources: [bytes('data_batch_1.bin', cifar10Bin(count))],
+    });
+    await expect(again).rejects.toMatchObject({ existing: { checksum: manifest.checksum } });
+  });
+
   it('imports Hugging Face Parquet', async () => {
     const db = await freshDb();
     const manifest = await importDataset(db, {

@@ -31,8 +31,9 @@ import { decodeStream } from './readers/decodeInput';
 import { statistics } from './channelStatistics';
 import { ImportCancelledError } from './importCancelled';
 import { checkFits, openSource, sourceLabel } from './fetchSource';
+import { PixelBufferPool } from './pixelBufferPool';
 import { hashAndStore, type ShardDigests } from './shardDigest';
-import { ShardAccumulator } from './shardAccumulator';
+import { SHARD_SIZE, ShardAccumulator } from './shardAccumulator';
 import { secondsSince as seconds, WriteQueue } from './writeQueue';
 import {
   describeWriteFailure,
@@ -65,13 +66,6 @@ export interface ImportOptions {
   onProgress?: (progress: ImportProgress) => void;
   /** Where shards go (default IndexedDB); unit tests inject failures here. */
   putShard?: (db: DatasetDb, shard: Shard) => Promise<void>;
-  /**
-   * Hashes and stores a shard somewhere else (the import worker hands them to its shard
-   * writer worker, transferring the buffers); default: `hashAndStore` with `putShard`, here.
-   */
-  storeShard?: (shard: Shard) => Promise<ShardDigests>;
-  /** A buffer of `bytes` for a shard's pixels (the import worker reuses the written ones). */
-  shardPixels?: (bytes: number) => Uint8Array<ArrayBuffer>;
   fetch?: typeof fetch;
   /**
    * Runs the import while owning its pending record (the import worker holds a Web Lock named
@@ -160,8 +154,17 @@ async function importUnder(
   const started = performance.now();
   await beginImport(db, name, storageId);
   const put = options.putShard ?? putShard;
-  const storeUnchecked =
-    options.storeShard ?? ((shard: Shard) => hashAndStore(shard, (s) => put(db, s)));
+  // Shards are hashed and stored here, in the import worker, not in a shard writer worker of
+  // their own: each worker's V8 heap keeps tens of MB of dead ArrayBuffers before collecting
+  // them, so one worker making garbage instead of two lowered a 1 GiB gzip import's tab peak
+  // (docs/data.md, import memory). A stored shard's pixel buffer takes a later shard's pixels
+  // once put and digest have copied it.
+  const pool = new PixelBufferPool(SHARD_SIZE * IMAGE_BYTES);
+  const storeUnchecked = async (shard: Shard): Promise<ShardDigests> => {
+    const digests = await hashAndStore(shard, (s) => put(db, s));
+    pool.give(shard.pixels.buffer);
+    return digests;
+  };
   // Each shard is checked against the space left before it is written: a write that fails on
   // a full disk can take the whole database with it (Chromium), a refusal takes nothing.
   let probed = false;
@@ -188,7 +191,7 @@ async function importUnder(
   const writerFor = (split: Split): ShardAccumulator => {
     let w = writers.get(split);
     if (!w) {
-      w = new ShardAccumulator(split, storageId, writes, options.shardPixels);
+      w = new ShardAccumulator(split, storageId, writes, (bytes) => pool.take(bytes));
       writers.set(split, w);
     }
     return w;

@@ -29,7 +29,7 @@ export class ShardAccumulator {
     private readonly split: Split,
     private readonly storageId: string,
     private readonly writes: WriteQueue,
-    /** A buffer for the next shard's pixels (the import worker hands back written ones). */
+    /** A buffer for the next shard's pixels (the importer reuses stored shards' buffers). */
     private readonly newPixels: (bytes: number) => Uint8Array<ArrayBuffer> = (bytes) =>
       new Uint8Array(bytes),
   ) {}
@@ -69,8 +69,8 @@ export class ShardAccumulator {
     const n = this.filled;
     this.filled = 0;
     if (n === SHARD_SIZE) {
-      // A full shard: its buffers go as they are (transferred to the shard writer), not copied;
-      // the next shard gets new ones.
+      // A full shard: its buffers are stored as they are, not copied; the next shard gets
+      // others (a stored shard's pixel buffer, once IndexedDB copied it).
       const { pixels, labels, coarse } = this;
       this.pixels = null;
       this.labels = new Uint8Array(SHARD_SIZE);

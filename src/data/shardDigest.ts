@@ -1,7 +1,7 @@
 /**
  * Storing a shard together with its checksum: the SHA-256 digests of its pixels and labels
- * (the dataset's checksum is the digest of all of them, in order). Used where the import runs
- * and by the shard writer worker. No DOM types.
+ * (the dataset's checksum is the digest of all of them, in order). Used by the importer. No DOM
+ * types.
  */
 import type { Shard } from '../storage/datasetStore';
 
