@@ -11,30 +11,9 @@ import { loadavg } from 'node:os';
 import { analysisOf } from '../src/model/analysisCache';
 import { DEFAULT_HYPERPARAMETERS } from '../src/model/hyperparameters';
 import { fromPaper } from '../src/model/presets';
-import type { NetworkSpec } from '../src/model/spec';
 import { decodeShareHash, encodeShareHash } from '../src/state/urlState';
 import { layoutNetwork } from '../src/ui/graph/graphLayout';
-
-function hostileSpec(): NetworkSpec {
-  return {
-    version: 1,
-    name: 'alternating 5 x 200',
-    input: { height: 32, width: 32, channels: 3 },
-    classes: 10,
-    stemWidth: 1,
-    widen: 1,
-    sharing: 'full',
-    stages: Array.from({ length: 5 }, (_, s) => ({
-      width: 1,
-      stride: s === 0 ? 1 : 2,
-      blocks: Array.from({ length: 200 }, (_, i) => ({
-        kind: i % 2 === 0 ? ('mergeAndRun' as const) : ('inception' as const),
-        branches: 8,
-        layersPerBranch: 8,
-      })),
-    })),
-  };
-}
+import { alternatingHugeSpec } from '../src/model/testing/hugeSpec';
 
 interface Steps {
   decodeMs: number;
@@ -74,7 +53,7 @@ function median(xs: number[]): number {
 
 function main(): void {
   const json = process.argv.includes('--json');
-  const hash = encodeShareHash({ spec: hostileSpec(), hyper: DEFAULT_HYPERPARAMETERS });
+  const hash = encodeShareHash({ spec: alternatingHugeSpec(), hyper: DEFAULT_HYPERPARAMETERS });
   // A fresh string each time: the page decodes the link it is given, nothing is cached across.
   const first = openLink(`${hash}`);
   const warm: Steps[] = [];

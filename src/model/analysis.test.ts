@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { alternatingHugeSpec } from './testing/hugeSpec';
 import { analyzeNetwork, exactPathCounts } from './analysis';
 import { convBnLayers, planNetwork } from './plan';
 import { fromPaper, type PaperArch } from './presets';
@@ -261,25 +262,7 @@ describe('cost estimates', () => {
 
 describe('path counts past the floating-point range', () => {
   it('stay finite in mean, std and probabilities for 5 x 200 blocks of K = 8 (~1e954 paths)', () => {
-    const spec: NetworkSpec = {
-      version: 1,
-      name: 'huge',
-      input: { height: 32, width: 32, channels: 3 },
-      classes: 10,
-      stemWidth: 1,
-      widen: 1,
-      sharing: 'full',
-      stages: Array.from({ length: 5 }, (_, s) => ({
-        width: 1,
-        stride: s === 0 ? 1 : 2,
-        blocks: Array.from({ length: 200 }, (_, i) => ({
-          kind: i % 2 === 0 ? ('mergeAndRun' as const) : ('inception' as const),
-          branches: 8,
-          layersPerBranch: 8,
-        })),
-      })),
-    };
-    const a = analyzeNetwork(spec);
+    const a = analyzeNetwork(alternatingHugeSpec('huge'));
     const d = a.paths.withoutProjections;
     expect(a.params).toBe(704_145);
     expect(a.actualDepth).toBe(8002);
