@@ -190,21 +190,29 @@ function inflateBounded(fileName: string, compressed: Uint8Array): Uint8Array {
   return out;
 }
 
-/** Every numeric variable of a level-5 MAT-file (struct and cell arrays are skipped). */
-export function readMat(fileName: string, bytes: Uint8Array): MatVariable[] {
-  if (bytes.byteLength === 0) {
+/**
+ * Refuses, with a message, a file that is not a little-endian level-5 MAT-file: `head` is at
+ * least its first 128 bytes (or the whole file when shorter), `size` the file's size.
+ */
+export function checkMatHeader(fileName: string, size: number, head: Uint8Array): void {
+  if (size === 0) {
     throw new DatasetInputError(`${fileName} is empty (0 bytes): choose an SVHN .mat file.`);
   }
-  if (!looksLikeMat(bytes)) {
+  if (!looksLikeMat(head)) {
     throw new DatasetInputError(
       `${fileName} is not a MATLAB 5.0 MAT-file (SVHN's train_32x32.mat / test_32x32.mat).`,
     );
   }
-  if (String.fromCharCode(bytes[126]!, bytes[127]!) !== 'IM') {
+  if (String.fromCharCode(head[126]!, head[127]!) !== 'IM') {
     throw new DatasetInputError(
       `${fileName} is a big-endian MAT-file; only little-endian files are read.`,
     );
   }
+}
+
+/** Every numeric variable of a level-5 MAT-file (struct and cell arrays are skipped). */
+export function readMat(fileName: string, bytes: Uint8Array): MatVariable[] {
+  checkMatHeader(fileName, bytes.byteLength, bytes);
   const variables: MatVariable[] = [];
   let offset = HEADER_BYTES;
   while (offset + 8 <= bytes.byteLength) {

@@ -11,8 +11,8 @@ import { IMAGE_BYTES } from '../../storage/datasetStore';
 import { ByteReader, blobStream } from './byteReader';
 import { DatasetInputError, splitFromName, type DecodedImages } from './decodedImages';
 import {
+  checkMatHeader,
   HEADER_BYTES,
-  looksLikeMat,
   MAX_INFLATE_RATIO,
   MI_COMPRESSED,
   MI_MATRIX,
@@ -231,20 +231,8 @@ function located(
 
 /** Every numeric variable's header, found by walking the file's top-level elements. */
 async function locateVariables(fileName: string, blob: Blob): Promise<LocatedVariable[]> {
-  if (blob.size === 0) {
-    throw new DatasetInputError(`${fileName} is empty (0 bytes): choose an SVHN .mat file.`);
-  }
-  const head = await sliceBytes(blob, 0, HEADER_BYTES);
-  if (!looksLikeMat(head)) {
-    throw new DatasetInputError(
-      `${fileName} is not a MATLAB 5.0 MAT-file (SVHN's train_32x32.mat / test_32x32.mat).`,
-    );
-  }
-  if (String.fromCharCode(head[126]!, head[127]!) !== 'IM') {
-    throw new DatasetInputError(
-      `${fileName} is a big-endian MAT-file; only little-endian files are read.`,
-    );
-  }
+  const head = blob.size === 0 ? new Uint8Array(0) : await sliceBytes(blob, 0, HEADER_BYTES);
+  checkMatHeader(fileName, blob.size, head);
   const variables: LocatedVariable[] = [];
   let offset = HEADER_BYTES;
   while (offset + 8 <= blob.size) {
