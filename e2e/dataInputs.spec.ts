@@ -132,9 +132,17 @@ test('a reload mid-import leaves no shards after the next open', async ({ page }
   await expect(page.getByTestId('import-progress')).toContainText(/([1-9]\d|[5-9]),\d{3} images/, {
     timeout: 60_000,
   });
-  const during = await leftovers(page);
-  expect(during.pending).toBe(1);
-  expect(during.orphanShards).toBeGreaterThan(0);
+  // Shards are written behind the decoding (the progress counts decoded images): wait until
+  // some are stored under the pending record, the import still running.
+  await expect
+    .poll(
+      async () => {
+        const during = await leftovers(page);
+        return during.pending === 1 && during.orphanShards > 0;
+      },
+      { intervals: [50] },
+    )
+    .toBe(true);
   await page.reload();
   await openDrawer(page, 'Datasets');
   await expect(page.getByRole('row', { name: new RegExp(SAMPLE) })).toBeVisible();
