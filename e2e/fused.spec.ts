@@ -20,8 +20,8 @@ interface Report {
 }
 
 // bench.html is a tool, not in the app's build: built here into dist-tools/ and served on the
-// port after the app's.
-const TOOLS_PORT = Number(process.env.E2E_PORT ?? 4173) + 1;
+// port after the app's (or E2E_TOOLS_PORT, when engineers' ports sit next to each other).
+const TOOLS_PORT = Number(process.env.E2E_TOOLS_PORT ?? Number(process.env.E2E_PORT ?? 4173) + 1);
 let stopTools: (() => void) | undefined;
 
 test.beforeAll(async () => {
@@ -60,7 +60,7 @@ test('fused kernels and the fused step match the unfused tfjs computation', asyn
   }
   // Every conv layout the tuner may pick computes bit-identical results (issue 16, item 2):
   // a run's numbers do not depend on which layout won on the adapter.
-  expect(report.layoutBits.compared).toBeGreaterThanOrEqual(24);
+  expect(report.layoutBits.compared).toBeGreaterThanOrEqual(60);
   expect(report.layoutBits.mismatches).toEqual([]);
   const { fused, reference } = report.lossCurve;
   expect(fused).toHaveLength(20);

@@ -253,10 +253,10 @@ async function checkForwardVariants(
     for (const v of forwardVariants(s)) {
       const fused = await read({ y: convForward(xt, ft, s, v) });
       bits.compared++;
-      if (!sameBits(fused, base)) bits.mismatches.push(`forward ${s.co} wg${v.wg} t${v.tile}`);
+      if (!sameBits(fused, base)) bits.mismatches.push(`forward ${s.co} wg${v.wg} t${v.tile} p${v.pix}`);
       diffs.push(
         ...compare(
-          `convForward(${x.join('x')},k${k},co${co},s${stride},wg${v.wg},t${v.tile})`,
+          `convForward(${x.join('x')},k${k},co${co},s${stride},wg${v.wg},t${v.tile},p${v.pix})`,
           fused,
           ref,
         ),
@@ -314,10 +314,10 @@ async function checkBackwardVariants(
     for (const v of backwardVariants(s)) {
       const fused = await run(v);
       bits.compared++;
-      if (!sameBits(fused, base)) bits.mismatches.push(`backward ${s.co} wg${v.wg} t${v.tile}`);
+      if (!sameBits(fused, base)) bits.mismatches.push(`backward ${s.co} wg${v.wg} t${v.tile} p${v.pix}`);
       diffs.push(
         ...compare(
-          `convBackward(${x.join('x')},k${k},co${co},s${stride},wg${v.wg},t${v.tile})`,
+          `convBackward(${x.join('x')},k${k},co${co},s${stride},wg${v.wg},t${v.tile},p${v.pix})`,
           fused,
           ref,
         ),
@@ -569,9 +569,13 @@ export async function runChecks(
       diffs.push(...(await checkConv([...x], k, co, stride, batched)));
     }
   }
+  // Widths that 2 and 4 divide (pixel blocks); ci 3 and co 6 take the scalar paths, ci 4 and
+  // co 8 the vec4 ones; k3 s2 blocks input-gradient pixels that different taps reach.
   for (const [x, k, co, stride] of [
-    [[2, 9, 9, 3], 3, 8, 1],
+    [[2, 8, 8, 3], 3, 8, 1],
+    [[2, 8, 8, 8], 3, 6, 1],
     [[3, 8, 8, 4], 1, 8, 2],
+    [[2, 8, 8, 4], 3, 8, 2],
   ] as const) {
     progress(`conv forward layouts ${x.join('x')} k${k} co${co} s${stride}`);
     diffs.push(...(await checkForwardVariants([...x], k, co, stride, layoutBits)));

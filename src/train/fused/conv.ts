@@ -81,11 +81,13 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
 export interface ForwardVariant {
   wg: number;
   tile: number;
+  /** Neighbouring pixels of one row an invocation owns (register blocking, `forwardCode`). */
+  pix: number;
 }
 
 /** The untuned layout: 64 threads, the widest tile of 8, 4, 2, 1 that divides co. */
 export function defaultForward(s: ConvShape): ForwardVariant {
-  return { wg: WG, tile: tileOf(s.co) };
+  return { wg: WG, tile: tileOf(s.co), pix: 1 };
 }
 
 /** The forward's layouts worth timing for `s`: tiles that divide co, three workgroup sizes. */
@@ -93,7 +95,10 @@ export function forwardVariants(s: ConvShape): ForwardVariant[] {
   const out: ForwardVariant[] = [];
   for (const tile of [8, 4, 2, 1]) {
     if (s.co % tile !== 0) continue;
-    for (const wg of [64, 128, 256]) out.push({ wg, tile });
+    for (const pix of [1, 2, 4]) {
+      if (s.ow % pix !== 0) continue;
+      for (const wg of [64, 256]) out.push({ wg, tile, pix });
+    }
   }
   return out;
 }
@@ -120,11 +125,16 @@ export type BackwardVariant = ForwardVariant;
 
 /** The untuned backward: 64 threads, the widest tiles that divide ci and co. */
 export function defaultBackward(s: ConvShape): BackwardVariant {
-  return { wg: WG, tile: tileOf(s.co) };
+  return { wg: WG, tile: tileOf(s.co), pix: 1 };
 }
 
-/** The backward's layouts worth timing: the forward's (tiles dividing co, three sizes). */
-export const backwardVariants = forwardVariants;
+/** The backward's layouts worth timing: the forward's, pixels dividing the input's width. */
+export function backwardVariants(s: ConvShape): BackwardVariant[] {
+  return forwardVariants({ ...s, ow: s.w });
+}
+
+/** Input pixels an invocation of the input gradient owns: `v.pix` where it divides w. */
+const dxPixOf = (s: ConvShape, v: BackwardVariant) => (s.w % v.pix === 0 ? v.pix : 1);
 
 const chosenBackward = new Map<string, BackwardVariant>();
 
@@ -149,94 +159,168 @@ function tileUpTo(c: number, cap: number): number {
   return 1;
 }
 
-/** y[n, oh, ow, co] = sum_{kh, kw, ci} x[n, oh*s + kh - p, ow*s + kw - p, ci] w[kh, kw, ci, co]. */
+/** The accumulator of pixel `p`, channel `j` of an invocation's block. */
+const acc = (p: number, j: number) => `a${p}_${j}`;
+
+/** WGSL lines, one per pixel and channel of a P x T block. */
+const block = (pix: number, t: number, line: (p: number, j: number) => string) =>
+  range(pix)
+    .flatMap((p) => range(t).map((j) => line(p, j)))
+    .join(' ');
+
+/**
+ * y[n, oh, ow, co] = sum_{kh, kw, ci} x[n, oh*s + kh - p, ow*s + kw - p, ci] w[kh, kw, ci, co].
+ *
+ * Register blocking: an invocation owns `pix` neighbouring output pixels of one row x `tile`
+ * output channels, so each filter value it loads serves `pix` pixels and each input value
+ * `tile` channels (on SwiftShader a load with a per-lane address is a gather with a bounds
+ * check: the kernel is bound by its loads, not its multiply-adds). Input channels are read
+ * as vec4 where ci divides by 4, filter rows as vec4 where the tile does. Each output still
+ * sums its terms in the order kh, kw, then ci, whatever the layout: a pixel of the block whose
+ * tap falls in the padding adds x = 0 instead of skipping it, and since an accumulator that
+ * starts at +0 is never -0, adding a zero term leaves its bits unchanged.
+ */
 function forwardCode(s: ConvShape, v: ForwardVariant): string {
   const t = v.tile;
+  const pix = v.pix;
   const groups = s.co / t;
-  const total = s.n * s.oh * s.ow * groups;
+  const blocks = s.ow / pix;
+  const total = s.n * s.oh * blocks * groups;
+  const xv = s.ci % 4 === 0;
+  const fv = t % 4 === 0;
+  const cs = xv ? 4 : 1; // input channels per load
+  const fRow = fv ? s.co / 4 : s.co; // a filter row (one ci) in loaded elements
+  const xType = xv ? 'vec4<f32>' : 'f32';
+  const xAt = (p: number, q: number) => (xv ? `x${p}[${q}]` : `x${p}`);
+  const fAt = (q: number, j: number) => (fv ? `f${q}_${j >> 2}[${j & 3}]` : `f${q}_${j}`);
+  const fLoads = fv ? t / 4 : t;
   return /* wgsl */ `
-@group(0) @binding(0) var<storage, read> x: array<f32>;
-@group(0) @binding(1) var<storage, read> f: array<f32>;
+@group(0) @binding(0) var<storage, read> x: array<${xType}>;
+@group(0) @binding(1) var<storage, read> f: array<${fv ? 'vec4<f32>' : 'f32'}>;
 @group(0) @binding(2) var<storage, read_write> y: array<f32>;
 @compute @workgroup_size(${v.wg})
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let step = nwg.x * ${v.wg}u;
   for (var i = gid.x; i < ${total}u; i = i + step) {
     let g = i % ${groups}u;
-    let pix = i / ${groups}u;
-    let ow = pix % ${s.ow}u;
-    let oh = (pix / ${s.ow}u) % ${s.oh}u;
-    let n = pix / ${s.ow * s.oh}u;
-    let co = g * ${t}u;
-    ${range(t)
-      .map((j) => `var a${j} = 0.0;`)
-      .join(' ')}
+    let b = i / ${groups}u;
+    let ow0 = (b % ${blocks}u) * ${pix}u;
+    let r = (b / ${blocks}u) % ${s.oh}u;
+    let n = b / ${blocks * s.oh}u;
+    ${block(pix, t, (p, j) => `var ${acc(p, j)} = 0.0;`)}
     for (var kh = 0u; kh < ${s.k}u; kh = kh + 1u) {
-      let ih = i32(oh * ${s.stride}u + kh) - ${s.pad};
+      let ih = i32(r * ${s.stride}u + kh) - ${s.pad};
       if (ih < 0 || ih >= ${s.h}) { continue; }
+      let xr = (n * ${s.h}u + u32(ih)) * ${s.w}u;
       for (var kw = 0u; kw < ${s.k}u; kw = kw + 1u) {
-        let iw = i32(ow * ${s.stride}u + kw) - ${s.pad};
-        if (iw < 0 || iw >= ${s.w}) { continue; }
-        let xb = ((n * ${s.h}u + u32(ih)) * ${s.w}u + u32(iw)) * ${s.ci}u;
-        let fb = (kh * ${s.k}u + kw) * ${s.ci * s.co}u + co;
-        for (var c = 0u; c < ${s.ci}u; c = c + 1u) {
-          let xv = x[xb + c];
-          let fr = fb + c * ${s.co}u;
-          ${range(t)
-            .map((j) => `a${j} = a${j} + xv * f[fr + ${j}u];`)
+        ${range(pix)
+          .map(
+            (p) => `let iw${p} = i32((ow0 + ${p}u) * ${s.stride}u + kw) - ${s.pad};
+        let ok${p} = iw${p} >= 0 && iw${p} < ${s.w};
+        let xb${p} = select(0u, (xr + u32(iw${p})) * ${s.ci / cs}u, ok${p});`,
+          )
+          .join('\n        ')}
+        ${pix === 1 ? 'if (!ok0) { continue; }' : ''}
+        let fb = (kh * ${s.k}u + kw) * ${s.ci * fRow}u + g * ${fLoads}u;
+        for (var c = 0u; c < ${s.ci / cs}u; c = c + 1u) {
+          ${range(pix)
+            .map((p) =>
+              pix === 1
+                ? `let x${p} = x[xb${p} + c];`
+                : `let x${p} = select(${xType}(), x[xb${p} + c], ok${p});`,
+            )
             .join(' ')}
+          ${range(cs)
+            .map(
+              (q) => `let fr${q} = fb + (c * ${cs}u + ${q}u) * ${fRow}u;
+          ${range(fLoads)
+            .map((l) => `let f${q}_${l} = f[fr${q} + ${l}u];`)
+            .join(' ')}
+          ${block(pix, t, (p, j) => `${acc(p, j)} = ${acc(p, j)} + ${xAt(p, q)} * ${fAt(q, j)};`)}`,
+            )
+            .join('\n          ')}
         }
       }
     }
-    let yb = pix * ${s.co}u + co;
-    ${range(t)
-      .map((j) => `y[yb + ${j}u] = a${j};`)
-      .join(' ')}
+    let yb = ((n * ${s.oh}u + r) * ${s.ow}u + ow0) * ${s.co}u + g * ${t}u;
+    ${block(pix, t, (p, j) => `y[yb + ${p * s.co + j}u] = ${acc(p, j)};`)}
   }
 }`;
 }
 
 /**
+ * The input gradient's view of dy: `dy` itself, or where co divides by 4 a second binding of
+ * the same buffer read as vec4 (the filter gradient's job, in the same launch, reads `dy`).
+ */
+const dyName = (s: ConvShape) => (s.co % 4 === 0 ? 'dy4' : 'dy');
+
+/**
  * dx[n, ih, iw, ci] = sum over the (kh, kw) that reach an output pixel (oh, ow), i.e.
  * ih + p - kh = oh*s, of sum_co dy[n, oh, ow, co] w[kh, kw, ci, co].
+ *
+ * Blocked as the forward: an invocation owns `pix` neighbouring input pixels of one row x a
+ * tile of input channels; dy and the filter are read as vec4 over co where co divides by 4.
+ * The order per output stays kh, kw, then co; a pixel of the block that a tap does not reach
+ * adds dy = 0 (bit-neutral, see `forwardCode`).
  */
 function inputGradBody(s: ConvShape, v: BackwardVariant): string {
   const t = tileUpTo(s.ci, v.tile);
+  const pix = dxPixOf(s, v);
   const groups = s.ci / t;
-  const total = s.n * s.h * s.w * groups;
+  const blocks = s.w / pix;
+  const total = s.n * s.h * blocks * groups;
+  const dv = s.co % 4 === 0;
+  const cs = dv ? 4 : 1; // output channels per load
+  const row = s.co / cs; // a filter row (one ci) or a dy pixel, in loaded elements
+  const zero = dv ? 'vec4<f32>()' : '0.0';
+  const dAt = (p: number, q: number) => (dv ? `d${p}[${q}]` : `d${p}`);
+  const fAt = (j: number, q: number) => (dv ? `f${j}[${q}]` : `f${j}`);
   return /* wgsl */ `
   for (var i = first; i < ${total}u; i = i + step) {
     let g = i % ${groups}u;
-    let pix = i / ${groups}u;
-    let iw = i32(pix % ${s.w}u);
-    let ih = i32((pix / ${s.w}u) % ${s.h}u);
-    let n = pix / ${s.w * s.h}u;
+    let b = i / ${groups}u;
+    let iw0 = i32((b % ${blocks}u) * ${pix}u);
+    let ih = i32((b / ${blocks}u) % ${s.h}u);
+    let n = b / ${blocks * s.h}u;
     let ci = g * ${t}u;
-    ${range(t)
-      .map((j) => `var a${j} = 0.0;`)
-      .join(' ')}
+    ${block(pix, t, (p, j) => `var ${acc(p, j)} = 0.0;`)}
     for (var kh = 0; kh < ${s.k}; kh = kh + 1) {
       let sh = ih + ${s.pad} - kh;
       if (sh < 0 || sh % ${s.stride} != 0 || sh / ${s.stride} >= ${s.oh}) { continue; }
-      let oh = u32(sh / ${s.stride});
+      let dr = (n * ${s.oh}u + u32(sh / ${s.stride})) * ${s.ow}u;
       for (var kw = 0; kw < ${s.k}; kw = kw + 1) {
-        let sw = iw + ${s.pad} - kw;
-        if (sw < 0 || sw % ${s.stride} != 0 || sw / ${s.stride} >= ${s.ow}) { continue; }
-        let ow = u32(sw / ${s.stride});
-        let db = ((n * ${s.oh}u + oh) * ${s.ow}u + ow) * ${s.co}u;
-        let fb = u32(kh * ${s.k} + kw) * ${s.ci * s.co}u + ci * ${s.co}u;
-        for (var c = 0u; c < ${s.co}u; c = c + 1u) {
-          let d = dy[db + c];
-          ${range(t)
-            .map((j) => `a${j} = a${j} + d * f[fb + ${j * s.co}u + c];`)
+        ${range(pix)
+          .map(
+            (p) => `let sw${p} = iw0 + ${p + s.pad} - kw;
+        let ok${p} = sw${p} >= 0 && sw${p} % ${s.stride} == 0 && sw${p} / ${s.stride} < ${s.ow};
+        let db${p} = select(0u, (dr + u32(sw${p} / ${s.stride})) * ${row}u, ok${p});`,
+          )
+          .join('\n        ')}
+        if (!(${range(pix)
+          .map((p) => `ok${p}`)
+          .join(' || ')})) { continue; }
+        let fb = (u32(kh * ${s.k} + kw) * ${s.ci}u + ci) * ${row}u;
+        for (var c = 0u; c < ${row}u; c = c + 1u) {
+          ${range(pix)
+            .map((p) =>
+              pix === 1
+                ? `let d${p} = ${dyName(s)}[db${p} + c];`
+                : `let d${p} = select(${zero}, ${dyName(s)}[db${p} + c], ok${p});`,
+            )
             .join(' ')}
+          ${range(t)
+            .map((j) => `let f${j} = f[fb + ${j * row}u + c];`)
+            .join(' ')}
+          ${range(cs)
+            .map((q) =>
+              block(pix, t, (p, j) => `${acc(p, j)} = ${acc(p, j)} + ${dAt(p, q)} * ${fAt(j, q)};`),
+            )
+            .join('\n          ')}
         }
       }
     }
-    let xb = pix * ${s.ci}u + ci;
-    ${range(t)
-      .map((j) => `dx[xb + ${j}u] = a${j};`)
-      .join(' ')}
+    let xb = ((n * ${s.h}u + u32(ih)) * ${s.w}u + u32(iw0)) * ${s.ci}u + ci;
+    ${block(pix, t, (p, j) => `dx[xb + ${p * s.ci + j}u] = ${acc(p, j)};`)}
   }`;
 }
 
@@ -304,7 +388,7 @@ function backwardInvocations(
 ): [number, number] {
   const { chunks } = filterGradChunks(s);
   return [
-    inputGrad ? (s.n * s.h * s.w * s.ci) / tileUpTo(s.ci, v.tile) : 0,
+    inputGrad ? (s.n * s.h * s.w * s.ci) / tileUpTo(s.ci, v.tile) / dxPixOf(s, v) : 0,
     (chunks * s.k * s.k * s.ci * s.co) / v.tile,
   ];
 }
@@ -334,8 +418,9 @@ function backwardCode(s: ConvShape, inputGrad: boolean, v: BackwardVariant): str
 @group(0) @binding(2) var<storage, read_write> partial: array<f32>;
 ${
   inputGrad
-    ? `@group(0) @binding(3) var<storage, read> f: array<f32>;
-@group(0) @binding(4) var<storage, read_write> dx: array<f32>;`
+    ? `@group(0) @binding(3) var<storage, read> f: array<${s.co % 4 === 0 ? 'vec4<f32>' : 'f32'}>;
+@group(0) @binding(4) var<storage, read_write> dx: array<f32>;
+${dyName(s) === 'dy4' ? '@group(0) @binding(5) var<storage, read> dy4: array<vec4<f32>>;' : ''}`
     : ''
 }
 @compute @workgroup_size(${v.wg})
@@ -401,9 +486,9 @@ export function convForward(
     return tf.conv2d(x as tf.Tensor4D, filter as tf.Tensor4D, s.stride, s.pad);
   }
   const y = emptyTensor<tf.Rank.R4>([s.n, s.oh, s.ow, s.co]);
-  const invocations = (s.n * s.oh * s.ow * s.co) / v.tile;
+  const invocations = (s.n * s.oh * s.ow * s.co) / (v.tile * v.pix);
   dispatch({
-    code: memo(`f${v.wg},${v.tile},${keyOf(s)}`, () => forwardCode(s, v)),
+    code: memo(`f${v.wg},${v.tile},${v.pix},${keyOf(s)}`, () => forwardCode(s, v)),
     bindings: [x, filter, y],
     uniforms: [],
     workgroups: [Math.max(1, Math.min(16384, Math.ceil(invocations / v.wg)))],
@@ -442,8 +527,10 @@ export function convBackward(
   const dx = inputGrad ? emptyTensor<tf.Rank.R4>([s.n, s.h, s.w, s.ci]) : null;
   const [dxInv, dwInv] = backwardInvocations(s, inputGrad, v);
   dispatch({
-    code: memo(`b${+inputGrad},${v.wg},${v.tile},${keyOf(s)}`, () => backwardCode(s, inputGrad, v)),
-    bindings: dx ? [x, dy, partial, filter, dx] : [x, dy, partial],
+    code: memo(`b${+inputGrad},${v.wg},${v.tile},${v.pix},${keyOf(s)}`, () => backwardCode(s, inputGrad, v)),
+    bindings: dx
+      ? [x, dy, partial, filter, dx, ...(dyName(s) === 'dy4' ? [dy] : [])]
+      : [x, dy, partial],
     uniforms: [],
     workgroups: [(dxInv > 0 ? groupsOf(dxInv, v.wg) : 0) + groupsOf(dwInv, v.wg)],
   });

@@ -45,7 +45,7 @@ export type { KernelChoice } from '../../model/kernelChoices';
  * The version of our conv kernels' WGSL, part of the cache's adapter key: bump it whenever
  * conv.ts's kernels change, so choices timed on older kernels are timed again.
  */
-export const KERNELS_VERSION = 2;
+export const KERNELS_VERSION = 3;
 
 const SLOW_CUT = 4;
 
@@ -79,7 +79,7 @@ export function networkConvShapes(spec: NetworkSpec, batch: number): NetworkConv
 export type Candidate = ForwardVariant | 'tfjs';
 
 export const candidateName = (v: Candidate): string =>
-  v === 'tfjs' ? 'tfjs' : `ours wg${v.wg} t${v.tile}`;
+  v === 'tfjs' ? 'tfjs' : `ours wg${v.wg} t${v.tile} p${v.pix}`;
 
 export const describeShape = (s: ConvShape) =>
   `${s.n}x${s.h}x${s.w}x${s.ci} k${s.k} co${s.co} s${s.stride}`;
@@ -88,7 +88,7 @@ export const describeShape = (s: ConvShape) =>
 export function candidatesOf(s: ConvShape, pass: KernelPass): Candidate[] {
   const first = pass === 'forward' ? defaultForward(s) : defaultBackward(s);
   const rest = (pass === 'forward' ? forwardVariants(s) : backwardVariants(s)).filter(
-    (v) => v.wg !== first.wg || v.tile !== first.tile,
+    (v) => v.wg !== first.wg || v.tile !== first.tile || v.pix !== first.pix,
   );
   return [first, ...rest, ...(pass === 'forward' ? ['tfjs' as const] : [])];
 }
