@@ -7,7 +7,7 @@
 export type KernelPass = 'forward' | 'backward';
 
 export interface TimedCandidate {
-  /** "ours wg128 t4" (workgroup size, channels per invocation) or "tfjs". */
+  /** "ours wg128 t4 p2" (workgroup size, channels and pixels per invocation) or "tfjs". */
   name: string;
   /** Mean wall time of a run, waited for (GPU time plus one submit). */
   ms: number;

@@ -23,10 +23,10 @@ describe('KernelTuner.beforeRun', () => {
       shape: describeShape(stem!),
       pass: 'forward',
       candidates: [
-        { name: 'ours wg64 t4', ms: 6, identical: true },
-        { name: 'ours wg256 t2', ms: 4, identical: true },
+        { name: 'ours wg256 t4 p4', ms: 6, identical: true },
+        { name: 'ours wg64 t4 p2', ms: 4, identical: true },
       ],
-      choice: 'ours wg256 t2',
+      choice: 'ours wg64 t4 p2',
       measuredAt: 1,
     });
     // A choice this version does not offer for the shape (tile 8 does not divide 4 channels):
@@ -35,8 +35,8 @@ describe('KernelTuner.beforeRun', () => {
       adapter: key,
       shape: describeShape(second!),
       pass: 'backward',
-      candidates: [{ name: 'ours wg64 t8', ms: 1, identical: true }],
-      choice: 'ours wg64 t8',
+      candidates: [{ name: 'ours wg64 t8 p4', ms: 1, identical: true }],
+      choice: 'ours wg64 t8 p4',
       measuredAt: 1,
     });
     const reports: KernelChoicesReport[] = [];
@@ -45,17 +45,17 @@ describe('KernelTuner.beforeRun', () => {
     const report = reports.at(-1)!;
     expect(report.adapterKey).toBe(key);
     expect(report.choices).toHaveLength(1);
-    expect(report.choices[0]).toMatchObject({ choice: 'ours wg256 t2', source: 'cache' });
+    expect(report.choices[0]).toMatchObject({ choice: 'ours wg64 t4 p2', source: 'cache' });
     expect(report.pending).toBe(15); // 8 shapes x 2 passes, one cached
     expect(report.timedCandidates).toBe(0);
     expect(tuner.busy).toBe(true);
-    expect(forwardChoice(stem!)).toEqual({ wg: 256, tile: 2 });
-    expect(backwardChoice(second!)).toEqual({ wg: 64, tile: 4 }); // the untuned layout
+    expect(forwardChoice(stem!)).toEqual({ wg: 64, tile: 4, pix: 2 });
+    expect(backwardChoice(second!)).toEqual({ wg: 64, tile: 4, pix: 4 }); // the untuned layout
 
     // Clear: the stored choice goes, the layouts are the untuned ones again.
     await tuner.clear();
     expect(tuner.report().choices).toEqual([]);
-    expect(forwardChoice(stem!)).toEqual({ wg: 64, tile: 4 });
+    expect(forwardChoice(stem!)).toEqual({ wg: 256, tile: 4, pix: 4 });
     expect((await store.load(key)).records).toEqual([]);
     store.close();
   });

@@ -253,7 +253,8 @@ async function checkForwardVariants(
     for (const v of forwardVariants(s)) {
       const fused = await read({ y: convForward(xt, ft, s, v) });
       bits.compared++;
-      if (!sameBits(fused, base)) bits.mismatches.push(`forward ${s.co} wg${v.wg} t${v.tile} p${v.pix}`);
+      if (!sameBits(fused, base))
+        bits.mismatches.push(`forward ${s.co} wg${v.wg} t${v.tile} p${v.pix}`);
       diffs.push(
         ...compare(
           `convForward(${x.join('x')},k${k},co${co},s${stride},wg${v.wg},t${v.tile},p${v.pix})`,
@@ -314,7 +315,8 @@ async function checkBackwardVariants(
     for (const v of backwardVariants(s)) {
       const fused = await run(v);
       bits.compared++;
-      if (!sameBits(fused, base)) bits.mismatches.push(`backward ${s.co} wg${v.wg} t${v.tile} p${v.pix}`);
+      if (!sameBits(fused, base))
+        bits.mismatches.push(`backward ${s.co} wg${v.wg} t${v.tile} p${v.pix}`);
       diffs.push(
         ...compare(
           `convBackward(${x.join('x')},k${k},co${co},s${stride},wg${v.wg},t${v.tile},p${v.pix})`,

@@ -75,32 +75,53 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   let step = nwg.x * ${WG}u;`;
 
 /**
- * How the forward kernel is laid out: threads per workgroup and output channels one
- * invocation owns. Tuning parameters (./tuning.ts times them per shape on the adapter).
+ * How the forward kernel is laid out: threads per workgroup, output channels (`tile`) x
+ * neighbouring output pixels of a row (`pix`) one invocation owns. Tuning parameters
+ * (./tuning.ts times them per shape on the adapter).
  */
 export interface ForwardVariant {
   wg: number;
   tile: number;
-  /** Neighbouring pixels of one row an invocation owns (register blocking, `forwardCode`). */
+  /** Pixels of one row an invocation owns (register blocking, `forwardCode`). */
   pix: number;
 }
 
-/** The untuned layout: 64 threads, the widest tile of 8, 4, 2, 1 that divides co. */
-export function defaultForward(s: ConvShape): ForwardVariant {
-  return { wg: WG, tile: tileOf(s.co), pix: 1 };
+/** The widest of 4 and 2 that `ok` accepts, else 1: pixels an invocation owns by default. */
+function widestPix(ok: (pix: number) => boolean): number {
+  return [4, 2].find(ok) ?? 1;
 }
 
-/** The forward's layouts worth timing for `s`: tiles that divide co, three workgroup sizes. */
+/**
+ * The untuned layout: 256 threads, the widest tile of 8, 4, 2, 1 that divides co, 4 pixels
+ * where they divide ow. On SwiftShader 4 pixels x 8 channels beat 1 pixel by 1.3-6x on every
+ * shape of tiny and L=12 (docs/performance.md, "Register blocking").
+ */
+export function defaultForward(s: ConvShape): ForwardVariant {
+  return { wg: 256, tile: tileOf(s.co), pix: widestPix((p) => s.ow % p === 0) };
+}
+
+/** Tiles worth timing: 8 and 4 where they divide `c`, else the widest that does. */
+function tilesFor(c: number): number[] {
+  const tiles = [8, 4].filter((t) => c % t === 0);
+  return tiles.length > 0 ? tiles : [tileOf(c)];
+}
+
+/** Every tile x pixel count x workgroup size of 64 and 256. */
+function layouts(tiles: number[], pixes: number[]): ForwardVariant[] {
+  return tiles.flatMap((tile) =>
+    pixes.flatMap((pix) => [64, 256].map((wg) => ({ wg, tile, pix }))),
+  );
+}
+
+/**
+ * The forward's layouts worth timing for `s`: tiles of 8 and 4 (where they divide co), 2 and
+ * 4 pixels (where they divide ow), two workgroup sizes; a single pixel never came close on
+ * SwiftShader, and the list is kept short (each candidate costs the app a warm-up, a
+ * read-back and timed runs).
+ */
 export function forwardVariants(s: ConvShape): ForwardVariant[] {
-  const out: ForwardVariant[] = [];
-  for (const tile of [8, 4, 2, 1]) {
-    if (s.co % tile !== 0) continue;
-    for (const pix of [1, 2, 4]) {
-      if (s.ow % pix !== 0) continue;
-      for (const wg of [64, 256]) out.push({ wg, tile, pix });
-    }
-  }
-  return out;
+  const pixes = [2, 4].filter((p) => s.ow % p === 0);
+  return layouts(tilesFor(s.co), pixes.length > 0 ? pixes : [1]);
 }
 
 /** Forward layouts chosen for shapes (by `keyOf`); `defaultForward` for the rest. */
@@ -116,25 +137,35 @@ export function forwardChoice(s: ConvShape): ForwardVariant | 'tfjs' {
 }
 
 /**
- * How the backward launch is laid out: threads per workgroup, and channels one invocation
- * owns (input channels for the input gradient, capped to a tile that divides ci; output
- * channels for the filter gradient). The filter gradient's chunking of the pixels does not
- * depend on it, so every layout sums in the same order: results are bit-identical.
+ * How the backward launch is laid out: threads per workgroup, channels one invocation owns
+ * (input channels for the input gradient, capped to a tile that divides ci; output channels
+ * for the filter gradient), and input pixels the input gradient's invocation owns. The filter
+ * gradient's chunking of the pixels does not depend on it, so every layout sums in the same
+ * order: results are bit-identical.
  */
 export type BackwardVariant = ForwardVariant;
 
-/** The untuned backward: 64 threads, the widest tiles that divide ci and co. */
+/**
+ * Input pixels an invocation of the input gradient owns: `pix`, spaced by the stride (so
+ * every pixel of a block is reached by the same taps), where the columns of each residue
+ * modulo the stride divide into blocks of `pix`; else 1.
+ */
+function dxPixOf(s: ConvShape, pix: number): number {
+  return s.w % s.stride === 0 && (s.w / s.stride) % pix === 0 ? pix : 1;
+}
+
+/** The untuned backward: 64 threads, the widest tiles that divide ci and co, 4 pixels. */
 export function defaultBackward(s: ConvShape): BackwardVariant {
-  return { wg: WG, tile: tileOf(s.co), pix: 1 };
+  return { wg: WG, tile: tileOf(s.co), pix: widestPix((p) => dxPixOf(s, p) === p) };
 }
 
-/** The backward's layouts worth timing: the forward's, pixels dividing the input's width. */
+/** The backward's layouts worth timing: tiles of 8 and 4, 1, 2 and 4 pixels, two sizes. */
 export function backwardVariants(s: ConvShape): BackwardVariant[] {
-  return forwardVariants({ ...s, ow: s.w });
+  return layouts(
+    tilesFor(s.co),
+    [1, 2, 4].filter((p) => dxPixOf(s, p) === p),
+  );
 }
-
-/** Input pixels an invocation of the input gradient owns: `v.pix` where it divides w. */
-const dxPixOf = (s: ConvShape, v: BackwardVariant) => (s.w % v.pix === 0 ? v.pix : 1);
 
 const chosenBackward = new Map<string, BackwardVariant>();
 
@@ -258,14 +289,14 @@ const dyName = (s: ConvShape) => (s.co % 4 === 0 ? 'dy4' : 'dy');
  * dx[n, ih, iw, ci] = sum over the (kh, kw) that reach an output pixel (oh, ow), i.e.
  * ih + p - kh = oh*s, of sum_co dy[n, oh, ow, co] w[kh, kw, ci, co].
  *
- * Blocked as the forward: an invocation owns `pix` neighbouring input pixels of one row x a
+ * Blocked as the forward: an invocation owns `pix` input pixels of one row, `stride` apart, x a
  * tile of input channels; dy and the filter are read as vec4 over co where co divides by 4.
  * The order per output stays kh, kw, then co; a pixel of the block that a tap does not reach
  * adds dy = 0 (bit-neutral, see `forwardCode`).
  */
 function inputGradBody(s: ConvShape, v: BackwardVariant): string {
   const t = tileUpTo(s.ci, v.tile);
-  const pix = dxPixOf(s, v);
+  const pix = dxPixOf(s, v.pix);
   const groups = s.ci / t;
   const blocks = s.w / pix;
   const total = s.n * s.h * blocks * groups;
@@ -279,7 +310,9 @@ function inputGradBody(s: ConvShape, v: BackwardVariant): string {
   for (var i = first; i < ${total}u; i = i + step) {
     let g = i % ${groups}u;
     let b = i / ${groups}u;
-    let iw0 = i32((b % ${blocks}u) * ${pix}u);
+    // Block bi of a row: residue bi % stride, columns from (bi / stride) * pix on.
+    let bi = b % ${blocks}u;
+    let iw0 = i32(bi % ${s.stride}u + (bi / ${s.stride}u) * ${pix * s.stride}u);
     let ih = i32((b / ${blocks}u) % ${s.h}u);
     let n = b / ${blocks * s.h}u;
     let ci = g * ${t}u;
@@ -291,7 +324,7 @@ function inputGradBody(s: ConvShape, v: BackwardVariant): string {
       for (var kw = 0; kw < ${s.k}; kw = kw + 1) {
         ${range(pix)
           .map(
-            (p) => `let sw${p} = iw0 + ${p + s.pad} - kw;
+            (p) => `let sw${p} = iw0 + ${p * s.stride + s.pad} - kw;
         let ok${p} = sw${p} >= 0 && sw${p} % ${s.stride} == 0 && sw${p} / ${s.stride} < ${s.ow};
         let db${p} = select(0u, (dr + u32(sw${p} / ${s.stride})) * ${row}u, ok${p});`,
           )
@@ -320,7 +353,7 @@ function inputGradBody(s: ConvShape, v: BackwardVariant): string {
       }
     }
     let xb = ((n * ${s.h}u + u32(ih)) * ${s.w}u + u32(iw0)) * ${s.ci}u + ci;
-    ${block(pix, t, (p, j) => `dx[xb + ${p * s.ci + j}u] = ${acc(p, j)};`)}
+    ${block(pix, t, (p, j) => `dx[xb + ${p * s.stride * s.ci + j}u] = ${acc(p, j)};`)}
   }`;
 }
 
@@ -388,7 +421,7 @@ function backwardInvocations(
 ): [number, number] {
   const { chunks } = filterGradChunks(s);
   return [
-    inputGrad ? (s.n * s.h * s.w * s.ci) / tileUpTo(s.ci, v.tile) / dxPixOf(s, v) : 0,
+    inputGrad ? (s.n * s.h * s.w * s.ci) / tileUpTo(s.ci, v.tile) / dxPixOf(s, v.pix) : 0,
     (chunks * s.k * s.k * s.ci * s.co) / v.tile,
   ];
 }
@@ -527,7 +560,9 @@ export function convBackward(
   const dx = inputGrad ? emptyTensor<tf.Rank.R4>([s.n, s.h, s.w, s.ci]) : null;
   const [dxInv, dwInv] = backwardInvocations(s, inputGrad, v);
   dispatch({
-    code: memo(`b${+inputGrad},${v.wg},${v.tile},${v.pix},${keyOf(s)}`, () => backwardCode(s, inputGrad, v)),
+    code: memo(`b${+inputGrad},${v.wg},${v.tile},${v.pix},${keyOf(s)}`, () =>
+      backwardCode(s, inputGrad, v),
+    ),
     bindings: dx
       ? [x, dy, partial, filter, dx, ...(dyName(s) === 'dy4' ? [dy] : [])]
       : [x, dy, partial],
