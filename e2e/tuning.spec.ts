@@ -13,7 +13,7 @@ import { openDrawer, pressStart } from './startHelpers';
 
 test.setTimeout(480_000);
 
-/** Width 4, batches of 8: 8 conv shapes, 16 passes, 198 candidates in all. */
+/** Width 4, batches of 8: 8 conv shapes, 16 passes, 206 candidates in all. */
 const URL = `/?test-hooks${encodeShareHash({
   spec: tinyClassroom({ width: 4 }),
   hyper: {

@@ -141,24 +141,25 @@ export function defaultBackward(s: ConvShape): BackwardVariant {
 }
 
 /**
- * Filter-gradient blocks worth timing for `s`, the default first: the default, and those of
- * 4 x 8 and 8 x 8 (input x output channels; 3 x 8 for 3 or 6 input channels) that divide ci
- * and co. Bigger blocks spill registers on SwiftShader; smaller ones load more per
- * multiply-add (tools/bench/convBench.ts measured them).
+ * Filter-gradient blocks worth timing for `s`, the default first: the default, those of 4 x 8
+ * and 8 x 8 (input x output channels; 3 x 8 for 3 or 6 input channels) that divide ci and co,
+ * and the unblocked 1 x (widest tile of co), which has the most invocations (a hardware GPU
+ * may want them; not measured: none here). Bigger blocks spill registers on SwiftShader;
+ * smaller ones load more per multiply-add (tools/bench/convBench.ts measured them).
  */
 export function filterGradLayouts(s: ConvShape): FilterGradLayout[] {
   const first = defaultFilterGradLayout(s);
-  const others = (
-    [
-      [4, 8],
-      [8, 8],
-      [3, 8],
-    ] as const
-  ).filter(
-    ([ci, co]) =>
-      s.ci % ci === 0 && s.co % co === 0 && (ci !== 3 || first.ci === 3) && co > first.co,
-  );
-  return [first, ...others.map(([ci, co]) => ({ ci, co }))];
+  const out = [first];
+  for (const [ci, co] of [
+    [4, 8],
+    [8, 8],
+    [3, 8],
+    [1, tileOf(s.co)],
+  ] as const) {
+    if (s.ci % ci !== 0 || s.co % co !== 0 || (ci === 3 && first.ci !== 3)) continue;
+    if (!out.some((b) => b.ci === ci && b.co === co)) out.push({ ci, co });
+  }
+  return out;
 }
 
 /**

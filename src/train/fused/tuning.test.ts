@@ -50,11 +50,11 @@ describe('filterGradLayouts', () => {
     );
 
   it('starts with the default block, up to 8 input x 4 output channels that divide them', () => {
-    expect(blocks([8, 32, 32, 16], 3, 16)).toEqual(['8x4', '4x8', '8x8']);
-    expect(blocks([8, 32, 32, 4], 3, 4)).toEqual(['4x4']);
+    expect(blocks([8, 32, 32, 16], 3, 16)).toEqual(['8x4', '4x8', '8x8', '1x8']);
+    expect(blocks([8, 32, 32, 4], 3, 4)).toEqual(['4x4', '1x4']);
     // The stem's 3 input channels: blocks of 3.
-    expect(blocks([8, 32, 32, 3], 3, 16)).toEqual(['3x4', '3x8']);
-    expect(blocks([2, 7, 7, 6], 3, 6)).toEqual(['3x2']);
+    expect(blocks([8, 32, 32, 3], 3, 16)).toEqual(['3x4', '3x8', '1x8']);
+    expect(blocks([2, 7, 7, 6], 3, 6)).toEqual(['3x2', '1x2']);
     expect(blocks([2, 9, 9, 5], 3, 7)).toEqual(['1x1']);
   });
 
@@ -80,10 +80,11 @@ describe('backwardVariants', () => {
   it("times the input gradient's tiles with the default block, the other blocks once", () => {
     const s = convShape([8, 32, 32, 16], [3, 3, 16, 16], 1, 1);
     const names = backwardVariants(s).map(candidateName);
-    expect(names).toHaveLength(14);
+    expect(names).toHaveLength(15);
     expect(names.filter((n) => n.endsWith(' dw8x4'))).toHaveLength(12);
     expect(names).toContain('ours wg64 t8 dw4x8');
     expect(names).toContain('ours wg64 t8 dw8x8');
+    expect(names).toContain('ours wg64 t8 dw1x8'); // the unblocked kernel's layout
   });
 });
 
@@ -111,7 +112,7 @@ describe('candidatesOf', () => {
     expect(candidatesOf(s, 'forward').map(candidateName)).toContain('tfjs');
     expect(candidatesOf(s, 'backward').map(candidateName)).not.toContain('tfjs');
     expect(candidatesOf(s, 'forward')).toHaveLength(13);
-    expect(candidatesOf(s, 'backward')).toHaveLength(14);
+    expect(candidatesOf(s, 'backward')).toHaveLength(15);
   });
 
   it('finds a stored name only among the layouts this version offers for the shape', () => {
