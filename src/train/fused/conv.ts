@@ -320,8 +320,9 @@ function widestDividing(c: number, sizes: readonly number[]): number {
  * Pass 1: partial[chunk, kh, kw, ci, co] = sum over the chunk's output pixels, in order, of
  * x[n, oh*s + kh - p, ow*s + kw - p, ci] dy[n, oh, ow, co]. Every layout sums each entry's
  * pixels in the same order (the chunks depend on the shape only), so results are
- * bit-identical across layouts. The pixel's (n, oh, ow) is stepped, not divided out of p:
- * integer division by a non-constant-folded divisor is a scalar loop on a software adapter.
+ * bit-identical across layouts. The pixel's (n, oh, ow) is stepped, not divided out of p
+ * each pixel (CPUs have no vector integer division: a software adapter may run it lane by
+ * lane).
  */
 function filterGradPartialBody(
   s: ConvShape,
