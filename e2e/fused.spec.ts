@@ -20,7 +20,7 @@ interface Report {
 }
 
 // bench.html is a tool, not in the app's build: built here into dist-tools/ and served on the
-// port after the app's (or E2E_TOOLS_PORT, when engineers' ports sit next to each other).
+// port E2E_TOOLS_PORT, else the port after the app's.
 const TOOLS_PORT = Number(process.env.E2E_TOOLS_PORT ?? Number(process.env.E2E_PORT ?? 4173) + 1);
 let stopTools: (() => void) | undefined;
 

@@ -50,7 +50,8 @@ describe('KernelTuner.beforeRun', () => {
     expect(report.timedCandidates).toBe(0);
     expect(tuner.busy).toBe(true);
     expect(forwardChoice(stem!)).toEqual({ wg: 64, tile: 4, pix: 2 });
-    expect(backwardChoice(second!)).toEqual({ wg: 64, tile: 4, pix: 4 }); // the untuned layout
+    // The untuned layout (4 channels: tile 4, 4 pixels, filter-gradient block 4 x 4).
+    expect(backwardChoice(second!)).toEqual({ wg: 64, tile: 4, pix: 4, dwCi: 4, dwCo: 4 });
 
     // Clear: the stored choice goes, the layouts are the untuned ones again.
     await tuner.clear();

@@ -12,6 +12,7 @@ import { bnAddReluFused, bnAddReluReference } from '../../src/train/fused/bnAddR
 import {
   backwardVariants,
   collectFilterGrads,
+  type BackwardVariant,
   conv2dFused,
   convBackward,
   convForward,
@@ -20,7 +21,6 @@ import {
   defaultForward,
   FilterGradBatch,
   forwardVariants,
-  type ForwardVariant,
 } from '../../src/train/fused/conv';
 import { FusedNesterov } from '../../src/train/fused/nesterov';
 import { createReferenceTrainer } from '../../src/train/fused/reference';
@@ -306,7 +306,7 @@ async function checkBackwardVariants(
     const xt = tf.tensor4d(xs, x);
     const ft = tf.tensor4d(fs, fshape);
     const dy = tf.tensor4d(dys, dyShape);
-    const run = (v: ForwardVariant) => {
+    const run = (v: BackwardVariant) => {
       const { dx, dw } = convBackward(xt, dy, ft, s, true, null, v);
       return read({ dx: dx!, dw });
     };
@@ -315,14 +315,10 @@ async function checkBackwardVariants(
     for (const v of backwardVariants(s)) {
       const fused = await run(v);
       bits.compared++;
-      if (!sameBits(fused, base))
-        bits.mismatches.push(`backward ${s.co} wg${v.wg} t${v.tile} p${v.pix}`);
+      const layout = `wg${v.wg},t${v.tile},p${v.pix},dw${v.dwCi}x${v.dwCo}`;
+      if (!sameBits(fused, base)) bits.mismatches.push(`backward ${s.co} ${layout}`);
       diffs.push(
-        ...compare(
-          `convBackward(${x.join('x')},k${k},co${co},s${stride},wg${v.wg},t${v.tile},p${v.pix})`,
-          fused,
-          ref,
-        ),
+        ...compare(`convBackward(${x.join('x')},k${k},co${co},s${stride},${layout})`, fused, ref),
       );
     }
     tf.dispose([xt, ft, dy]);
@@ -584,6 +580,9 @@ export async function runChecks(
     progress(`conv backward layouts ${x.join('x')} k${k} co${co} s${stride}`);
     diffs.push(...(await checkBackwardVariants([...x], k, co, stride, layoutBits)));
   }
+  // 16 channels in and out: every filter-gradient block (8 x 4, 4 x 8, 8 x 8) is offered.
+  progress('conv backward layouts 2x6x6x16 k3 co16 s1');
+  diffs.push(...(await checkBackwardVariants([2, 6, 6, 16], 3, 16, 1, layoutBits)));
   progress('recorded step');
   diffs.push(...(await checkRecordedStep()));
   progress('loss curves');

@@ -88,7 +88,9 @@ const request: BenchRequest = {
 worker.postMessage(
   mode === 'resume'
     ? { resume: true }
-    : params.get('profile') === '1'
-      ? { profile: true }
-      : request,
+    : params.get('convBench') === '1'
+      ? { convBench: true }
+      : params.get('profile') === '1'
+        ? { profile: true }
+        : request,
 );

@@ -1,5 +1,6 @@
 /** Messages between the bench page (bench.html) and its workers. */
 import type { KernelChoice } from '../../src/train/fused/tuning';
+import type { ConvBenchShape } from './convBench';
 import type { ResumeReport } from './resumeCheck';
 
 export interface KernelDiff {
@@ -145,6 +146,7 @@ export type WorkerReply =
   | { type: 'check'; report: CheckReport }
   | { type: 'bench'; report: Omit<BenchReport, 'mainThreadLongTasks' | 'mainThreadLongTasksMs'> }
   | { type: 'resume'; report: ResumeReport }
+  | { type: 'convBench'; report: { shapes: ConvBenchShape[] } }
   | { type: 'progress'; message: string }
   | { type: 'error'; message: string };
 

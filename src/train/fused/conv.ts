@@ -137,13 +137,31 @@ export function forwardChoice(s: ConvShape): ForwardVariant | 'tfjs' {
 }
 
 /**
- * How the backward launch is laid out: threads per workgroup, channels one invocation owns
- * (input channels for the input gradient, capped to a tile that divides ci; output channels
- * for the filter gradient), and input pixels the input gradient's invocation owns. The filter
- * gradient's chunking of the pixels does not depend on it, so every layout sums in the same
+ * How the backward launch is laid out: threads per workgroup; input channels (`tile`, capped
+ * to a tile that divides ci) x input pixels (`pix`) one invocation of the input gradient owns;
+ * the block of input x output channels one invocation of the filter gradient owns (`dwCi` x
+ * `dwCo`). The filter gradient's chunking of the pixels does not depend on them, so every
+ * layout sums in the same
  * order: results are bit-identical.
  */
-export type BackwardVariant = ForwardVariant;
+export interface BackwardVariant {
+  wg: number;
+  tile: number;
+  /** Input pixels an invocation of the input gradient owns (`dxPixOf`). */
+  pix: number;
+  dwCi: number;
+  dwCo: number;
+}
+
+/**
+ * The filter gradient's untuned block: up to 8 input x 4 output channels (the widest of 8, 4,
+ * 3, 2, 1 dividing ci; of 4, 2, 1 dividing co). On SwiftShader it took about half the time
+ * of the unblocked kernel's 1 x 8 over L=12's shapes, and was the fastest block over both
+ * networks' shapes (tools/bench/convBench.ts; docs/performance.md).
+ */
+export function defaultFilterGradLayout(s: ConvShape): FilterGradLayout {
+  return { ci: widestDividing(s.ci, [8, 4, 3, 2]), co: widestDividing(s.co, [4, 2]) };
+}
 
 /**
  * Input pixels an invocation of the input gradient owns: `pix`, spaced by the stride (so
@@ -154,17 +172,55 @@ function dxPixOf(s: ConvShape, pix: number): number {
   return s.w % s.stride === 0 && (s.w / s.stride) % pix === 0 ? pix : 1;
 }
 
-/** The untuned backward: 64 threads, the widest tiles that divide ci and co, 4 pixels. */
+/**
+ * The untuned backward: 64 threads, the widest tile that divides co, 4 input pixels, the
+ * default filter-gradient block.
+ */
 export function defaultBackward(s: ConvShape): BackwardVariant {
-  return { wg: WG, tile: tileOf(s.co), pix: widestPix((p) => dxPixOf(s, p) === p) };
+  const dw = defaultFilterGradLayout(s);
+  const pix = widestPix((p) => dxPixOf(s, p) === p);
+  return { wg: WG, tile: tileOf(s.co), pix, dwCi: dw.ci, dwCo: dw.co };
 }
 
-/** The backward's layouts worth timing: tiles of 8 and 4, 1, 2 and 4 pixels, two sizes. */
+/**
+ * Filter-gradient blocks worth timing for `s`, the default first: the default, those of 4 x 8
+ * and 8 x 8 (input x output channels; 3 x 8 for 3 or 6 input channels) that divide ci and co,
+ * and the unblocked 1 x (widest tile of co), which has the most invocations (a hardware GPU
+ * may want them; not measured: none here). Bigger blocks spill registers on SwiftShader;
+ * smaller ones load more per multiply-add (tools/bench/convBench.ts measured them).
+ */
+export function filterGradLayouts(s: ConvShape): FilterGradLayout[] {
+  const first = defaultFilterGradLayout(s);
+  const out = [first];
+  for (const [ci, co] of [
+    [4, 8],
+    [8, 8],
+    [3, 8],
+    [1, tileOf(s.co)],
+  ] as const) {
+    if (s.ci % ci !== 0 || s.co % co !== 0 || (ci === 3 && first.ci !== 3)) continue;
+    if (!out.some((b) => b.ci === ci && b.co === co)) out.push({ ci, co });
+  }
+  return out;
+}
+
+/**
+ * The backward's layouts worth timing: the input gradient's tiles of 8 and 4 x 1, 2 and 4
+ * pixels x two workgroup sizes with the default filter-gradient block, then the default
+ * workgroup, tile and pixels with each other block (not the whole product: every candidate
+ * costs tuning time in the app).
+ */
 export function backwardVariants(s: ConvShape): BackwardVariant[] {
-  return layouts(
+  const [dw, ...otherBlocks] = filterGradLayouts(s);
+  const first = defaultBackward(s);
+  const dxLayouts = layouts(
     tilesFor(s.co),
     [1, 2, 4].filter((p) => dxPixOf(s, p) === p),
   );
+  return [
+    ...dxLayouts.map((v) => ({ ...v, dwCi: dw!.ci, dwCo: dw!.co })),
+    ...otherBlocks.map((b) => ({ ...first, dwCi: b.ci, dwCo: b.co })),
+  ];
 }
 
 const chosenBackward = new Map<string, BackwardVariant>();
@@ -367,49 +423,81 @@ export function filterGradChunks(s: ConvShape): { chunks: number; chunkSize: num
 }
 
 /**
- * Pass 1: partial[chunk, kh, kw, ci, co] = sum over the chunk's output pixels of
- * x[n, oh*s + kh - p, ow*s + kw - p, ci] dy[n, oh, ow, co].
+ * The filter gradient's first pass, register-blocked: each invocation owns `ci` input channels
+ * x `co` output channels of one tap (kh, kw) for one chunk of pixels, so per pixel it loads
+ * ci x values and co dy values for ci * co multiply-adds (a tile of 1 x t loaded 1 + t values
+ * for t). On a software adapter every load with a per-invocation address is a gather with a
+ * bounds check, far dearer than the arithmetic. Tuning parameters (./tuning.ts).
+ */
+export interface FilterGradLayout {
+  ci: number;
+  co: number;
+}
+
+/** The widest of `sizes` that divides `c`. */
+function widestDividing(c: number, sizes: readonly number[]): number {
+  return sizes.find((t) => c % t === 0) ?? 1;
+}
+
+/**
+ * Pass 1: partial[chunk, kh, kw, ci, co] = sum over the chunk's output pixels, in order, of
+ * x[n, oh*s + kh - p, ow*s + kw - p, ci] dy[n, oh, ow, co]. Every layout sums each entry's
+ * pixels in the same order (the chunks depend on the shape only), so results are
+ * bit-identical across layouts. The pixel's (n, oh, ow) is stepped, not divided out of p
+ * each pixel (CPUs have no vector integer division: a software adapter may run it lane by
+ * lane).
  */
 function filterGradPartialBody(
   s: ConvShape,
   chunks: number,
   chunkSize: number,
-  v: BackwardVariant,
+  b: FilterGradLayout,
 ): string {
-  const t = v.tile;
-  const groups = s.co / t;
+  const groupsO = s.co / b.co;
+  const groupsI = s.ci / b.ci;
   const weights = s.k * s.k * s.ci * s.co;
-  const owners = weights / t;
+  const owners = s.k * s.k * groupsI * groupsO;
   const m = s.n * s.oh * s.ow;
+  const rs = range(b.ci);
+  const cs = range(b.co);
+  const acc = (r: number, c: number) => `a${r}_${c}`;
   return /* wgsl */ `
   for (var i = first; i < ${owners * chunks}u; i = i + step) {
     let owner = i % ${owners}u;
     let chunk = i / ${owners}u;
-    let co = (owner % ${groups}u) * ${t}u;
-    let ci = (owner / ${groups}u) % ${s.ci}u;
-    let kw = (owner / ${groups * s.ci}u) % ${s.k}u;
-    let kh = owner / ${groups * s.ci * s.k}u;
-    ${range(t)
-      .map((j) => `var a${j} = 0.0;`)
-      .join(' ')}
-    let end = min(${m}u, (chunk + 1u) * ${chunkSize}u);
-    for (var p = chunk * ${chunkSize}u; p < end; p = p + 1u) {
-      let ow = p % ${s.ow}u;
-      let oh = (p / ${s.ow}u) % ${s.oh}u;
-      let n = p / ${s.ow * s.oh}u;
+    let co = (owner % ${groupsO}u) * ${b.co}u;
+    let ci = ((owner / ${groupsO}u) % ${groupsI}u) * ${b.ci}u;
+    let kw = (owner / ${groupsO * groupsI}u) % ${s.k}u;
+    let kh = owner / ${groupsO * groupsI * s.k}u;
+    ${rs.flatMap((r) => cs.map((c) => `var ${acc(r, c)} = 0.0;`)).join(' ')}
+    let start = chunk * ${chunkSize}u;
+    let end = min(${m}u, start + ${chunkSize}u);
+    var ow = start % ${s.ow}u;
+    var oh = (start / ${s.ow}u) % ${s.oh}u;
+    var n = start / ${s.ow * s.oh}u;
+    var db = start * ${s.co}u + co;
+    for (var p = start; p < end; p = p + 1u) {
       let ih = i32(oh * ${s.stride}u + kh) - ${s.pad};
       let iw = i32(ow * ${s.stride}u + kw) - ${s.pad};
-      if (ih < 0 || ih >= ${s.h} || iw < 0 || iw >= ${s.w}) { continue; }
-      let xv = x[((n * ${s.h}u + u32(ih)) * ${s.w}u + u32(iw)) * ${s.ci}u + ci];
-      let db = p * ${s.co}u + co;
-      ${range(t)
-        .map((j) => `a${j} = a${j} + xv * dy[db + ${j}u];`)
-        .join(' ')}
+      if (ih >= 0 && ih < ${s.h} && iw >= 0 && iw < ${s.w}) {
+        let xb = ((n * ${s.h}u + u32(ih)) * ${s.w}u + u32(iw)) * ${s.ci}u + ci;
+        ${rs.map((r) => `let x${r} = x[xb + ${r}u];`).join(' ')}
+        ${cs.map((c) => `let d${c} = dy[db + ${c}u];`).join(' ')}
+        ${rs.flatMap((r) => cs.map((c) => `${acc(r, c)} = ${acc(r, c)} + x${r} * d${c};`)).join('\n        ')}
+      }
+      db = db + ${s.co}u;
+      ow = ow + 1u;
+      if (ow == ${s.ow}u) {
+        ow = 0u;
+        oh = oh + 1u;
+        if (oh == ${s.oh}u) {
+          oh = 0u;
+          n = n + 1u;
+        }
+      }
     }
     let o = chunk * ${weights}u + ((kh * ${s.k}u + kw) * ${s.ci}u + ci) * ${s.co}u + co;
-    ${range(t)
-      .map((j) => `partial[o + ${j}u] = a${j};`)
-      .join(' ')}
+    ${rs.flatMap((r) => cs.map((c) => `partial[o + ${r * s.co + c}u] = ${acc(r, c)};`)).join(' ')}
   }`;
 }
 
@@ -422,7 +510,7 @@ function backwardInvocations(
   const { chunks } = filterGradChunks(s);
   return [
     inputGrad ? (s.n * s.h * s.w * s.ci) / tileUpTo(s.ci, v.tile) / dxPixOf(s, v.pix) : 0,
-    (chunks * s.k * s.k * s.ci * s.co) / v.tile,
+    (chunks * s.k * s.k * s.ci * s.co) / (v.dwCi * v.dwCo),
   ];
 }
 
@@ -443,7 +531,7 @@ function backwardCode(s: ConvShape, inputGrad: boolean, v: BackwardVariant): str
   const dwJob = /* wgsl */ `{
     let first = (wid.x - ${dxGroups}u) * ${v.wg}u + lid;
     let step = ${dwGroups * v.wg}u;
-    ${filterGradPartialBody(s, chunks, chunkSize, v)}
+    ${filterGradPartialBody(s, chunks, chunkSize, { ci: v.dwCi, co: v.dwCo })}
   }`;
   return /* wgsl */ `
 @group(0) @binding(0) var<storage, read> x: array<f32>;
@@ -560,7 +648,7 @@ export function convBackward(
   const dx = inputGrad ? emptyTensor<tf.Rank.R4>([s.n, s.h, s.w, s.ci]) : null;
   const [dxInv, dwInv] = backwardInvocations(s, inputGrad, v);
   dispatch({
-    code: memo(`b${+inputGrad},${v.wg},${v.tile},${v.pix},${keyOf(s)}`, () =>
+    code: memo(`b${+inputGrad},${v.wg},${v.tile},${v.pix},${v.dwCi},${v.dwCo},${keyOf(s)}`, () =>
       backwardCode(s, inputGrad, v),
     ),
     bindings: dx

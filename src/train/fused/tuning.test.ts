@@ -5,7 +5,9 @@ import {
   backwardVariants,
   convShape,
   defaultBackward,
+  defaultFilterGradLayout,
   defaultForward,
+  filterGradLayouts,
   forwardVariants,
 } from './conv';
 import {
@@ -65,6 +67,51 @@ describe('backwardVariants', () => {
   });
 });
 
+describe('filterGradLayouts', () => {
+  const blocks = (x: number[], k: number, co: number) =>
+    filterGradLayouts(convShape(x, [k, k, x[3]!, co], 1, k === 3 ? 1 : 0)).map(
+      (b) => `${b.ci}x${b.co}`,
+    );
+
+  it('starts with the default block, up to 8 input x 4 output channels that divide them', () => {
+    expect(blocks([8, 32, 32, 16], 3, 16)).toEqual(['8x4', '4x8', '8x8', '1x8']);
+    expect(blocks([8, 32, 32, 4], 3, 4)).toEqual(['4x4', '1x4']);
+    // The stem's 3 input channels: blocks of 3.
+    expect(blocks([8, 32, 32, 3], 3, 16)).toEqual(['3x4', '3x8', '1x8']);
+    expect(blocks([2, 7, 7, 6], 3, 6)).toEqual(['3x2', '1x2']);
+    expect(blocks([2, 9, 9, 5], 3, 7)).toEqual(['1x1']);
+  });
+
+  it('blocks divide the channels, so every weight has exactly one owner', () => {
+    for (const [ci, co] of [
+      [3, 16],
+      [16, 32],
+      [6, 6],
+      [32, 64],
+      [5, 7],
+    ] as const) {
+      const s = convShape([2, 8, 8, ci], [3, 3, ci, co], 1, 1);
+      for (const b of filterGradLayouts(s)) {
+        expect(ci % b.ci).toBe(0);
+        expect(co % b.co).toBe(0);
+      }
+      expect(filterGradLayouts(s)[0]).toEqual(defaultFilterGradLayout(s));
+    }
+  });
+});
+
+describe('backwardVariants', () => {
+  it("times the input gradient's layouts with the default block, the other blocks once", () => {
+    const s = convShape([8, 32, 32, 16], [3, 3, 16, 16], 1, 1);
+    const names = backwardVariants(s).map(candidateName);
+    expect(names).toHaveLength(15);
+    expect(names.filter((n) => n.endsWith(' dw8x4'))).toHaveLength(12);
+    expect(names).toContain('ours wg64 t8 p4 dw4x8');
+    expect(names).toContain('ours wg64 t8 p4 dw8x8');
+    expect(names).toContain('ours wg64 t8 p4 dw1x8'); // the unblocked kernel's block
+  });
+});
+
 describe('networkConvShapes', () => {
   it('marks only the stem as computing no input gradient', () => {
     const shapes = networkConvShapes(fromPaper({ arch: 'dmrnet', L: 12 }), 8);
@@ -90,13 +137,22 @@ describe('candidatesOf', () => {
     expect(candidatesOf(s, 'backward').map(candidateName)).not.toContain('tfjs');
     // The untuned forward (wg 256, tile 8, 4 pixels) is one of the 8 layouts; tfjs besides.
     expect(candidatesOf(s, 'forward')).toHaveLength(9);
-    expect(candidatesOf(s, 'backward')).toHaveLength(12);
+    // 12 input-gradient layouts with the default filter-gradient block, 3 other blocks.
+    expect(candidatesOf(s, 'backward')).toHaveLength(15);
   });
 
   it('finds a stored name only among the layouts this version offers for the shape', () => {
-    expect(candidateNamed(s, 'backward', 'ours wg256 t4 p2')).toEqual({ wg: 256, tile: 4, pix: 2 });
-    // A name from before pixel blocks (the cache is keyed by KERNELS_VERSION, but still).
+    expect(candidateNamed(s, 'backward', 'ours wg256 t4 p2 dw8x4')).toEqual({
+      wg: 256,
+      tile: 4,
+      pix: 2,
+      dwCi: 8,
+      dwCo: 4,
+    });
+    // Names stored by earlier kernels (the cache is keyed by KERNELS_VERSION, but still).
     expect(candidateNamed(s, 'backward', 'ours wg64 t4')).toBeNull();
+    expect(candidateNamed(s, 'backward', 'ours wg256 t4 p2')).toBeNull();
+    expect(candidateNamed(s, 'forward', 'ours wg256 t4 p2 dw8x4')).toBeNull();
     expect(candidateNamed(s, 'backward', 'tfjs')).toBeNull();
     // 6 output channels: no tile of 4 divides them.
     const six = convShape([2, 7, 7, 6], [3, 3, 6, 6], 1, 1);

@@ -34,6 +34,7 @@ import {
   defaultForward,
   forwardVariants,
   keyOf,
+  type BackwardVariant,
   type ConvShape,
   type ForwardVariant,
 } from './conv';
@@ -76,10 +77,15 @@ export function networkConvShapes(spec: NetworkSpec, batch: number): NetworkConv
   return [...shapes.values()];
 }
 
-export type Candidate = ForwardVariant | 'tfjs';
+export type Candidate = ForwardVariant | BackwardVariant | 'tfjs';
 
+const isBackward = (v: Candidate): v is BackwardVariant => v !== 'tfjs' && 'dwCi' in v;
+
+/** E.g. "ours wg64 t8" (forward), "ours wg64 t8 dw4x8" (backward: filter-gradient block). */
 export const candidateName = (v: Candidate): string =>
-  v === 'tfjs' ? 'tfjs' : `ours wg${v.wg} t${v.tile} p${v.pix}`;
+  v === 'tfjs'
+    ? 'tfjs'
+    : `ours wg${v.wg} t${v.tile} p${v.pix}${isBackward(v) ? ` dw${v.dwCi}x${v.dwCo}` : ''}`;
 
 export const describeShape = (s: ConvShape) =>
   `${s.n}x${s.h}x${s.w}x${s.ci} k${s.k} co${s.co} s${s.stride}`;
@@ -88,7 +94,7 @@ export const describeShape = (s: ConvShape) =>
 export function candidatesOf(s: ConvShape, pass: KernelPass): Candidate[] {
   const first = pass === 'forward' ? defaultForward(s) : defaultBackward(s);
   const rest = (pass === 'forward' ? forwardVariants(s) : backwardVariants(s)).filter(
-    (v) => v.wg !== first.wg || v.tile !== first.tile || v.pix !== first.pix,
+    (v) => candidateName(v) !== candidateName(first),
   );
   return [first, ...rest, ...(pass === 'forward' ? ['tfjs' as const] : [])];
 }
@@ -101,7 +107,7 @@ export function candidateNamed(s: ConvShape, pass: KernelPass, name: string): Ca
 /** Makes `choice` the layout of `s`'s `pass` from now on (tfjs only for the forward). */
 export function applyChoice(s: ConvShape, pass: KernelPass, choice: Candidate): void {
   if (pass === 'forward') chooseForward(s, choice);
-  else if (choice !== 'tfjs') chooseBackward(s, choice);
+  else if (isBackward(choice)) chooseBackward(s, choice);
 }
 
 async function queueIdle(): Promise<void> {
@@ -165,7 +171,7 @@ export class ShapeTuning {
   /** Runs `v` once; the outputs, for the caller to dispose. */
   private run(v: Candidate): tf.Tensor[] {
     if (this.pass === 'forward') return [convForward(this.x, this.f, this.shape, v)];
-    if (v === 'tfjs') throw new Error('tfjs is no candidate of the backward');
+    if (!isBackward(v)) throw new Error(`${candidateName(v)} is no candidate of the backward`);
     const { dx, dw } = convBackward(this.x, this.dy!, this.f, this.shape, this.inputGrad, null, v);
     return dx ? [dx, dw] : [dw];
   }
