@@ -35,7 +35,9 @@ import {
 import { forwardLogits } from '../../src/train/fused/forward';
 import { recordedForwardBackward } from '../../src/train/fused/recordedStep';
 import { planNetwork } from '../../src/model/plan';
-import { crossEntropy } from '../../src/train/step';
+import { countCorrect, crossEntropy } from '../../src/train/step';
+import { classifierHead } from '../../src/train/fused/head';
+import { weightedSum } from '../../src/train/fused/weightedSum';
 import { createRng } from '../../src/model/random';
 import {
   applySgdUpdate,
@@ -414,6 +416,84 @@ async function checkAugment(fill?: number[]): Promise<KernelDiff[]> {
 }
 
 /**
+ * The fused classifier head (head.ts) against tfjs's autodiff of pooling, the fully
+ * connected layer and `crossEntropy` on the CPU, its input a weighted sum of `terms` tensors:
+ * loss, logits, correct count, the gradient of the features and of the fc weight and bias.
+ * Labels are half the reference's argmax (so the count is neither 0 nor the batch).
+ */
+async function checkHead(terms: number): Promise<KernelDiff[]> {
+  const [n, h, w, c, k] = [6, 3, 5, 12, 10];
+  const shape: [number, number, number, number] = [n, h, w, c];
+  const fs = Array.from({ length: terms }, (_, i) => randomArray(n * h * w * c, 60 + i, 2));
+  const ws = [0.5, 0.25, 1, 0.75].slice(0, terms);
+  const fcW = randomArray(c * k, 70);
+  const fcB = randomArray(k, 71, 0.5);
+  const reference = (ys: Int32Array) => async () => {
+    const features = fs.map((f) => tf.tensor4d(f, shape));
+    const labels = tf.tensor1d(ys, 'int32');
+    const out: Record<string, tf.Tensor> = {};
+    const { value, grads } = tf.valueAndGrads((...a: tf.Tensor[]) => {
+      const sum = tf.addN(features.map((_, i) => tf.mul(a[i]!, ws[i]!)));
+      const pooled = tf.mean(sum, [1, 2]) as tf.Tensor2D;
+      const logits = tf.add(tf.matMul(pooled, a[terms] as tf.Tensor2D), a[terms + 1]!);
+      out.logits = tf.keep(logits as tf.Tensor2D);
+      return crossEntropy(logits as tf.Tensor2D, labels);
+    })([...features, tf.tensor2d(fcW, [c, k]), tf.tensor1d(fcB)]);
+    out.loss = value;
+    out.correct = countCorrect(out.logits as tf.Tensor2D, labels);
+    // Each term's gradient is the features' gradient times its weight.
+    out.dFeatures = tf.div(grads[0]!, ws[0]!);
+    out.dWeight = grads[terms]!;
+    out.dBias = grads[terms + 1]!;
+    tf.dispose([...features, labels, ...grads.slice(0, terms)]);
+    return read(out);
+  };
+  const first = await onBackend('cpu', reference(new Int32Array(n)));
+  const ys = Int32Array.from({ length: n }, (_, i) => {
+    const row = first.logits!.subarray(i * k, (i + 1) * k);
+    const best = row.indexOf(Math.max(...row));
+    return i % 2 === 0 ? best : (best + 1) % k;
+  });
+  const ref = await onBackend('cpu', reference(ys));
+  const fused = await onBackend('webgpu', async () => {
+    const features = fs.map((f) => tf.tensor4d(f, shape));
+    const labels = tf.tensor1d(ys, 'int32');
+    const weight = tf.tensor2d(fcW, [c, k]);
+    const bias = tf.tensor1d(fcB);
+    const out = classifierHead(
+      features.map((t, i) => ({ t, w: ws[i]! })),
+      weight,
+      bias,
+      labels,
+    );
+    tf.dispose([...features, labels, weight, bias]);
+    return read({ ...out });
+  });
+  return compare(`head.terms${terms}`, fused, ref);
+}
+
+/** The weighted sum (weightedSum.ts) of `terms` tensors, chunked past the adapter's bindings. */
+async function checkWeightedSum(terms: number): Promise<KernelDiff[]> {
+  const size = 3 * 4 * 5 * 2;
+  const xs = Array.from({ length: terms }, (_, i) => randomArray(size, 80 + i));
+  const ws = Array.from({ length: terms }, (_, i) => (i % 3) - 0.5 * i);
+  const run = (fused: boolean) => async () => {
+    const ts = xs.map((x) => tf.tensor4d(x, [3, 4, 5, 2]));
+    // In a tidy: past the bindings the chunks' partial sums are tensors of their own.
+    const sum = tf.tidy(() =>
+      fused
+        ? weightedSum(ts.map((t, i) => ({ t, w: ws[i]! })))
+        : tf.addN(ts.map((t, i) => tf.mul(t, ws[i]!))),
+    );
+    tf.dispose(ts);
+    return read({ sum });
+  };
+  const ref = await onBackend('cpu', run(false));
+  const fused = await onBackend('webgpu', run(true));
+  return compare(`weightedSum.terms${terms}`, fused, ref);
+}
+
+/**
  * The step recorded from the plan with our own backward (recordedStep.ts) against tfjs's
  * autodiff of plain tfjs ops on the CPU: loss, logits and every weight's gradient of one step
  * of the classroom DMRNet (every block kind, merge-and-run averages, shared stream inputs).
@@ -577,6 +657,14 @@ export async function runChecks(
     diffs.push(...(await checkForwardVariants([...x], k, co, stride, layoutBits)));
     progress(`conv backward layouts ${x.join('x')} k${k} co${co} s${stride}`);
     diffs.push(...(await checkBackwardVariants([...x], k, co, stride, layoutBits)));
+  }
+  for (const terms of [1, 3]) {
+    progress(`classifier head, ${terms} terms`);
+    diffs.push(...(await checkHead(terms)));
+  }
+  for (const terms of [2, 11]) {
+    progress(`weighted sum, ${terms} terms`);
+    diffs.push(...(await checkWeightedSum(terms)));
   }
   progress('recorded step');
   diffs.push(...(await checkRecordedStep()));
