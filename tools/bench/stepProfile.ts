@@ -95,6 +95,8 @@ function kindOf(pipeline: GPUComputePipeline, tfjsKeys: Map<GPUComputePipeline, 
   if (code.includes('y[yb')) return 'conv forward';
   if (code.includes('decay: array<f32>')) return 'optimizer';
   if (code.includes('pixels: array<u32>')) return 'augment';
+  if (code.includes('fcW: array<f32>')) return 'classifier head';
+  if (code.includes('out[i] = ')) return 'weighted sum';
   return 'ours (other)';
 }
 

@@ -1,29 +1,42 @@
 /**
- * The classifier head of the recorded step as two launches of our own (issue 16): global
+ * The classifier head of the recorded step as one launch of our own (issue 16): global
  * average pooling of the head's input (a weighted sum of stream tensors, read as it is
  * pooled), the fully connected layer, softmax cross-entropy averaged over the batch (step.ts's
  * `crossEntropy`), the count of correct predictions (step.ts's `countCorrect`: argmax, first
  * index on ties) and the whole backward: d logits = (softmax - onehot) / N, the fc weight
- * and bias gradients, and the pooled features' gradient broadcast back over the pixels (a
+ * and bias gradients, and the pooled features' gradient spread back over the pixels (a
  * gradient contribution to each stream tensor, with its weight). tfjs spent ~33 dispatches on
  * this (mean, matMul, the loss's reductions and their gradients, oneHot, argMax, transposes).
  *
- * Launch 1, one workgroup per image: pool, logits, softmax, loss, d logits, d features.
- * Launch 2, over the fc weights: their gradients (sums over the batch in image order, so
- * deterministic), the bias gradient, the loss mean, the correct count, the logits.
+ * One workgroup does it all, phase after phase behind barriers, every sum in a fixed order
+ * (deterministic): the head's work is a few hundred thousand reads and writes, far less than a
+ * launch of its own would be worth, and the batch sums of the weight gradient need every image
+ * done, which between workgroups would take a second launch. The scalars and gradients are
+ * written into one scratch buffer and copied into their tensors (copies are no dispatches),
+ * which keeps the bindings to the features plus five.
  */
 import type * as tf from '@tensorflow/tfjs';
-import { dispatch, emptyTensor, type Uniform } from './runtime';
+import { bufferOf, copies, dispatch, emptyTensor, markInFlight, type Uniform } from './runtime';
 
-/** Threads per workgroup of launch 1 (few barriers; channels and classes strided over it). */
-const HEAD_WORKGROUP = 64;
+/** Threads of the head's one workgroup (the most WebGPU guarantees). */
+const HEAD_WORKGROUP = 256;
+
+/** Where each part lies in the scratch buffer, in floats. */
+export function headLayout(n: number, c: number, k: number) {
+  const dLogits = n * c;
+  const logits = dLogits + n * k;
+  const perImage = logits + n * k;
+  const totals = perImage + 2 * n;
+  const dWeight = totals + 2;
+  const dBias = dWeight + c * k;
+  return { pooled: 0, dLogits, logits, perImage, totals, dWeight, dBias, size: dBias + k };
+}
 
 /**
- * Launch 1's source for `terms` feature tensors. Bindings: f0.. (features [N, P, C]), fc
- * weight [C, K], fc bias [K], labels [N] (int32), scratch, dfeat [N, P, C]. Scratch holds
- * pooled [N, C] | d logits [N, K] | logits [N, K] | per image (loss, correct) [N, 2].
+ * The head's source for `terms` feature tensors. Bindings: f0.. (features [N, P, C]), fc
+ * weight [C, K], fc bias [K], labels [N] (int32), scratch (`headLayout`), dfeat [N, P, C].
  */
-export function headForwardBackwardCode(terms: number): string {
+export function headCode(terms: number): string {
   const decl: string[] = [];
   let b = 0;
   for (let k = 0; k < terms; k++) {
@@ -41,122 +54,110 @@ export function headForwardBackwardCode(terms: number): string {
   return /* wgsl */ `
 struct U { n: u32, p: u32, c: u32, k: u32, ${weights} }
 ${decl.join('\n')}
-var<workgroup> lse: f32;
 @compute @workgroup_size(${wg})
-fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) t: u32) {
-  let n = wid.x;
-  let pooledAt = n * u.c;
-  let dLogitsAt = u.n * u.c + n * u.k;
-  let logitsAt = u.n * u.c + u.n * u.k + n * u.k;
-  let imageAt = u.n * u.c + 2u * u.n * u.k + 2u * n;
-  // Global average pooling of the weighted sum of the feature terms.
-  for (var c = t; c < u.c; c = c + ${wg}u) {
+fn main(@builtin(local_invocation_index) t: u32) {
+  let dLogitsAt = u.n * u.c;
+  let logitsAt = dLogitsAt + u.n * u.k;
+  let imageAt = logitsAt + u.n * u.k;
+  let totalsAt = imageAt + 2u * u.n;
+  let dWAt = totalsAt + 2u;
+  let dBAt = dWAt + u.c * u.k;
+  // Global average pooling of the weighted sum of the feature terms, per (image, channel).
+  for (var i = t; i < u.n * u.c; i = i + ${wg}u) {
+    let n = i / u.c;
+    let c = i % u.c;
     var s = 0.0;
     for (var q = 0u; q < u.p; q = q + 1u) {
       let j = (n * u.p + q) * u.c + c;
       s = s + (${feature});
     }
-    scratch[pooledAt + c] = s / f32(u.p);
+    scratch[i] = s / f32(u.p);
   }
   storageBarrier();
   workgroupBarrier();
-  for (var k = t; k < u.k; k = k + ${wg}u) {
+  for (var i = t; i < u.n * u.k; i = i + ${wg}u) {
+    let n = i / u.k;
+    let k = i % u.k;
     var l = fcB[k];
-    for (var c = 0u; c < u.c; c = c + 1u) { l = l + scratch[pooledAt + c] * fcW[c * u.k + k]; }
-    scratch[logitsAt + k] = l;
+    for (var c = 0u; c < u.c; c = c + 1u) { l = l + scratch[n * u.c + c] * fcW[c * u.k + k]; }
+    scratch[logitsAt + i] = l;
   }
   storageBarrier();
   workgroupBarrier();
-  if (t == 0u) {
-    // log-sum-exp about the max; argmax takes the first index of the max (as tf.argMax).
-    var m = scratch[logitsAt];
+  // Per image: log-sum-exp about the max, the loss, argmax (first index of the max, as
+  // tf.argMax), and d logits = (softmax - onehot) / N.
+  let invN = 1.0 / f32(u.n);
+  for (var n = t; n < u.n; n = n + ${wg}u) {
+    let row = logitsAt + n * u.k;
+    var m = scratch[row];
     var best = 0u;
     for (var k = 1u; k < u.k; k = k + 1u) {
-      let l = scratch[logitsAt + k];
+      let l = scratch[row + k];
       if (l > m) { m = l; best = k; }
     }
     var e = 0.0;
-    for (var k = 0u; k < u.k; k = k + 1u) { e = e + exp(scratch[logitsAt + k] - m); }
-    let v = m + log(e);
-    lse = v;
+    for (var k = 0u; k < u.k; k = k + 1u) { e = e + exp(scratch[row + k] - m); }
+    let lse = m + log(e);
     let label = labels[n];
-    scratch[imageAt] = v - scratch[logitsAt + u32(label)];
-    scratch[imageAt + 1u] = select(0.0, 1.0, i32(best) == label);
-  }
-  workgroupBarrier();
-  let v = lse;
-  let label = labels[n];
-  let invN = 1.0 / f32(u.n);
-  for (var k = t; k < u.k; k = k + ${wg}u) {
-    let onehot = select(0.0, 1.0, i32(k) == label);
-    scratch[dLogitsAt + k] = (exp(scratch[logitsAt + k] - v) - onehot) * invN;
+    scratch[imageAt + 2u * n] = lse - scratch[row + u32(label)];
+    scratch[imageAt + 2u * n + 1u] = select(0.0, 1.0, i32(best) == label);
+    for (var k = 0u; k < u.k; k = k + 1u) {
+      let onehot = select(0.0, 1.0, i32(k) == label);
+      scratch[dLogitsAt + n * u.k + k] = (exp(scratch[row + k] - lse) - onehot) * invN;
+    }
   }
   storageBarrier();
   workgroupBarrier();
-  // d pooled = d logits . fcW^T, spread evenly over the pixels (the mean's gradient).
-  for (var c = t; c < u.c; c = c + ${wg}u) {
-    var d = 0.0;
-    for (var k = 0u; k < u.k; k = k + 1u) { d = d + scratch[dLogitsAt + k] * fcW[c * u.k + k]; }
-    let g = d / f32(u.p);
-    for (var q = 0u; q < u.p; q = q + 1u) { dfeat[(n * u.p + q) * u.c + c] = g; }
-  }
-}`;
-}
-
-/** Launch 2's source: bindings scratch, loss [1], correct [1], dW [C, K], dB [K], logits [N, K]. */
-export const HEAD_REDUCE_CODE = /* wgsl */ `
-struct U { n: u32, c: u32, k: u32 }
-@group(0) @binding(0) var<storage, read> scratch: array<f32>;
-@group(0) @binding(1) var<storage, read_write> loss: array<f32>;
-@group(0) @binding(2) var<storage, read_write> correct: array<f32>;
-@group(0) @binding(3) var<storage, read_write> dW: array<f32>;
-@group(0) @binding(4) var<storage, read_write> dB: array<f32>;
-@group(0) @binding(5) var<storage, read_write> logits: array<f32>;
-@group(0) @binding(6) var<uniform> u: U;
-@compute @workgroup_size(64)
-fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
-  let i = gid.x;
-  let dLogitsAt = u.n * u.c;
-  let logitsAt = u.n * u.c + u.n * u.k;
-  let imageAt = u.n * u.c + 2u * u.n * u.k;
-  if (i < u.c * u.k) {
+  // Batch sums in image order: the fc weight's and bias's gradients, the loss, the count.
+  for (var i = t; i < u.c * u.k; i = i + ${wg}u) {
     let c = i / u.k;
     let k = i % u.k;
     var s = 0.0;
-    for (var n = 0u; n < u.n; n = n + 1u) { s = s + scratch[n * u.c + c] * scratch[dLogitsAt + n * u.k + k]; }
-    dW[i] = s;
+    for (var n = 0u; n < u.n; n = n + 1u) {
+      s = s + scratch[n * u.c + c] * scratch[dLogitsAt + n * u.k + k];
+    }
+    scratch[dWAt + i] = s;
   }
-  if (i < u.k) {
+  for (var k = t; k < u.k; k = k + ${wg}u) {
     var s = 0.0;
-    for (var n = 0u; n < u.n; n = n + 1u) { s = s + scratch[dLogitsAt + n * u.k + i]; }
-    dB[i] = s;
+    for (var n = 0u; n < u.n; n = n + 1u) { s = s + scratch[dLogitsAt + n * u.k + k]; }
+    scratch[dBAt + k] = s;
   }
-  if (i < u.n * u.k) { logits[i] = scratch[logitsAt + i]; }
-  if (i == 0u) {
+  if (t == 0u) {
     var l = 0.0;
     var r = 0.0;
     for (var n = 0u; n < u.n; n = n + 1u) {
       l = l + scratch[imageAt + 2u * n];
       r = r + scratch[imageAt + 2u * n + 1u];
     }
-    loss[0] = l / f32(u.n);
-    correct[0] = r;
+    scratch[totalsAt] = l * invN;
+    scratch[totalsAt + 1u] = r;
+  }
+  // d pooled = d logits . fcW^T, spread evenly over the pixels (the mean's gradient).
+  for (var i = t; i < u.n * u.c; i = i + ${wg}u) {
+    let n = i / u.c;
+    let c = i % u.c;
+    var d = 0.0;
+    for (var k = 0u; k < u.k; k = k + 1u) { d = d + scratch[dLogitsAt + n * u.k + k] * fcW[c * u.k + k]; }
+    let g = d / f32(u.p);
+    for (var q = 0u; q < u.p; q = q + 1u) { dfeat[(n * u.p + q) * u.c + c] = g; }
   }
 }`;
+}
 
 const codes = new Map<number, string>();
 
-/** Launch 1's source for `terms` feature tensors (made once). */
+/** The head's source for `terms` feature tensors (made once). */
 export function headSource(terms: number): string {
   let code = codes.get(terms);
   if (code === undefined) {
-    code = headForwardBackwardCode(terms);
+    code = headCode(terms);
     codes.set(terms, code);
   }
   return code;
 }
 
-/** Storage bindings of launch 1 besides its feature terms. */
+/** Storage bindings of the head besides its feature terms. */
 export const HEAD_BINDINGS = 5;
 
 export interface HeadOutput {
@@ -172,7 +173,7 @@ export interface HeadOutput {
 
 /**
  * Loss, correct count, logits and gradients of one fully connected classifier on the global
- * average pool of sum_k w_k features_k (NHWC), with int32 `labels`. Two dispatches; every
+ * average pool of sum_k w_k features_k (NHWC), with int32 `labels`. One dispatch; every
  * output a new tensor (call inside `tf.tidy`, or dispose them).
  */
 export function classifierHead(
@@ -188,26 +189,39 @@ export function classifierHead(
   if (labels.shape[0] !== n || labels.dtype !== 'int32') {
     throw new Error(`labels must be ${n} int32 values`);
   }
-  const scratch = emptyTensor<tf.Rank.R1>([n * c + 2 * n * k + 2 * n]);
+  const at = headLayout(n, c, k);
+  const scratch = emptyTensor<tf.Rank.R1>([at.size]);
   const dFeatures = emptyTensor<tf.Rank.R4>([n, h, w, c]);
   const weights: Uniform[] = features.map((f) => ({ f32: f.w }));
   dispatch({
     code: headSource(features.length),
     bindings: [...features.map((f) => f.t), fcWeight, fcBias, labels, scratch, dFeatures],
     uniforms: [{ u32: n }, { u32: p }, { u32: c }, { u32: k }, ...weights],
-    workgroups: [n],
+    workgroups: [1],
   });
   const loss = emptyTensor<tf.Rank.R0>([]);
   const correct = emptyTensor<tf.Rank.R0>([]);
   const dWeight = emptyTensor<tf.Rank.R2>([c, k]);
   const dBias = emptyTensor<tf.Rank.R1>([k]);
   const logits = emptyTensor<tf.Rank.R2>([n, k]);
-  dispatch({
-    code: HEAD_REDUCE_CODE,
-    bindings: [scratch, loss, correct, dWeight, dBias, logits],
-    uniforms: [{ u32: n }, { u32: c }, { u32: k }],
-    workgroups: [Math.max(1, Math.ceil(Math.max(c * k, n * k) / 64))],
-  });
+  const parts: [tf.Tensor, number][] = [
+    [loss, at.totals],
+    [correct, at.totals + 1],
+    [dWeight, at.dWeight],
+    [dBias, at.dBias],
+    [logits, at.logits],
+  ];
+  markInFlight([scratch, ...parts.map(([t]) => t)]);
+  const src = bufferOf(scratch);
+  copies(
+    parts.map(([t, offset]) => ({
+      src,
+      srcOffset: offset * 4,
+      dst: bufferOf(t),
+      dstOffset: 0,
+      bytes: t.size * 4,
+    })),
+  );
   scratch.dispose();
   return { loss, correct, logits, dFeatures, dWeight, dBias };
 }
