@@ -37,6 +37,7 @@ import { recordedForwardBackward } from '../../src/train/fused/recordedStep';
 import { planNetwork } from '../../src/model/plan';
 import { countCorrect, crossEntropy } from '../../src/train/step';
 import { classifierHead } from '../../src/train/fused/head';
+import { pairedConvForward } from '../../src/train/fused/convPair';
 import { weightedSum } from '../../src/train/fused/weightedSum';
 import { createRng } from '../../src/model/random';
 import {
@@ -252,10 +253,20 @@ async function checkForwardVariants(
     const ft = tf.tensor4d(fs, fshape);
     const diffs: KernelDiff[] = [];
     const base = await read({ y: convForward(xt, ft, s, defaultForward(s)) });
+    // A second input and filter for the paired forward's other job (convPair.ts).
+    const xt2 = tf.tensor4d(randomArray(xt.size, 23, 2), x);
+    const ft2 = tf.tensor4d(randomArray(ft.size, 24), fshape);
     for (const v of forwardVariants(s)) {
       const fused = await read({ y: convForward(xt, ft, s, v) });
       bits.compared++;
       if (!sameBits(fused, base)) bits.mismatches.push(`forward ${s.co} wg${v.wg} t${v.tile}`);
+      // Both jobs of a paired launch give the bits of the single forward with the same layout.
+      const single2 = await read({ y: convForward(xt2, ft2, s, v) });
+      const pair = pairedConvForward([xt, xt2], [ft, ft2], s, v)!;
+      const [p0, p1] = [await read({ y: pair[0] }), await read({ y: pair[1] })];
+      bits.compared += 2;
+      if (!sameBits(p0, fused)) bits.mismatches.push(`paired forward job 0 wg${v.wg} t${v.tile}`);
+      if (!sameBits(p1, single2)) bits.mismatches.push(`paired forward job 1 wg${v.wg} t${v.tile}`);
       diffs.push(
         ...compare(
           `convForward(${x.join('x')},k${k},co${co},s${stride},wg${v.wg},t${v.tile})`,
@@ -264,7 +275,7 @@ async function checkForwardVariants(
         ),
       );
     }
-    tf.dispose([xt, ft]);
+    tf.dispose([xt, ft, xt2, ft2]);
     return diffs;
   });
 }

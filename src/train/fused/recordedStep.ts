@@ -22,7 +22,15 @@ import * as tf from '@tensorflow/tfjs';
 import type { ConvBnPlan, NetworkPlan } from '../../model/plan';
 import { countCorrect, crossEntropy } from '../step';
 import { bnBackwardSource, bnForwardSource, MAX_TERMS, termWeights } from './bnAddRelu';
-import { convBackward, convForward, convShape, type ConvShape, FilterGradBatch } from './conv';
+import {
+  convBackward,
+  convForward,
+  convShape,
+  type ConvShape,
+  FilterGradBatch,
+  keyOf,
+} from './conv';
+import { pairedConvForward } from './convPair';
 import { classifierHead, HEAD_BINDINGS } from './head';
 import { deviceOf, dispatch, emptyTensor } from './runtime';
 import { weightedSum } from './weightedSum';
@@ -106,13 +114,45 @@ export function recordedForwardBackward(
     return out;
   };
 
-  const conv = (input: tf.Tensor4D, l: ConvBnPlan): tf.Tensor4D => {
+  const shapeOf = (input: tf.Tensor4D, l: ConvBnPlan): ConvShape =>
+    convShape(input.shape, weight(`${l.conv}.weight`).shape, l.stride, l.kernel === 3 ? 1 : 0);
+  const recordConv = (input: tf.Tensor4D, out: tf.Tensor4D, l: ConvBnPlan, s: ConvShape) => {
     const name = `${l.conv}.weight`;
-    const f = weight(name);
-    const s = convShape(input.shape, f.shape, l.stride, l.kernel === 3 ? 1 : 0);
-    const out = convForward(input, f, s);
     filterUses.set(name, (filterUses.get(name) ?? 0) + 1);
     tape.push({ kind: 'conv', input, out, weight: name, s, inputGrad: input !== x });
+  };
+  const conv = (input: tf.Tensor4D, l: ConvBnPlan): tf.Tensor4D => {
+    const s = shapeOf(input, l);
+    const out = convForward(input, weight(`${l.conv}.weight`), s);
+    recordConv(input, out, l, s);
+    return out;
+  };
+  /** The convolutions of one layer of independent branches, two to a launch where they pair. */
+  const convs = (inputs: tf.Tensor4D[], ls: ConvBnPlan[]): tf.Tensor4D[] => {
+    const out: tf.Tensor4D[] = [];
+    for (let k = 0; k < ls.length; k += 2) {
+      const [a, b] = [inputs[k]!, inputs[k + 1]];
+      const [la, lb] = [ls[k]!, ls[k + 1]];
+      if (b && lb) {
+        const [sa, sb] = [shapeOf(a, la), shapeOf(b, lb)];
+        const ys =
+          keyOf(sa) === keyOf(sb)
+            ? pairedConvForward(
+                [a, b],
+                [weight(`${la.conv}.weight`), weight(`${lb.conv}.weight`)],
+                sa,
+              )
+            : null;
+        if (ys) {
+          recordConv(a, ys[0], la, sa);
+          recordConv(b, ys[1], lb, sb);
+          out.push(...ys);
+          continue;
+        }
+      }
+      out.push(conv(a, la));
+      if (b && lb) out.push(conv(b, lb));
+    }
     return out;
   };
 
@@ -158,6 +198,51 @@ export function recordedForwardBackward(
     });
     return h;
   };
+  /**
+   * Independent branches walked layer by layer side by side (each layer's convolutions paired
+   * into one launch, `convs`), the last layer of branch k adding `residuals[k]`; `relu` null:
+   * each layer's own. Branches of unequal depth are walked one after another.
+   */
+  const sideBySide = (
+    inputs: Terms[],
+    branches: ConvBnPlan[][],
+    residuals: Terms[],
+    relu: boolean | null,
+  ): Terms[] => {
+    const depth = branches[0]!.length;
+    if (branches.length !== inputs.length || branches.some((b) => b.length !== depth)) {
+      return inputs.map((input, k) => {
+        const layers = branches[k]!;
+        return branch(input, layers, residuals[k]!, relu ?? layers[layers.length - 1]!.relu);
+      });
+    }
+    let hs = inputs;
+    for (let i = 0; i < depth; i++) {
+      const ls = branches.map((b) => b[i]!);
+      const ys = convs(hs.map(materialise), ls);
+      const last = i === depth - 1;
+      hs = ys.map((y, k) => {
+        const l = ls[k]!;
+        return [
+          {
+            t: bnTail(y, l.bn, last ? residuals[k]! : [], last && relu !== null ? relu : l.relu),
+            w: 1,
+          },
+        ];
+      });
+    }
+    return hs;
+  };
+  /** Each stream's projection shortcut (side by side), or the streams when there are none. */
+  const shortcuts = (inputs: Terms[], ps: ConvBnPlan[]): Terms[] =>
+    ps.length === inputs.length
+      ? sideBySide(
+          inputs,
+          ps.map((p) => [p]),
+          inputs.map(() => []),
+          null,
+        )
+      : inputs.map((input, k) => shortcut(input, ps[k]));
   const shortcut = (input: Terms, p: ConvBnPlan | undefined): Terms =>
     p ? layer(input, p) : input;
   const sumOfBranches = (inputs: Terms[], branches: ConvBnPlan[][], r: Terms): Terms => {
@@ -185,16 +270,19 @@ export function recordedForwardBackward(
         break;
       }
       case 'identity':
-        streams = streams.map((s, k) =>
-          branch(s, block.branches[k]!, shortcut(s, block.projections[k]), true),
-        );
+        streams = sideBySide(streams, block.branches, shortcuts(streams, block.projections), true);
         break;
       case 'mergeAndRun': {
         // Eq. 3: m = mean_i P_i(x_i), summed where each branch's last BN reads it.
-        const m = average(streams.map((s, k) => shortcut(s, block.projections[k])));
+        const m = average(shortcuts(streams, block.projections));
         streams = block.fuse
           ? [sumOfBranches(streams, block.branches, m)]
-          : streams.map((s, k) => branch(s, block.branches[k]!, m, true));
+          : sideBySide(
+              streams,
+              block.branches,
+              streams.map(() => m),
+              true,
+            );
         break;
       }
     }
