@@ -328,6 +328,7 @@ self.addEventListener('message', (event: MessageEvent<BenchRequest>) => {
     const l54 = req.tinyOnly || req.skipL54 ? null : await benchL54(8);
     const report: Omit<BenchReport, 'mainThreadLongTasks' | 'mainThreadLongTasksMs'> = {
       backend: `${init.backend} (${init.adapter?.architecture || init.adapter?.vendor || 'unknown adapter'})`,
+      storageBuffersPerStage: deviceOf().limits.maxStorageBuffersPerShaderStage,
       tiny: tiny.times,
       l12: big?.times ?? null,
       // Issue #14's measure: when L=12's first step starts (tiny's with --tiny-only).

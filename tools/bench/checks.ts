@@ -35,7 +35,10 @@ import {
 import { forwardLogits } from '../../src/train/fused/forward';
 import { recordedForwardBackward } from '../../src/train/fused/recordedStep';
 import { planNetwork } from '../../src/model/plan';
-import { crossEntropy } from '../../src/train/step';
+import { countCorrect, crossEntropy } from '../../src/train/step';
+import { classifierHead } from '../../src/train/fused/head';
+import { pairedConvForward } from '../../src/train/fused/convPair';
+import { weightedSum } from '../../src/train/fused/weightedSum';
 import { createRng } from '../../src/model/random';
 import {
   applySgdUpdate,
@@ -250,11 +253,21 @@ async function checkForwardVariants(
     const ft = tf.tensor4d(fs, fshape);
     const diffs: KernelDiff[] = [];
     const base = await read({ y: convForward(xt, ft, s, defaultForward(s)) });
+    // A second input and filter for the paired forward's other job (convPair.ts).
+    const xt2 = tf.tensor4d(randomArray(xt.size, 23, 2), x);
+    const ft2 = tf.tensor4d(randomArray(ft.size, 24), fshape);
     for (const v of forwardVariants(s)) {
       const fused = await read({ y: convForward(xt, ft, s, v) });
       bits.compared++;
-      if (!sameBits(fused, base))
-        bits.mismatches.push(`forward ${s.co} wg${v.wg} t${v.tile} p${v.pix}`);
+      const layout = `wg${v.wg} t${v.tile} p${v.pix}`;
+      if (!sameBits(fused, base)) bits.mismatches.push(`forward ${s.co} ${layout}`);
+      // Both jobs of a paired launch give the bits of the single forward with the same layout.
+      const single2 = await read({ y: convForward(xt2, ft2, s, v) });
+      const pair = pairedConvForward([xt, xt2], [ft, ft2], s, v)!;
+      const [p0, p1] = [await read({ y: pair[0] }), await read({ y: pair[1] })];
+      bits.compared += 2;
+      if (!sameBits(p0, fused)) bits.mismatches.push(`paired forward job 0 ${layout}`);
+      if (!sameBits(p1, single2)) bits.mismatches.push(`paired forward job 1 ${layout}`);
       diffs.push(
         ...compare(
           `convForward(${x.join('x')},k${k},co${co},s${stride},wg${v.wg},t${v.tile},p${v.pix})`,
@@ -263,7 +276,7 @@ async function checkForwardVariants(
         ),
       );
     }
-    tf.dispose([xt, ft]);
+    tf.dispose([xt, ft, xt2, ft2]);
     return diffs;
   });
 }
@@ -409,6 +422,84 @@ async function checkAugment(fill?: number[]): Promise<KernelDiff[]> {
     return read({ out });
   });
   return compare(fill ? 'augment.fill' : 'augment', fused, ref);
+}
+
+/**
+ * The fused classifier head (head.ts) against tfjs's autodiff of pooling, the fully
+ * connected layer and `crossEntropy` on the CPU, its input a weighted sum of `terms` tensors:
+ * loss, logits, correct count, the gradient of the features and of the fc weight and bias.
+ * Labels are half the reference's argmax (so the count is neither 0 nor the batch).
+ */
+async function checkHead(terms: number): Promise<KernelDiff[]> {
+  const [n, h, w, c, k] = [6, 3, 5, 12, 10];
+  const shape: [number, number, number, number] = [n, h, w, c];
+  const fs = Array.from({ length: terms }, (_, i) => randomArray(n * h * w * c, 60 + i, 2));
+  const ws = [0.5, 0.25, 1, 0.75].slice(0, terms);
+  const fcW = randomArray(c * k, 70);
+  const fcB = randomArray(k, 71, 0.5);
+  const reference = (ys: Int32Array) => async () => {
+    const features = fs.map((f) => tf.tensor4d(f, shape));
+    const labels = tf.tensor1d(ys, 'int32');
+    const out: Record<string, tf.Tensor> = {};
+    const { value, grads } = tf.valueAndGrads((...a: tf.Tensor[]) => {
+      const sum = tf.addN(features.map((_, i) => tf.mul(a[i]!, ws[i]!)));
+      const pooled = tf.mean(sum, [1, 2]) as tf.Tensor2D;
+      const logits = tf.add(tf.matMul(pooled, a[terms] as tf.Tensor2D), a[terms + 1]!);
+      out.logits = tf.keep(logits as tf.Tensor2D);
+      return crossEntropy(logits as tf.Tensor2D, labels);
+    })([...features, tf.tensor2d(fcW, [c, k]), tf.tensor1d(fcB)]);
+    out.loss = value;
+    out.correct = countCorrect(out.logits as tf.Tensor2D, labels);
+    // Each term's gradient is the features' gradient times its weight.
+    out.dFeatures = tf.div(grads[0]!, ws[0]!);
+    out.dWeight = grads[terms]!;
+    out.dBias = grads[terms + 1]!;
+    tf.dispose([...features, labels, ...grads.slice(0, terms)]);
+    return read(out);
+  };
+  const first = await onBackend('cpu', reference(new Int32Array(n)));
+  const ys = Int32Array.from({ length: n }, (_, i) => {
+    const row = first.logits!.subarray(i * k, (i + 1) * k);
+    const best = row.indexOf(Math.max(...row));
+    return i % 2 === 0 ? best : (best + 1) % k;
+  });
+  const ref = await onBackend('cpu', reference(ys));
+  const fused = await onBackend('webgpu', async () => {
+    const features = fs.map((f) => tf.tensor4d(f, shape));
+    const labels = tf.tensor1d(ys, 'int32');
+    const weight = tf.tensor2d(fcW, [c, k]);
+    const bias = tf.tensor1d(fcB);
+    const out = classifierHead(
+      features.map((t, i) => ({ t, w: ws[i]! })),
+      weight,
+      bias,
+      labels,
+    );
+    tf.dispose([...features, labels, weight, bias]);
+    return read({ ...out });
+  });
+  return compare(`head.terms${terms}`, fused, ref);
+}
+
+/** The weighted sum (weightedSum.ts) of `terms` tensors, chunked past the adapter's bindings. */
+async function checkWeightedSum(terms: number): Promise<KernelDiff[]> {
+  const size = 3 * 4 * 5 * 2;
+  const xs = Array.from({ length: terms }, (_, i) => randomArray(size, 80 + i));
+  const ws = Array.from({ length: terms }, (_, i) => (i % 3) - 0.5 * i);
+  const run = (fused: boolean) => async () => {
+    const ts = xs.map((x) => tf.tensor4d(x, [3, 4, 5, 2]));
+    // In a tidy: past the bindings the chunks' partial sums are tensors of their own.
+    const sum = tf.tidy(() =>
+      fused
+        ? weightedSum(ts.map((t, i) => ({ t, w: ws[i]! })))
+        : tf.addN(ts.map((t, i) => tf.mul(t, ws[i]!))),
+    );
+    tf.dispose(ts);
+    return read({ sum });
+  };
+  const ref = await onBackend('cpu', run(false));
+  const fused = await onBackend('webgpu', run(true));
+  return compare(`weightedSum.terms${terms}`, fused, ref);
 }
 
 /**
@@ -583,6 +674,14 @@ export async function runChecks(
   // 16 channels in and out: every filter-gradient block (8 x 4, 4 x 8, 8 x 8) is offered.
   progress('conv backward layouts 2x6x6x16 k3 co16 s1');
   diffs.push(...(await checkBackwardVariants([2, 6, 6, 16], 3, 16, 1, layoutBits)));
+  for (const terms of [1, 3]) {
+    progress(`classifier head, ${terms} terms`);
+    diffs.push(...(await checkHead(terms)));
+  }
+  for (const terms of [2, 11]) {
+    progress(`weighted sum, ${terms} terms`);
+    diffs.push(...(await checkWeightedSum(terms)));
+  }
   progress('recorded step');
   diffs.push(...(await checkRecordedStep()));
   progress('loss curves');

@@ -114,6 +114,11 @@ export interface L54Report {
 
 export interface BenchReport {
   backend: string;
+  /**
+   * The device's maxStorageBuffersPerShaderStage (tfjs asks for no more than WebGPU's default
+   * 8): it decides which fan-in sums of the recorded step fit a BN kernel's bindings.
+   */
+  storageBuffersPerStage: number;
   tiny: StepTimes;
   /** Null with --tiny-only. */
   l12: StepTimes | null;

@@ -92,9 +92,12 @@ function kindOf(pipeline: GPUComputePipeline, tfjsKeys: Map<GPUComputePipeline, 
   if (code.includes('partial[o') && code.includes('dx[xb')) return 'conv backward (dx + dw part)';
   if (code.includes('partial[o')) return 'conv backward stem (dw part)';
   if (code.includes('dw[j] = a')) return 'filter grad sum';
+  if (code.includes('y1[yb')) return 'conv forward (two in one launch)';
   if (code.includes('y[yb')) return 'conv forward';
   if (code.includes('decay: array<f32>')) return 'optimizer';
   if (code.includes('pixels: array<u32>')) return 'augment';
+  if (code.includes('fcW: array<f32>')) return 'classifier head';
+  if (code.includes('out[i] = ')) return 'weighted sum';
   return 'ours (other)';
 }
 

@@ -268,6 +268,44 @@ const block = (pix: number, t: number, line: (p: number, j: number) => string) =
  * starts at +0 is never -0, adding a zero term leaves its bits unchanged.
  */
 function forwardCode(s: ConvShape, v: ForwardVariant): string {
+  const names = { x: 'x', f: 'f', y: 'y' };
+  return /* wgsl */ `
+${forwardDeclarations(s, v, names, 0)}
+@compute @workgroup_size(${v.wg})
+fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let step = nwg.x * ${v.wg}u;
+  ${forwardBody(s, v, names)}
+}`;
+}
+
+/** The buffers a forward job reads and writes: input, filter, output. */
+export interface ForwardNames {
+  x: string;
+  f: string;
+  y: string;
+}
+
+/** The forward job's three bindings, numbered from `first`. */
+export function forwardDeclarations(
+  s: ConvShape,
+  v: ForwardVariant,
+  names: ForwardNames,
+  first: number,
+): string {
+  const xType = s.ci % 4 === 0 ? 'vec4<f32>' : 'f32';
+  const fType = v.tile % 4 === 0 ? 'vec4<f32>' : 'f32';
+  return [
+    `@group(0) @binding(${first}) var<storage, read> ${names.x}: array<${xType}>;`,
+    `@group(0) @binding(${first + 1}) var<storage, read> ${names.f}: array<${fType}>;`,
+    `@group(0) @binding(${first + 2}) var<storage, read_write> ${names.y}: array<f32>;`,
+  ].join('\n');
+}
+
+/**
+ * The forward's grid-stride loop over its invocations' blocks (`gid.x` from 0 by `step`), as
+ * WGSL statements: a kernel of one job (`forwardCode`) or of several (./convPair.ts).
+ */
+export function forwardBody(s: ConvShape, v: ForwardVariant, names: ForwardNames): string {
   const t = v.tile;
   const pix = v.pix;
   const groups = s.co / t;
@@ -282,12 +320,6 @@ function forwardCode(s: ConvShape, v: ForwardVariant): string {
   const fAt = (q: number, j: number) => (fv ? `f${q}_${j >> 2}[${j & 3}]` : `f${q}_${j}`);
   const fLoads = fv ? t / 4 : t;
   return /* wgsl */ `
-@group(0) @binding(0) var<storage, read> x: array<${xType}>;
-@group(0) @binding(1) var<storage, read> f: array<${fv ? 'vec4<f32>' : 'f32'}>;
-@group(0) @binding(2) var<storage, read_write> y: array<f32>;
-@compute @workgroup_size(${v.wg})
-fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let step = nwg.x * ${v.wg}u;
   for (var i = gid.x; i < ${total}u; i = i + step) {
     let g = i % ${groups}u;
     let b = i / ${groups}u;
@@ -313,15 +345,15 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
           ${range(pix)
             .map((p) =>
               pix === 1
-                ? `let x${p} = x[xb${p} + c];`
-                : `let x${p} = select(${xType}(), x[xb${p} + c], ok${p});`,
+                ? `let x${p} = ${names.x}[xb${p} + c];`
+                : `let x${p} = select(${xType}(), ${names.x}[xb${p} + c], ok${p});`,
             )
             .join(' ')}
           ${range(cs)
             .map(
               (q) => `let fr${q} = fb + (c * ${cs}u + ${q}u) * ${fRow}u;
           ${range(fLoads)
-            .map((l) => `let f${q}_${l} = f[fr${q} + ${l}u];`)
+            .map((l) => `let f${q}_${l} = ${names.f}[fr${q} + ${l}u];`)
             .join(' ')}
           ${block(pix, t, (p, j) => `${acc(p, j)} = ${acc(p, j)} + ${xAt(p, q)} * ${fAt(q, j)};`)}`,
             )
@@ -330,9 +362,8 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
       }
     }
     let yb = ((n * ${s.oh}u + r) * ${s.ow}u + ow0) * ${s.co}u + g * ${t}u;
-    ${block(pix, t, (p, j) => `y[yb + ${p * s.co + j}u] = ${acc(p, j)};`)}
-  }
-}`;
+    ${block(pix, t, (p, j) => `${names.y}[yb + ${p * s.co + j}u] = ${acc(p, j)};`)}
+  }`;
 }
 
 /**

@@ -8,8 +8,11 @@
  * [(P_0(x_0), 1/K), ...] and the BN kernel that adds it as the residual sums it as it reads
  * (bnAddRelu.ts's `forwardCode` with several residuals). Backward, a tensor's gradient is the
  * list of its contributions (each with its weight), summed by the one kernel that reads it
- * (the BN backward of the layer that produced the tensor), not by adds. Only the classifier
- * head (pooling, the fully connected layer, the loss) keeps tfjs's autodiff: a few small ops.
+ * (the BN backward of the layer that produced the tensor), not by adds; a fan-in too wide for
+ * that kernel's bindings is summed by one dispatch of ours (weightedSum.ts). The classifier
+ * head (pooling, the fully connected layer, the loss, its backward) is two dispatches of ours
+ * (head.ts): no tfjs op is left in the step but for per-stream classifiers (Table 5 w/o
+ * sharing), which keep tfjs's autodiff.
  *
  * The nodes are processed in reverse recording order: every consumer of a tensor was recorded
  * after its producer, so all of a tensor's gradient contributions are in when its producer's
@@ -17,10 +20,20 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { ConvBnPlan, NetworkPlan } from '../../model/plan';
-import { crossEntropy } from '../step';
+import { countCorrect, crossEntropy } from '../step';
 import { bnBackwardSource, bnForwardSource, MAX_TERMS, termWeights } from './bnAddRelu';
-import { convBackward, convForward, convShape, type ConvShape, FilterGradBatch } from './conv';
+import {
+  convBackward,
+  convForward,
+  convShape,
+  type ConvShape,
+  FilterGradBatch,
+  keyOf,
+} from './conv';
+import { pairedConvForward } from './convPair';
+import { classifierHead, HEAD_BINDINGS } from './head';
 import { deviceOf, dispatch, emptyTensor } from './runtime';
+import { weightedSum } from './weightedSum';
 
 /** A weighted sum of tensors: sum_k w_k t_k. */
 export type Terms = { t: tf.Tensor4D; w: number }[];
@@ -81,7 +94,12 @@ export function recordedForwardBackward(
   labels: tf.Tensor1D,
   o: RecordedStepOptions,
   batch: FilterGradBatch,
-): { loss: tf.Scalar; logits: tf.Tensor2D; grads: Map<string, tf.Tensor> } {
+): {
+  loss: tf.Scalar;
+  logits: tf.Tensor2D;
+  correct: tf.Scalar;
+  grads: Map<string, tf.Tensor>;
+} {
   const tape: Node[] = [];
   // Storage bindings a kernel may have (8 by default; the backend asks for the adapter's):
   // the BN forward binds 7 besides its residuals, the backward 5-7 besides its gradient terms.
@@ -91,18 +109,50 @@ export function recordedForwardBackward(
 
   const materialise = (v: Terms): tf.Tensor4D => {
     if (v.length === 1 && v[0]!.w === 1) return v[0]!.t;
-    const out = tf.addN(v.map(({ t, w }) => (w === 1 ? t : tf.mul(t, w)))) as tf.Tensor4D;
+    const out = weightedSum(v);
     tape.push({ kind: 'sum', terms: v, out });
     return out;
   };
 
-  const conv = (input: tf.Tensor4D, l: ConvBnPlan): tf.Tensor4D => {
+  const shapeOf = (input: tf.Tensor4D, l: ConvBnPlan): ConvShape =>
+    convShape(input.shape, weight(`${l.conv}.weight`).shape, l.stride, l.kernel === 3 ? 1 : 0);
+  const recordConv = (input: tf.Tensor4D, out: tf.Tensor4D, l: ConvBnPlan, s: ConvShape) => {
     const name = `${l.conv}.weight`;
-    const f = weight(name);
-    const s = convShape(input.shape, f.shape, l.stride, l.kernel === 3 ? 1 : 0);
-    const out = convForward(input, f, s);
     filterUses.set(name, (filterUses.get(name) ?? 0) + 1);
     tape.push({ kind: 'conv', input, out, weight: name, s, inputGrad: input !== x });
+  };
+  const conv = (input: tf.Tensor4D, l: ConvBnPlan): tf.Tensor4D => {
+    const s = shapeOf(input, l);
+    const out = convForward(input, weight(`${l.conv}.weight`), s);
+    recordConv(input, out, l, s);
+    return out;
+  };
+  /** The convolutions of one layer of independent branches, two to a launch where they pair. */
+  const convs = (inputs: tf.Tensor4D[], ls: ConvBnPlan[]): tf.Tensor4D[] => {
+    const out: tf.Tensor4D[] = [];
+    for (let k = 0; k < ls.length; k += 2) {
+      const [a, b] = [inputs[k]!, inputs[k + 1]];
+      const [la, lb] = [ls[k]!, ls[k + 1]];
+      if (b && lb) {
+        const [sa, sb] = [shapeOf(a, la), shapeOf(b, lb)];
+        const ys =
+          keyOf(sa) === keyOf(sb)
+            ? pairedConvForward(
+                [a, b],
+                [weight(`${la.conv}.weight`), weight(`${lb.conv}.weight`)],
+                sa,
+              )
+            : null;
+        if (ys) {
+          recordConv(a, ys[0], la, sa);
+          recordConv(b, ys[1], lb, sb);
+          out.push(...ys);
+          continue;
+        }
+      }
+      out.push(conv(a, la));
+      if (b && lb) out.push(conv(b, lb));
+    }
     return out;
   };
 
@@ -148,6 +198,51 @@ export function recordedForwardBackward(
     });
     return h;
   };
+  /**
+   * Independent branches walked layer by layer side by side (each layer's convolutions paired
+   * into one launch, `convs`), the last layer of branch k adding `residuals[k]`; `relu` null:
+   * each layer's own. Branches of unequal depth are walked one after another.
+   */
+  const sideBySide = (
+    inputs: Terms[],
+    branches: ConvBnPlan[][],
+    residuals: Terms[],
+    relu: boolean | null,
+  ): Terms[] => {
+    const depth = branches[0]!.length;
+    if (branches.length !== inputs.length || branches.some((b) => b.length !== depth)) {
+      return inputs.map((input, k) => {
+        const layers = branches[k]!;
+        return branch(input, layers, residuals[k]!, relu ?? layers[layers.length - 1]!.relu);
+      });
+    }
+    let hs = inputs;
+    for (let i = 0; i < depth; i++) {
+      const ls = branches.map((b) => b[i]!);
+      const ys = convs(hs.map(materialise), ls);
+      const last = i === depth - 1;
+      hs = ys.map((y, k) => {
+        const l = ls[k]!;
+        return [
+          {
+            t: bnTail(y, l.bn, last ? residuals[k]! : [], last && relu !== null ? relu : l.relu),
+            w: 1,
+          },
+        ];
+      });
+    }
+    return hs;
+  };
+  /** Each stream's projection shortcut (side by side), or the streams when there are none. */
+  const shortcuts = (inputs: Terms[], ps: ConvBnPlan[]): Terms[] =>
+    ps.length === inputs.length
+      ? sideBySide(
+          inputs,
+          ps.map((p) => [p]),
+          inputs.map(() => []),
+          null,
+        )
+      : inputs.map((input, k) => shortcut(input, ps[k]));
   const shortcut = (input: Terms, p: ConvBnPlan | undefined): Terms =>
     p ? layer(input, p) : input;
   const sumOfBranches = (inputs: Terms[], branches: ConvBnPlan[][], r: Terms): Terms => {
@@ -175,49 +270,37 @@ export function recordedForwardBackward(
         break;
       }
       case 'identity':
-        streams = streams.map((s, k) =>
-          branch(s, block.branches[k]!, shortcut(s, block.projections[k]), true),
-        );
+        streams = sideBySide(streams, block.branches, shortcuts(streams, block.projections), true);
         break;
       case 'mergeAndRun': {
         // Eq. 3: m = mean_i P_i(x_i), summed where each branch's last BN reads it.
-        const m = average(streams.map((s, k) => shortcut(s, block.projections[k])));
+        const m = average(shortcuts(streams, block.projections));
         streams = block.fuse
           ? [sumOfBranches(streams, block.branches, m)]
-          : streams.map((s, k) => branch(s, block.branches[k]!, m, true));
+          : sideBySide(
+              streams,
+              block.branches,
+              streams.map(() => m),
+              true,
+            );
         break;
       }
     }
   }
 
-  // The head with tfjs's autodiff: its inputs are the streams' distinct tensors.
-  const headTensors = [...new Set(streams.flatMap((v) => v.map((term) => term.t)))];
-  const fcNames = plan.classifiers.flatMap((fc) => [fc.weight, fc.bias]);
-  let logitsKept: tf.Tensor2D | null = null;
-  const { value: loss, grads: headGrads } = tf.valueAndGrads((...args: tf.Tensor[]) => {
-    const byTensor = new Map(headTensors.map((t, i) => [t, args[i] as tf.Tensor4D]));
-    const fc = (name: string) => args[headTensors.length + fcNames.indexOf(name)]!;
-    const sum = (v: Terms) =>
-      tf.addN(v.map(({ t, w }) => (w === 1 ? byTensor.get(t)! : tf.mul(byTensor.get(t)!, w))));
-    const head = (features: tf.Tensor, k: number): tf.Tensor2D => {
-      const c = plan.classifiers[k]!;
-      const pooled = tf.mean(features, [1, 2]) as tf.Tensor2D;
-      return tf.add(tf.matMul(pooled, fc(c.weight) as tf.Tensor2D), fc(c.bias));
-    };
-    const logits =
-      plan.classifiers.length === 1
-        ? head(sum(average(streams)), 0)
-        : (tf.addN(streams.map((s, k) => head(sum(s), k))).mul(1 / streams.length) as tf.Tensor2D);
-    logitsKept = tf.keep(logits);
-    return crossEntropy(logits, labels);
-  })([...headTensors, ...fcNames.map((n) => weight(n))]);
-
   const grads = new Map<string, tf.Tensor>();
   const setGrad = (name: string, g: tf.Tensor) => {
     const before = grads.get(name);
-    grads.set(name, before ? tf.add(before, g) : g);
+    grads.set(
+      name,
+      before
+        ? weightedSum([
+            { t: before, w: 1 },
+            { t: g, w: 1 },
+          ])
+        : g,
+    );
   };
-  fcNames.forEach((n, i) => setGrad(n, headGrads[headTensors.length + i]!));
   const pending = new Map<tf.Tensor, Terms>();
   const contribute = (t: tf.Tensor4D, g: tf.Tensor4D, w: number) => {
     const list = pending.get(t) ?? [];
@@ -226,16 +309,62 @@ export function recordedForwardBackward(
     else list.push({ t: g, w });
     pending.set(t, list);
   };
-  headTensors.forEach((t, i) => contribute(t, headGrads[i] as tf.Tensor4D, 1));
-  /** The gradient of `t` as at most `max` weighted terms (summed by tfjs beyond that). */
+  /**
+   * The gradient of `t` as at most `max` weighted terms: beyond that, the last terms are
+   * summed by one dispatch of ours (weightedSum.ts) into one.
+   */
   const gradOf = (t: tf.Tensor4D, max: number): Terms => {
     const list = pending.get(t);
     if (!list) throw new Error('a layer output does not reach the loss');
     pending.delete(t);
     if (list.length <= max) return list;
-    const scaled = list.map((g) => (g.w === 1 ? g.t : tf.mul(g.t, g.w)));
-    return [{ t: tf.addN(scaled) as tf.Tensor4D, w: 1 }];
+    const keep = list.slice(0, max - 1);
+    return [...keep, { t: weightedSum(list.slice(max - 1)), w: 1 }];
   };
+
+  let loss: tf.Scalar;
+  let logits: tf.Tensor2D;
+  let correct: tf.Scalar;
+  if (plan.classifiers.length === 1) {
+    // The head as two dispatches of ours (head.ts), reading the streams' average as it pools.
+    const fc = plan.classifiers[0]!;
+    let features = average(streams);
+    if (features.length > Math.min(MAX_TERMS, storage - HEAD_BINDINGS)) {
+      features = [{ t: materialise(features), w: 1 }];
+    }
+    const head = classifierHead(features, weight(fc.weight), weight(fc.bias), labels);
+    ({ loss, logits, correct } = head);
+    setGrad(fc.weight, head.dWeight);
+    setGrad(fc.bias, head.dBias);
+    for (const f of features) contribute(f.t, head.dFeatures, f.w);
+  } else {
+    // Table 5 w/o sharing (spec.sharing 'none', no preset uses it): one classifier per stream,
+    // logits averaged, with tfjs's autodiff; its inputs are the streams' distinct tensors.
+    const headTensors = [...new Set(streams.flatMap((v) => v.map((term) => term.t)))];
+    const fcNames = plan.classifiers.flatMap((fc) => [fc.weight, fc.bias]);
+    let logitsKept: tf.Tensor2D | null = null;
+    const { value, grads: headGrads } = tf.valueAndGrads((...args: tf.Tensor[]) => {
+      const byTensor = new Map(headTensors.map((t, i) => [t, args[i] as tf.Tensor4D]));
+      const fc = (name: string) => args[headTensors.length + fcNames.indexOf(name)]!;
+      const sum = (v: Terms) =>
+        tf.addN(v.map(({ t, w }) => (w === 1 ? byTensor.get(t)! : tf.mul(byTensor.get(t)!, w))));
+      const head = (features: tf.Tensor, k: number): tf.Tensor2D => {
+        const c = plan.classifiers[k]!;
+        const pooled = tf.mean(features, [1, 2]) as tf.Tensor2D;
+        return tf.add(tf.matMul(pooled, fc(c.weight) as tf.Tensor2D), fc(c.bias));
+      };
+      const out = tf.addN(streams.map((s, k) => head(sum(s), k))).mul(1 / streams.length);
+      logitsKept = tf.keep(out as tf.Tensor2D);
+      return crossEntropy(logitsKept, labels);
+    })([...headTensors, ...fcNames.map((n) => weight(n))]);
+    loss = value as tf.Scalar;
+    // A copy the enclosing tidy owns (the kept one outlived valueAndGrads's own tidy).
+    logits = tf.clone(logitsKept!);
+    (logitsKept as tf.Tensor | null)?.dispose();
+    correct = countCorrect(logits, labels);
+    fcNames.forEach((n, i) => setGrad(n, headGrads[headTensors.length + i]!));
+    headTensors.forEach((t, i) => contribute(t, headGrads[i] as tf.Tensor4D, 1));
+  }
 
   for (let i = tape.length - 1; i >= 0; i--) {
     const node = tape[i]!;
@@ -245,7 +374,7 @@ export function recordedForwardBackward(
       }
     } else if (node.kind === 'conv') {
       const [dy] = gradOf(node.out, 1);
-      const dyT = dy!.w === 1 ? dy!.t : (tf.mul(dy!.t, dy!.w) as tf.Tensor4D);
+      const dyT = dy!.w === 1 ? dy!.t : weightedSum([dy!]);
       const shared = (filterUses.get(node.weight) ?? 0) > 1;
       const { dx, dw } = convBackward(
         node.input,
@@ -282,5 +411,5 @@ export function recordedForwardBackward(
     }
   }
   batch.flush();
-  return { loss: loss as tf.Scalar, logits: logitsKept!, grads };
+  return { loss, logits, correct, grads };
 }

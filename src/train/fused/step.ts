@@ -148,32 +148,26 @@ export function createFusedTrainer(
     },
     step(x, labels, lr) {
       if (!recorded) return autodiffStep(x, labels, lr);
-      let logitsKept: tf.Tensor2D | null = null;
-      try {
-        return tf.tidy(() => {
-          const { loss, logits, grads } = recordedForwardBackward(
-            plan,
-            weight,
-            x,
-            labels,
-            { eps: BN_EPS, momentum: BN_MOMENTUM },
-            filterGrads,
-          );
-          logitsKept = logits;
-          optimizer.step(
-            net.trainable.map(({ name }) => {
-              const g = grads.get(name);
-              if (!g) throw new Error(`no gradient for ${name}: it does not reach the loss`);
-              return g;
-            }),
-            lr,
-            slots?.velocities.map((v) => v.variable),
-          );
-          return { loss, correct: countCorrect(logits, labels) };
-        });
-      } finally {
-        if (logitsKept) (logitsKept as tf.Tensor).dispose();
-      }
+      return tf.tidy(() => {
+        const { loss, correct, grads } = recordedForwardBackward(
+          plan,
+          weight,
+          x,
+          labels,
+          { eps: BN_EPS, momentum: BN_MOMENTUM },
+          filterGrads,
+        );
+        optimizer.step(
+          net.trainable.map(({ name }) => {
+            const g = grads.get(name);
+            if (!g) throw new Error(`no gradient for ${name}: it does not reach the loss`);
+            return g;
+          }),
+          lr,
+          slots?.velocities.map((v) => v.variable),
+        );
+        return { loss, correct };
+      });
     },
     dispose() {
       optimizer.dispose();
