@@ -8,11 +8,9 @@
  */
 import { expect, test, type Page } from '@playwright/test';
 import { SAMPLE_DATASET_NAME } from '../src/model/datasetSources';
-import { tinyClassroom } from '../src/model/presets';
 import type { RunHistory } from '../src/protocol/training';
-import { encodeShareHash } from '../src/state/urlState';
-import { DEFAULT_HYPERPARAMETERS } from '../src/model/hyperparameters';
 import { openDrawer, pressStart } from './startHelpers';
+import { tinyRunUrl } from './tinyRun';
 
 test.describe.configure({ mode: 'serial' });
 test.setTimeout(300_000);
@@ -20,19 +18,7 @@ const LONG = { timeout: 180_000 };
 
 /** 24 training images in batches of 8: 3 steps an epoch, 3 epochs, a checkpoint each. */
 async function openApp(page: Page): Promise<void> {
-  const share = encodeShareHash({
-    spec: tinyClassroom({ width: 4 }),
-    hyper: {
-      ...DEFAULT_HYPERPARAMETERS,
-      batchSize: 8,
-      epochs: 3,
-      trainLimit: 24,
-      testLimit: 16,
-      evalEverySteps: 0,
-      seed: 7,
-    },
-  });
-  await page.goto(`/?test-hooks${share}`);
+  await page.goto(tinyRunUrl({ epochs: 3, trainLimit: 24 }));
   await expect(page.getByRole('status', { name: 'Training backend' })).toHaveText(/^WebGPU/, {
     timeout: 60_000,
   });

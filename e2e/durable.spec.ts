@@ -11,37 +11,19 @@ import { mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:f
 import { chromium, expect, test, type Page } from '@playwright/test';
 import { BASE_CHROMIUM_ARGS, chromiumPath, WEBGPU_ARGS } from '../playwright.config';
 import { SAMPLE_DATASET_NAME } from '../src/model/datasetSources';
-import { tinyClassroom } from '../src/model/presets';
-import { encodeShareHash } from '../src/state/urlState';
-import { DEFAULT_HYPERPARAMETERS, type Hyperparameters } from '../src/model/hyperparameters';
+import type { Hyperparameters } from '../src/model/hyperparameters';
 import { openDrawer, pressStart } from './startHelpers';
+import { tinyRunUrl } from './tinyRun';
 
 test.describe.configure({ mode: 'serial' });
 test.setTimeout(300_000);
 const LONG = { timeout: 120_000 };
 const RECORD = 3073;
 
-function runUrl(hyper: Partial<Hyperparameters>): string {
-  const share = encodeShareHash({
-    spec: tinyClassroom({ width: 4 }),
-    hyper: {
-      ...DEFAULT_HYPERPARAMETERS,
-      batchSize: 8,
-      epochs: 1,
-      trainLimit: 1600,
-      testLimit: 16,
-      evalEverySteps: 0,
-      seed: 7,
-      ...hyper,
-    },
-  });
-  return `/?test-hooks${share}`;
-}
-
 const panel = (page: Page) => page.locator('.training-panel');
 
 async function openApp(page: Page, hyper: Partial<Hyperparameters> = {}): Promise<void> {
-  await page.goto(runUrl(hyper));
+  await page.goto(tinyRunUrl({ trainLimit: 1600, ...hyper }));
   await expect(page.getByRole('status', { name: 'Training backend' })).toHaveText(/^WebGPU/, {
     timeout: 60_000,
   });

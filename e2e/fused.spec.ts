@@ -1,57 +1,14 @@
 import { expect, test } from '@playwright/test';
-import { buildApp, startPreview, TOOLS_CONFIG, TOOLS_DIST } from '../scripts/appInBrowser';
+import type { CheckReport } from '../tools/bench/messages';
+import { benchReport, serveBenchPage } from './benchPage';
 
-type BenchWindow = { __benchResult?: unknown; __benchError?: string };
-
-interface Report {
-  diffs: { name: string; maxAbsDiff: number; maxAbsReference: number }[];
-  decay: {
-    rule: string;
-    name: string;
-    lr: number;
-    weightDecay: number;
-    momentum: number;
-    before: number[];
-    after: number[];
-  }[];
-  lossCurve: { fused: number[]; reference: number[] };
-  tensorsAfterStep: number[];
-  layoutBits: { compared: number; mismatches: string[] };
-}
-
-// bench.html is a tool, not in the app's build: built here into dist-tools/ and served on the
-// port E2E_TOOLS_PORT, else the port after the app's.
-const TOOLS_PORT = Number(process.env.E2E_TOOLS_PORT ?? Number(process.env.E2E_PORT ?? 4173) + 1);
-let stopTools: (() => void) | undefined;
-
-test.beforeAll(async () => {
-  test.setTimeout(300_000);
-  buildApp(true, TOOLS_DIST, TOOLS_CONFIG);
-  stopTools = await startPreview(TOOLS_PORT, TOOLS_DIST, TOOLS_CONFIG);
-});
-
-test.afterAll(() => stopTools?.());
+serveBenchPage();
 
 // The fused WebGPU kernels (src/train/fused) against tfjs's CPU backend, in a real worker on
 // SwiftShader: values and gradients of each kernel, then 20 steps of a tiny DMRNet.
 test('fused kernels and the fused step match the unfused tfjs computation', async ({ page }) => {
   test.setTimeout(120_000);
-  await page.goto(`http://127.0.0.1:${TOOLS_PORT}/bench.html?mode=check`);
-  await page.waitForFunction(
-    () => {
-      const w = window as unknown as BenchWindow;
-      return w.__benchResult ?? w.__benchError;
-    },
-    null,
-    {
-      timeout: 110_000,
-    },
-  );
-  const error = await page.evaluate(() => (window as unknown as BenchWindow).__benchError);
-  expect(error).toBeUndefined();
-  const report = (await page.evaluate(
-    () => (window as unknown as BenchWindow).__benchResult,
-  )) as Report;
+  const report = await benchReport<CheckReport>(page, 'check');
   // Every kernel is compared: optimizer, augmentation, and 4 BN variants with their gradients.
   expect(report.diffs.length).toBeGreaterThanOrEqual(30);
   for (const d of report.diffs) {

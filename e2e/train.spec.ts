@@ -10,9 +10,9 @@ import { SAMPLE_DATASET_NAME } from '../src/model/datasetSources';
 import { weightNames } from '../src/model/plan';
 import { tinyClassroom } from '../src/model/presets';
 import type { RunHistory } from '../src/protocol/training';
-import { encodeShareHash } from '../src/state/urlState';
-import { DEFAULT_HYPERPARAMETERS, type Hyperparameters } from '../src/model/hyperparameters';
+import type { Hyperparameters } from '../src/model/hyperparameters';
 import { openDrawer, pressStart } from './startHelpers';
+import { tinyRunUrl } from './tinyRun';
 
 const SAMPLE = SAMPLE_DATASET_NAME;
 
@@ -20,23 +20,6 @@ test.describe.configure({ mode: 'serial' });
 /** SwiftShader runs shaders on the CPU: a pause waits for the steps already queued. */
 const LONG = { timeout: 120_000 };
 test.setTimeout(300_000);
-
-function runUrl(hyper: Partial<Hyperparameters>): string {
-  const share = encodeShareHash({
-    spec: tinyClassroom({ width: 4 }),
-    hyper: {
-      ...DEFAULT_HYPERPARAMETERS,
-      batchSize: 8,
-      epochs: 1,
-      trainLimit: 40,
-      testLimit: 16,
-      evalEverySteps: 0,
-      seed: 7,
-      ...hyper,
-    },
-  });
-  return `/?test-hooks${share}`;
-}
 
 /** The app installs the shipped sample on first open (the dataset panel lists it then). */
 async function waitForSample(page: Page, name: string): Promise<void> {
@@ -47,7 +30,7 @@ async function waitForSample(page: Page, name: string): Promise<void> {
 }
 
 async function openApp(page: Page, hyper: Partial<Hyperparameters>): Promise<void> {
-  await page.goto(runUrl(hyper));
+  await page.goto(tinyRunUrl(hyper));
   await expect(page.getByRole('status', { name: 'Training backend' })).toHaveText(/^WebGPU/, {
     timeout: 60_000,
   });

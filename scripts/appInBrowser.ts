@@ -86,6 +86,49 @@ export function launchChromium(webgpu: boolean): Promise<Browser> {
   });
 }
 
+/** How `inBrowser` serves and opens a build. */
+export interface InBrowserOptions {
+  port: number;
+  /** Build first (else the last build is served). */
+  build: boolean;
+  /** The tools' build (TOOLS_CONFIG) in this folder; absent: the app's build in dist/. */
+  toolsDist?: string;
+  webgpu: boolean;
+  /** Leave out vite's build output. */
+  quiet: boolean;
+  log: (line: string) => void;
+}
+
+/**
+ * Builds (when asked), serves the build on `port`, opens a page in headless Chromium (a fresh
+ * profile: nothing stored before) and runs `run` on it; closes the browser and stops the server
+ * after, whatever happens.
+ */
+export async function inBrowser<T>(
+  options: InBrowserOptions,
+  run: (page: Page, browser: Browser) => Promise<T>,
+): Promise<T> {
+  const { port, toolsDist } = options;
+  const config = toolsDist === undefined ? undefined : TOOLS_CONFIG;
+  if (options.build) {
+    options.log(
+      toolsDist === undefined ? 'Building the app (vite build)…' : 'Building (vite build)…',
+    );
+    buildApp(options.quiet, toolsDist, config);
+  }
+  const stop = await startPreview(port, toolsDist, config);
+  try {
+    const browser = await launchChromium(options.webgpu);
+    try {
+      return await run(await browser.newPage(), browser);
+    } finally {
+      await browser.close();
+    }
+  } finally {
+    stop();
+  }
+}
+
 /**
  * Opens a bench page and waits for what it leaves in `window.__benchResult` (or throws its
  * `window.__benchError`), logging the page's #status line as it changes.

@@ -20,14 +20,7 @@ import { join } from 'node:path';
 import { sep } from 'node:path';
 import type { DataBenchReport, StreamedImportReport } from '../tools/bench/dataBenchReport';
 import { CIFAR10_BIN_FILES, LOCAL_CIFAR10_PATH } from '../src/model/datasetSources';
-import {
-  benchPageResult,
-  buildApp,
-  launchChromium,
-  startPreview,
-  TOOLS_CONFIG,
-  TOOLS_DIST,
-} from './appInBrowser';
+import { benchPageResult, inBrowser, TOOLS_DIST } from './appInBrowser';
 import { isPositiveInteger, numberOption, scriptOptions, usageError } from './cliArgs';
 import { makeBigGzip } from './make-big-gzip';
 import { makeBigMat, makeBigParquet } from './make-big-inputs';
@@ -63,6 +56,8 @@ const query = new URLSearchParams({
   epochs: String(option('epochs', 2)),
 });
 if (flag('keep')) query.set('keep', '1');
+/** The tools' build in `dist`, served on `port` (a fresh browser profile each run). */
+const served = { port, build: !flag('no-build'), toolsDist: dist, quiet: json, log };
 
 /** The six files, written and MD5-checked by `npm run data:cifar10` when any is missing. */
 function ensureData(): void {
@@ -127,53 +122,46 @@ function table(r: DataBenchReport, browser: string): string {
  * pieces, so the peak should not grow with the file.
  */
 async function mainStreamed(path: string, kind: 'cifar10' | 'svhn'): Promise<void> {
-  if (!flag('no-build')) {
-    log('Building (vite build)…');
-    buildApp(json, dist, TOOLS_CONFIG);
-  }
-  const stop = await startPreview(port, dist, TOOLS_CONFIG);
-  const browser = await launchChromium(false);
-  const memory = watchTabMemory(100);
-  try {
-    const page = await browser.newPage();
-    const source = `/${path.split(sep).join('/')}`;
-    const url = `http://127.0.0.1:${port}/bench-data.html?${new URLSearchParams({ source, kind, ...(flag('keep') ? { keep: '1' } : {}) })}`;
-    // The baseline: the page loaded, the import about to start.
-    void page
-      .waitForFunction(
-        () => (window as unknown as { __importStarted?: boolean }).__importStarted,
-        undefined,
-        {
-          timeout: 0,
-          polling: 50,
-        },
-      )
-      .then(
-        () => memory.begin(),
-        () => undefined,
-      );
-    const report = (await benchPageResult(page, url, log, 500)) as StreamedImportReport;
-    const tab = memory.stop();
-    const browserVersion = `Chromium ${browser.version()}`;
-    const out = { ...report, memory: tab, browser: browserVersion };
-    if (json) process.stdout.write(`${JSON.stringify(out)}\n`);
-    else {
-      process.stdout.write(
-        [
-          `browser                 ${browserVersion}`,
-          `source                  ${fmt(report.sourceBytes / MB)} MiB (${report.source})`,
-          `images                  ${fmt(report.images)} (${fmt(report.storedBytes / MB)} MiB stored)`,
-          `import                  ${fmt(report.importSeconds, 1)} s (${fmt(report.imagesPerSec)} images/s)`,
-          `tab peak RSS            ${fmt(tab.peakTabRssBytes / MB)} MiB (before: ${fmt(tab.tabRssBeforeBytes / MB)} MiB, kernel peak ${fmt(tab.tabHwmBytes / MB)} MiB)`,
-          `all renderers, peak     ${fmt(tab.peakRenderersRssBytes / MB)} MiB (${tab.samples} samples, ${tab.sampleMs} ms apart)`,
-        ].join('\n') + '\n',
-      );
+  await inBrowser({ ...served, webgpu: false }, async (page, browser) => {
+    const memory = watchTabMemory(100);
+    try {
+      const source = `/${path.split(sep).join('/')}`;
+      const url = `http://127.0.0.1:${port}/bench-data.html?${new URLSearchParams({ source, kind, ...(flag('keep') ? { keep: '1' } : {}) })}`;
+      // The baseline: the page loaded, the import about to start.
+      void page
+        .waitForFunction(
+          () => (window as unknown as { __importStarted?: boolean }).__importStarted,
+          undefined,
+          {
+            timeout: 0,
+            polling: 50,
+          },
+        )
+        .then(
+          () => memory.begin(),
+          () => undefined,
+        );
+      const report = (await benchPageResult(page, url, log, 500)) as StreamedImportReport;
+      const tab = memory.stop();
+      const browserVersion = `Chromium ${browser.version()}`;
+      const out = { ...report, memory: tab, browser: browserVersion };
+      if (json) process.stdout.write(`${JSON.stringify(out)}\n`);
+      else {
+        process.stdout.write(
+          [
+            `browser                 ${browserVersion}`,
+            `source                  ${fmt(report.sourceBytes / MB)} MiB (${report.source})`,
+            `images                  ${fmt(report.images)} (${fmt(report.storedBytes / MB)} MiB stored)`,
+            `import                  ${fmt(report.importSeconds, 1)} s (${fmt(report.imagesPerSec)} images/s)`,
+            `tab peak RSS            ${fmt(tab.peakTabRssBytes / MB)} MiB (before: ${fmt(tab.tabRssBeforeBytes / MB)} MiB, kernel peak ${fmt(tab.tabHwmBytes / MB)} MiB)`,
+            `all renderers, peak     ${fmt(tab.peakRenderersRssBytes / MB)} MiB (${tab.samples} samples, ${tab.sampleMs} ms apart)`,
+          ].join('\n') + '\n',
+        );
+      }
+    } finally {
+      memory.stop();
     }
-  } finally {
-    memory.stop();
-    await browser.close();
-    stop();
-  }
+  });
 }
 
 async function main(): Promise<void> {
@@ -204,25 +192,14 @@ async function main(): Promise<void> {
     return mainStreamed(await make(mb, log), kind);
   }
   ensureData();
-  if (!flag('no-build')) {
-    log('Building (vite build)…');
-    buildApp(json, dist, TOOLS_CONFIG);
-  }
-  const stop = await startPreview(port, dist, TOOLS_CONFIG);
-  // A fresh profile each run (launch() uses a temporary one): nothing stored before.
-  const browser = await launchChromium(false);
-  try {
-    const page = await browser.newPage();
+  await inBrowser({ ...served, webgpu: false }, async (page, browser) => {
     const url = `http://127.0.0.1:${port}/bench-data.html?${query}`;
     const report = (await benchPageResult(page, url, log, 200)) as DataBenchReport;
     const browserVersion = `Chromium ${browser.version()}`;
     process.stdout.write(
       `${json ? JSON.stringify({ ...report, browser: browserVersion }) : table(report, browserVersion)}\n`,
     );
-  } finally {
-    await browser.close();
-    stop();
-  }
+  });
 }
 
 main().catch((e: unknown) => {

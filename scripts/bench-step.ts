@@ -6,14 +6,7 @@
  * and prints the fused step's numbers against the tfjs-layers baseline measured in the same
  * run. With --json, only the JSON object goes to stdout.
  */
-import {
-  benchPageResult,
-  buildApp,
-  launchChromium,
-  startPreview,
-  TOOLS_CONFIG,
-  TOOLS_DIST,
-} from './appInBrowser';
+import { benchPageResult, inBrowser, TOOLS_DIST } from './appInBrowser';
 import { isPositiveInteger, numberOption, scriptOptions } from './cliArgs';
 
 const SCRIPT = 'scripts/bench-step.ts';
@@ -54,21 +47,11 @@ if (flag('no-tune')) query.set('noTune', '1');
 if (flag('profile')) query.set('stepProfile', '1');
 
 async function main(): Promise<void> {
-  if (!flag('no-build')) {
-    log('Building (vite build)…');
-    buildApp(json, TOOLS_DIST, TOOLS_CONFIG);
-  }
-  const stop = await startPreview(port, TOOLS_DIST, TOOLS_CONFIG);
-  const browser = await launchChromium(true);
-  try {
-    const page = await browser.newPage();
-    const url = `http://127.0.0.1:${port}/bench.html?${query}`;
-    const result = await benchPageResult(page, url, log, 1000);
-    process.stdout.write(`${JSON.stringify(result, null, json ? undefined : 2)}\n`);
-  } finally {
-    await browser.close();
-    stop();
-  }
+  const options = { port, build: !flag('no-build'), toolsDist: TOOLS_DIST, webgpu: true };
+  const result = await inBrowser({ ...options, quiet: json, log }, (page) =>
+    benchPageResult(page, `http://127.0.0.1:${port}/bench.html?${query}`, log, 1000),
+  );
+  process.stdout.write(`${JSON.stringify(result, null, json ? undefined : 2)}\n`);
 }
 
 main().catch((e: unknown) => {

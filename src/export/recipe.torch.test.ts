@@ -5,30 +5,15 @@
  * pads with the channel means when asked; and train.py runs with the new flags, refusing a BN
  * batch that does not split the batch.
  */
-import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { gunzipSync } from 'fflate';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { tinyClassroom } from '../model/presets';
 import { parseMetrics } from './metrics';
-import { exportPyTorchProject } from './project';
-import { PYTHON, torchAvailable } from './testing/torchAvailable';
+import { exportWithSample, runPython, trainPy } from './testing/exportedProject';
+import { torchAvailable } from './testing/torchAvailable';
 
 const hasTorch = torchAvailable();
-const SAMPLE = join('public', 'sample', 'cifar-10-sample');
-
-function python(args: string[], cwd: string) {
-  const r = spawnSync(PYTHON, args, {
-    cwd,
-    encoding: 'utf8',
-    env: { ...process.env, OMP_NUM_THREADS: '1' },
-    timeout: 240_000,
-    maxBuffer: 16 * 1024 * 1024,
-  });
-  return { code: r.status, out: r.stdout, err: `${r.stderr}\n--- stdout ---\n${r.stdout}` };
-}
+const python = (args: string[], cwd: string) => runPython(args, cwd, 240_000);
 
 describe.skipIf(!hasTorch)('recipe options of the exported project (PyTorch, CPU)', () => {
   let root = '';
@@ -36,25 +21,14 @@ describe.skipIf(!hasTorch)('recipe options of the exported project (PyTorch, CPU
   let data = '';
 
   beforeAll(() => {
-    root = mkdtempSync(join(tmpdir(), 'dmr-recipe-'));
-    project = join(root, 'project');
-    data = join(root, 'cifar-10-batches-bin');
-    mkdirSync(project);
-    mkdirSync(data);
-    for (const f of exportPyTorchProject(tinyClassroom({ width: 8 }))) {
-      writeFileSync(join(project, f.path), f.contents);
-    }
-    const train = gunzipSync(readFileSync(join(SAMPLE, 'sample_data_batch.bin.gz')));
-    const test = gunzipSync(readFileSync(join(SAMPLE, 'sample_test_batch.bin.gz')));
-    writeFileSync(join(data, 'data_batch_1.bin'), train);
-    writeFileSync(join(data, 'test_batch.bin'), test);
+    ({ root, project, data } = exportWithSample('dmr-recipe-'));
   });
 
   afterAll(() => {
     if (root) rmSync(root, { recursive: true, force: true });
   });
 
-  it('optimizer, ghost BN and padding fill, each against its definition', () => {
+  it('optimizer, ghost BN and padding fill, each against its definition', async () => {
     const harness = String.raw`
 import argparse, copy, json, sys
 sys.path.insert(0, ".")
@@ -118,7 +92,7 @@ out["fill"] = {
 }
 print(json.dumps(out))
 `;
-    const r = python(['-c', harness], project);
+    const r = await python(['-c', harness], project);
     expect(r.code, r.err).toBe(0);
     const got = JSON.parse(r.out) as {
       decay: Record<string, { names: string[]; maxBefore: number; maxError: number }>;
@@ -145,20 +119,11 @@ print(json.dumps(out))
     expect(got.fill.samePlaces).toBe(true);
   }, 240_000);
 
-  it('train.py trains with --decay, --pad-fill and --bn-batch, resumes with its decay rule, and refuses a BN batch that does not split', () => {
+  it('train.py trains with --decay, --pad-fill and --bn-batch, resumes with its decay rule, and refuses a BN batch that does not split', async () => {
     const out = join(root, 'run');
-    const r = python(
+    const r = await python(
       [
-        'train.py',
-        '--cpu',
-        '--data',
-        data,
-        '--out',
-        out,
-        '--epochs',
-        '1',
-        '--max-steps',
-        '2',
+        ...trainPy(data, out, '--epochs', '1', '--max-steps', '2'),
         '--decay',
         'weights-gamma',
         '--pad-fill',
@@ -178,20 +143,8 @@ print(json.dumps(out))
     expect(Number.isFinite(parsed.history.train.at(-1)?.loss)).toBe(true);
 
     // Resumed without --decay, the run keeps the rule it trained with (and its optimizer state).
-    const resumed = python(
-      [
-        'train.py',
-        '--cpu',
-        '--data',
-        data,
-        '--out',
-        out,
-        '--epochs',
-        '1',
-        '--max-steps',
-        '3',
-        '--resume',
-      ],
+    const resumed = await python(
+      trainPy(data, out, '--epochs', '1', '--max-steps', '3', '--resume'),
       project,
     );
     expect(resumed.code, resumed.err).toBe(0);
@@ -200,10 +153,7 @@ print(json.dumps(out))
       recipe: { decay: 'weights-gamma' },
     });
 
-    const bad = python(
-      ['train.py', '--cpu', '--data', data, '--out', join(root, 'bad'), '--bn-batch', '24'],
-      project,
-    );
+    const bad = await python(trainPy(data, join(root, 'bad'), '--bn-batch', '24'), project);
     expect(bad.code).toBe(2);
     expect(bad.err).toContain("--bn-batch 24 must divide each process's batch of 64");
   }, 240_000);

@@ -4,18 +4,15 @@
  * steps on the shipped CIFAR-10 sample, the metrics it writes import into the playground, and
  * --resume carries on from its checkpoint. A missing data folder gets a clear message.
  */
-import { spawn } from 'node:child_process';
 import { createServer } from 'node:net';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { gunzipSync } from 'fflate';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cifar100Bin, svhnMat } from '../data/testing/formats';
 import { tinyClassroom } from '../model/presets';
 import { parseMetrics } from './metrics';
-import { exportPyTorchProject } from './project';
-import { PYTHON, torchAvailable } from './testing/torchAvailable';
+import { exportWithSample, runPython as run, trainPy } from './testing/exportedProject';
+import { torchAvailable } from './testing/torchAvailable';
 
 /** A TCP port nothing listens on now (the OS picks it). */
 function freePort(): Promise<number> {
@@ -31,50 +28,6 @@ function freePort(): Promise<number> {
 }
 
 const hasTorch = torchAvailable();
-const SAMPLE = join('public', 'sample', 'cifar-10-sample');
-
-/**
- * Runs PYTHON with args; past `deadlineMs` the process group is killed and the result says so,
- * with what it printed, so a hang fails with the output that shows where (not a bare timeout).
- */
-function run(
-  args: string[],
-  cwd: string,
-  deadlineMs = 150_000,
-): Promise<{ code: number | null; out: string; err: string }> {
-  return new Promise((resolve) => {
-    const p = spawn(PYTHON, args, {
-      cwd,
-      detached: true,
-      env: {
-        ...process.env,
-        OMP_NUM_THREADS: '1',
-        // One machine: gloo on loopback. Left alone it binds the address the hostname resolves
-        // to, which on a sandboxed CI machine may accept no connections (the peers then wait
-        // for the 30-minute default timeout).
-        GLOO_SOCKET_IFNAME: 'lo',
-        // torchrun's own progress (rendezvous, worker start), so a hang shows its stage.
-        LOGLEVEL: 'INFO',
-      },
-    });
-    let out = '';
-    let err = '';
-    const timer = setTimeout(() => {
-      err += `\n[test] killed after ${deadlineMs / 1000} s: python ${args.join(' ')}\n`;
-      try {
-        if (p.pid) process.kill(-p.pid, 'SIGKILL'); // torchrun's workers too
-      } catch {
-        p.kill('SIGKILL');
-      }
-    }, deadlineMs);
-    p.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    p.stderr.on('data', (d: Buffer) => (err += d.toString()));
-    p.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, out, err: `${err}\n--- stdout ---\n${out}` });
-    });
-  });
-}
 
 describe.skipIf(!hasTorch)('train.py (PyTorch, torchrun, CPU)', () => {
   let root = '';
@@ -82,19 +35,7 @@ describe.skipIf(!hasTorch)('train.py (PyTorch, torchrun, CPU)', () => {
   let data = '';
 
   beforeAll(() => {
-    root = mkdtempSync(join(tmpdir(), 'dmr-train-'));
-    project = join(root, 'project');
-    data = join(root, 'cifar-10-batches-bin');
-    mkdirSync(project);
-    mkdirSync(data);
-    for (const f of exportPyTorchProject(tinyClassroom({ width: 8 }))) {
-      writeFileSync(join(project, f.path), f.contents);
-    }
-    // The shipped sample (real CIFAR-10 images) in the official binary layout.
-    const train = gunzipSync(readFileSync(join(SAMPLE, 'sample_data_batch.bin.gz')));
-    const test = gunzipSync(readFileSync(join(SAMPLE, 'sample_test_batch.bin.gz')));
-    writeFileSync(join(data, 'data_batch_1.bin'), train);
-    writeFileSync(join(data, 'test_batch.bin'), test);
+    ({ root, project, data } = exportWithSample('dmr-train-'));
   });
 
   afterAll(() => {
@@ -119,16 +60,7 @@ describe.skipIf(!hasTorch)('train.py (PyTorch, torchrun, CPU)', () => {
         '1',
         '--tee',
         '1',
-        'train.py',
-        '--cpu',
-        '--data',
-        data,
-        '--out',
-        out,
-        '--epochs',
-        '2',
-        '--max-steps',
-        '4',
+        ...trainPy(data, out, '--epochs', '2', '--max-steps', '4'),
       ],
       project,
     );
@@ -158,19 +90,7 @@ describe.skipIf(!hasTorch)('train.py (PyTorch, torchrun, CPU)', () => {
     expect(json.history.test[0]?.error).toBeLessThanOrEqual(1);
 
     const second = await run(
-      [
-        'train.py',
-        '--cpu',
-        '--data',
-        data,
-        '--out',
-        out,
-        '--epochs',
-        '2',
-        '--max-steps',
-        '6',
-        '--resume',
-      ],
+      trainPy(data, out, '--epochs', '2', '--max-steps', '6', '--resume'),
       project,
     );
     expect(second.code, second.err).toBe(0);
@@ -179,17 +99,13 @@ describe.skipIf(!hasTorch)('train.py (PyTorch, torchrun, CPU)', () => {
     expect(resumed.history.train.map((p) => p.step)).toEqual([4, 6]);
 
     const evaluated = await run(
-      [
-        'train.py',
-        '--cpu',
-        '--data',
+      trainPy(
         data,
-        '--out',
         join(root, 'eval'),
         '--eval-only',
         '--weights',
         join(out, 'weights.safetensors'),
-      ],
+      ),
       project,
     );
     expect(evaluated.code, evaluated.err).toBe(0);

@@ -22,13 +22,26 @@ export interface BatchNormTrainingResult {
 
 const AXES = [0, 1, 2];
 
+/** Per-channel batch statistics, kept out of customGrad's tidy (it keeps only the value). */
+type BatchStats = { mean: tf.Tensor1D; variance: tf.Tensor1D };
+
+/** `out` with the statistics its forward kept, as tensors of the caller's scope. */
+function withCallerStats(out: tf.Tensor4D, kept: BatchStats | null): BatchNormTrainingResult {
+  if (!kept) throw new Error('internal: batch statistics were not computed');
+  // Clones share the data and belong to the caller's scope (its tidy disposes them).
+  const mean = tf.clone(kept.mean);
+  const variance = tf.clone(kept.variance);
+  tf.dispose([kept.mean, kept.variance]);
+  return { out, mean, variance };
+}
+
 export function batchNormTraining(
   y: tf.Tensor4D,
   gamma: tf.Tensor1D,
   beta: tf.Tensor1D,
   epsilon: number,
 ): BatchNormTrainingResult {
-  let stats: { mean: tf.Tensor1D; variance: tf.Tensor1D } | null = null;
+  let stats: BatchStats | null = null;
   const f = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const [x, g, b, save] = args as [tf.Tensor4D, tf.Tensor1D, tf.Tensor1D, tf.GradSaveFunc];
     const mean = tf.mean(x, AXES) as tf.Tensor1D;
@@ -58,13 +71,7 @@ export function batchNormTraining(
     };
   });
   const out = f(y, gamma, beta) as tf.Tensor4D;
-  const kept = stats as { mean: tf.Tensor1D; variance: tf.Tensor1D } | null;
-  if (!kept) throw new Error('internal: batch statistics were not computed');
-  // Clones share the data and belong to the caller's scope (its tidy disposes them).
-  const mean = tf.clone(kept.mean);
-  const variance = tf.clone(kept.variance);
-  tf.dispose([kept.mean, kept.variance]);
-  return { out, mean, variance };
+  return withCallerStats(out, stats as BatchStats | null);
 }
 
 /**
@@ -107,7 +114,7 @@ export function ghostBatchNormTraining(
   // per-group statistics are reductions over axes 1 and 2.
   const grouped: [number, number, number, number] = [groups, (n / groups) * h, w, c];
   const axes = [1, 2];
-  let stats: { mean: tf.Tensor1D; variance: tf.Tensor1D } | null = null;
+  let stats: BatchStats | null = null;
   const f = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const [x, g, b, save] = args as [tf.Tensor4D, tf.Tensor1D, tf.Tensor1D, tf.GradSaveFunc];
     const xg = tf.reshape(x, grouped);
@@ -140,10 +147,5 @@ export function ghostBatchNormTraining(
     };
   });
   const out = f(y, gamma, beta) as tf.Tensor4D;
-  const kept = stats as { mean: tf.Tensor1D; variance: tf.Tensor1D } | null;
-  if (!kept) throw new Error('internal: batch statistics were not computed');
-  const mean = tf.clone(kept.mean);
-  const variance = tf.clone(kept.variance);
-  tf.dispose([kept.mean, kept.variance]);
-  return { out, mean, variance };
+  return withCallerStats(out, stats as BatchStats | null);
 }

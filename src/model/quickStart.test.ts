@@ -7,33 +7,17 @@ import {
   quickStartChoice,
   secondsToLearning,
 } from './quickStart';
-import {
-  costFeatures,
-  estimateRun,
-  type DeviceCalibration,
-  type RunPlanInput,
-} from './trainingCost';
+import { calibration, DEFAULT_PLAN as DEFAULTS, SAMPLE } from './testing/runPlan';
+import { costFeatures, estimateRun, type DeviceCalibration } from './trainingCost';
 
-const SAMPLE = { trainCount: 1600, testCount: 400 };
-const DEFAULTS: RunPlanInput = {
-  batchSize: 64,
-  epochs: 2,
-  trainLimit: 0,
-  testLimit: 1000,
-  evalEverySteps: 50,
-  reportEverySteps: 5,
-};
 /** About this machine's software adapter: DMRNet L=12 at batch 8 in ~7 s a step. */
-const SOFTWARE: DeviceCalibration = {
+const SOFTWARE = calibration({
   secondsPerMultiplyAdd: 2e-9,
   secondsPerLayer: 0.05,
   secondsPerShape: 0.7,
   firstStepSecondsPerLayer: 0.05,
   loadSeconds: 1,
-  steps: [],
-  source: 'calibration',
-  samples: 1,
-};
+});
 /** A desktop GPU: a hundred times faster, compiling quickly. */
 const DESKTOP: DeviceCalibration = {
   ...SOFTWARE,

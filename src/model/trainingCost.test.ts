@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { fromPaper, tinyClassroom } from './presets';
+import { calibration, DEFAULT_PLAN as PLAN, SAMPLE } from './testing/runPlan';
 import {
   calibrationFrom,
   costFeatures,
@@ -15,29 +16,16 @@ import {
   stepSeconds,
   stepTerms,
   type DeviceCalibration,
-  type RunPlanInput,
   type StepSample,
 } from './trainingCost';
 
-const SAMPLE = { trainCount: 1600, testCount: 400 };
-const PLAN: RunPlanInput = {
-  batchSize: 64,
-  epochs: 2,
-  trainLimit: 0,
-  testLimit: 1000,
-  evalEverySteps: 50,
-  reportEverySteps: 5,
-};
-const CAL: DeviceCalibration = {
+const CAL = calibration({
   secondsPerMultiplyAdd: 1e-9,
   secondsPerLayer: 0.02,
   secondsPerShape: 0.5,
   firstStepSecondsPerLayer: 0.1,
   loadSeconds: 2,
-  steps: [],
-  source: 'calibration',
-  samples: 1,
-};
+});
 
 describe('costFeatures', () => {
   it('counts the conv layers, their multiply-adds and distinct shapes from the plan', () => {

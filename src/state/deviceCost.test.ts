@@ -4,6 +4,7 @@ import { toRunConfig, DEFAULT_HYPERPARAMETERS } from '../model/hyperparameters';
 import type { RunMetricsUpdate, TrainPoint } from '../protocol/training';
 import { applyProgress, startObservation, stepObservations } from './deviceCost';
 import { initialTrainingState } from './trainingSlice';
+import { FRESH_LIVE as live, runSummary } from './testing/runSummary';
 
 const config = toRunConfig(
   tinyClassroom(),
@@ -19,31 +20,9 @@ const point = (step: number, imagesPerSecond: number): TrainPoint => ({
   lr: 0.1,
   imagesPerSecond,
 });
-const live = {
-  step: 0,
-  totalSteps: 10,
-  epoch: 0,
-  lr: 0.1,
-  imagesPerSecond: 0,
-  trainLoss: null,
-  trainError: null,
-  testError: null,
-  secondsLeft: null,
-};
 const base = {
   ...initialTrainingState,
-  runs: {
-    r1: {
-      id: 'r1',
-      config,
-      status: 'running' as const,
-      message: null,
-      backend: 'webgpu' as const,
-      live,
-      checkpointStep: null,
-      history: { train: [], test: [] },
-    },
-  },
+  runs: { r1: { ...runSummary('r1', config), history: { train: [], test: [] } } },
   order: ['r1'],
 };
 

@@ -2,26 +2,10 @@ import { describe, expect, it } from 'vitest';
 import type { RunSummary } from '../protocol/training';
 import { applyMetrics, applyRunList, applyRunUpdate } from './trainingActions';
 import { initialTrainingState } from './trainingSlice';
+import { runSummary } from './testing/runSummary';
 
-const summary = (id: string, status: RunSummary['status'] = 'running'): RunSummary => ({
-  id,
-  config: { name: id } as RunSummary['config'],
-  status,
-  message: null,
-  backend: 'webgpu',
-  live: {
-    step: 0,
-    totalSteps: 10,
-    epoch: 0,
-    lr: 0.1,
-    imagesPerSecond: 0,
-    trainLoss: null,
-    trainError: null,
-    testError: null,
-    secondsLeft: null,
-  },
-  checkpointStep: null,
-});
+const summary = (id: string, status: RunSummary['status'] = 'running'): RunSummary =>
+  runSummary(id, { name: id } as RunSummary['config'], status);
 
 describe('training slice reducers', () => {
   it('adds runs in order, keeps history on updates and replaces it when given', () => {

@@ -2,6 +2,8 @@
  * What the trainer needs from the dataset store, as an interface so unit tests can feed it
  * in-memory batches; the worker passes the real IndexedDB loader (src/data/loader.ts).
  */
+import type { Batch, LoaderOptions } from '../data/loader';
+
 export interface DataInfo {
   classes: number;
   height: number;
@@ -19,22 +21,14 @@ export interface DataInfo {
   checksum?: string;
 }
 
-export interface TrainerBatch {
-  /** NHWC bytes, 0..255. */
-  images: Uint8Array;
-  labels: Int32Array;
-  size: number;
-}
+/** A batch as the loader serves it. */
+export type TrainerBatch = Batch;
 
-export interface BatchRequest {
-  split: 'train' | 'test';
-  batchSize: number;
-  seed: number;
-  epoch: number;
-  shuffle: boolean;
-  limit?: number;
-  startBatch?: number;
-}
+/** The loader's options that the trainer chooses (the dataset and read-ahead are the source's). */
+export type BatchRequest = Pick<
+  LoaderOptions,
+  'split' | 'batchSize' | 'seed' | 'epoch' | 'shuffle' | 'limit' | 'startBatch'
+>;
 
 export interface DataSource {
   /** The dataset's shape and statistics; throws a readable message when it is missing. */

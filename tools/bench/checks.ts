@@ -17,6 +17,7 @@ import {
   convBackward,
   convForward,
   convShape,
+  type ConvShape,
   defaultBackward,
   defaultForward,
   FilterGradBatch,
@@ -40,6 +41,8 @@ import { classifierHead } from '../../src/train/fused/head';
 import { pairedConvForward } from '../../src/train/fused/convPair';
 import { weightedSum } from '../../src/train/fused/weightedSum';
 import { createRng } from '../../src/model/random';
+import { candidateName } from '../../src/train/fused/tuning';
+
 import {
   applySgdUpdate,
   createOptimizerSlots,
@@ -88,9 +91,44 @@ async function onBackend<T>(name: string, f: () => Promise<T>): Promise<T> {
   return f();
 }
 
+/** `run(false)`, the reference, on tfjs's CPU backend; `run(true)` on WebGPU; their diffs. */
+async function cpuAgainstWebgpu(
+  name: string,
+  run: (fused: boolean) => Promise<Arrays>,
+): Promise<KernelDiff[]> {
+  const ref = await onBackend('cpu', () => run(false));
+  const fused = await onBackend('webgpu', () => run(true));
+  return compare(name, fused, ref);
+}
+
+type Shape4 = [number, number, number, number];
+
+/**
+ * A convolution case: `k`x`k` filters (3x3 with pad 1, 1x1 without) from `x[3]` to `co`
+ * channels, the input drawn from `seed` at twice the filters' scale, the filters from `seed + 1`.
+ */
+function convCase(x: Shape4, k: number, co: number, stride: number, seed: number) {
+  const pad = k === 3 ? 1 : 0;
+  const fshape: Shape4 = [k, k, x[3], co];
+  const count = (shape: Shape4) => shape.reduce((a, b) => a * b);
+  return {
+    pad,
+    fshape,
+    s: convShape(x, fshape, stride, pad),
+    xs: randomArray(count(x), seed, 2),
+    fs: randomArray(count(fshape), seed + 1),
+  };
+}
+
+/** The classroom DMRNet at width 4 on 8x8 inputs: every block kind, small enough for CI. */
+const tinySpec = () => ({
+  ...tinyClassroom({ width: 4 }),
+  input: { height: 8, width: 8, channels: 3 },
+});
+
 /** BN + add + ReLU, each variant: forward, the four gradients, the running averages. */
 async function checkBnAddRelu(residual: boolean, relu: boolean): Promise<KernelDiff[]> {
-  const shape: [number, number, number, number] = [3, 5, 7, 6];
+  const shape: Shape4 = [3, 5, 7, 6];
   const size = 3 * 5 * 7 * 6;
   const xs = randomArray(size, 1, 2);
   const rs = randomArray(size, 2);
@@ -146,12 +184,9 @@ async function checkBnAddRelu(residual: boolean, relu: boolean): Promise<KernelD
     tf.dispose([value, x, dy, g, b, ...(r ? [r] : [])]);
     return arrays;
   };
-  const ref = await onBackend('cpu', () => run(false));
-  const fused = await onBackend('webgpu', () => run(true));
-  return compare(
+  return cpuAgainstWebgpu(
     `bnAddRelu(${residual ? 'res' : 'nores'},${relu ? 'relu' : 'norelu'})`,
-    fused,
-    ref,
+    run,
   );
 }
 
@@ -161,23 +196,13 @@ async function checkBnAddRelu(residual: boolean, relu: boolean): Promise<KernelD
  * 3 input channels; 6 output channels, which no 4- or 8-wide tile divides).
  */
 async function checkConv(
-  x: [number, number, number, number],
+  x: Shape4,
   k: number,
   co: number,
   stride: number,
   batched: boolean,
 ): Promise<KernelDiff[]> {
-  const pad = k === 3 ? 1 : 0;
-  const fshape: [number, number, number, number] = [k, k, x[3], co];
-  const xs = randomArray(
-    x.reduce((a, b) => a * b),
-    11,
-    2,
-  );
-  const fs = randomArray(
-    fshape.reduce((a, b) => a * b),
-    12,
-  );
+  const { pad, fshape, xs, fs } = convCase(x, k, co, stride, 11);
   const run = async (fused: boolean): Promise<Arrays> => {
     const xt = tf.tensor4d(xs, x);
     const ft = tf.tensor4d(fs, fshape);
@@ -201,10 +226,8 @@ async function checkConv(
     filterGrads?.dispose();
     return arrays;
   };
-  const ref = await onBackend('cpu', () => run(false));
-  const fused = await onBackend('webgpu', () => run(true));
   const name = `conv(${x.join('x')},k${k},co${co},s${stride}${batched ? ',batched' : ''})`;
-  return compare(name, fused, ref);
+  return cpuAgainstWebgpu(name, run);
 }
 
 /** Whether two reads hold the same bits in every array. */
@@ -223,59 +246,71 @@ export interface LayoutBits {
 }
 
 /**
+ * Each layout of `kind` run on WebGPU: against the CPU reference `ref`, and bit for bit against
+ * the untuned layout's output.
+ */
+async function compareLayouts<V extends ForwardVariant | BackwardVariant>(
+  kind: 'Forward' | 'Backward',
+  name: string,
+  s: ConvShape,
+  layouts: { untuned: V; tuned: V[] },
+  run: (v: V) => Promise<Arrays>,
+  ref: Arrays,
+  bits: LayoutBits,
+  alsoCheck?: (v: V, fused: Arrays, layout: string) => Promise<void>,
+): Promise<KernelDiff[]> {
+  const base = await run(layouts.untuned);
+  const diffs: KernelDiff[] = [];
+  for (const v of layouts.tuned) {
+    const fused = await run(v);
+    bits.compared++;
+    const layout = candidateName(v).replace(/^ours /, '');
+    if (!sameBits(fused, base)) bits.mismatches.push(`${kind.toLowerCase()} ${s.co} ${layout}`);
+    diffs.push(...compare(`conv${kind}(${name},${layout})`, fused, ref));
+    await alsoCheck?.(v, fused, layout);
+  }
+  return diffs;
+}
+
+/**
  * Every layout of our forward kernel that tuning may pick (./tuning.ts), against tfjs's conv2d,
  * and bit for bit against the untuned layout (the tuner chooses only identical ones).
  */
 async function checkForwardVariants(
-  x: [number, number, number, number],
+  x: Shape4,
   k: number,
   co: number,
   stride: number,
   bits: LayoutBits,
 ): Promise<KernelDiff[]> {
-  const pad = k === 3 ? 1 : 0;
-  const fshape: [number, number, number, number] = [k, k, x[3], co];
-  const xs = randomArray(
-    x.reduce((a, b) => a * b),
-    21,
-    2,
-  );
-  const fs = randomArray(
-    fshape.reduce((a, b) => a * b),
-    22,
-  );
-  const s = convShape(x, fshape, stride, pad);
+  const { pad, fshape, s, xs, fs } = convCase(x, k, co, stride, 21);
   const ref = await onBackend('cpu', () =>
     read({ y: tf.conv2d(tf.tensor4d(xs, x), tf.tensor4d(fs, fshape), stride, pad) }),
   );
   return onBackend('webgpu', async () => {
     const xt = tf.tensor4d(xs, x);
     const ft = tf.tensor4d(fs, fshape);
-    const diffs: KernelDiff[] = [];
-    const base = await read({ y: convForward(xt, ft, s, defaultForward(s)) });
     // A second input and filter for the paired forward's other job (convPair.ts).
     const xt2 = tf.tensor4d(randomArray(xt.size, 23, 2), x);
     const ft2 = tf.tensor4d(randomArray(ft.size, 24), fshape);
-    for (const v of forwardVariants(s)) {
-      const fused = await read({ y: convForward(xt, ft, s, v) });
-      bits.compared++;
-      const layout = `wg${v.wg} t${v.tile} p${v.pix}`;
-      if (!sameBits(fused, base)) bits.mismatches.push(`forward ${s.co} ${layout}`);
-      // Both jobs of a paired launch give the bits of the single forward with the same layout.
-      const single2 = await read({ y: convForward(xt2, ft2, s, v) });
-      const pair = pairedConvForward([xt, xt2], [ft, ft2], s, v)!;
-      const [p0, p1] = [await read({ y: pair[0] }), await read({ y: pair[1] })];
-      bits.compared += 2;
-      if (!sameBits(p0, fused)) bits.mismatches.push(`paired forward job 0 ${layout}`);
-      if (!sameBits(p1, single2)) bits.mismatches.push(`paired forward job 1 ${layout}`);
-      diffs.push(
-        ...compare(
-          `convForward(${x.join('x')},k${k},co${co},s${stride},wg${v.wg},t${v.tile},p${v.pix})`,
-          fused,
-          ref,
-        ),
-      );
-    }
+    const diffs = await compareLayouts(
+      'Forward',
+      `${x.join('x')},k${k},co${co},s${stride}`,
+      s,
+      { untuned: defaultForward(s), tuned: forwardVariants(s) },
+      (v) => read({ y: convForward(xt, ft, s, v) }),
+      ref,
+      bits,
+      async (v, fused, layout) => {
+        // Both jobs of a paired launch give the bits of the single forward with the same layout.
+        const single2 = await read({ y: convForward(xt2, ft2, s, v) });
+        const pair = pairedConvForward([xt, xt2], [ft, ft2], s, v)!;
+        const [p0, p1] = [await read({ y: pair[0] }), await read({ y: pair[1] })];
+        bits.compared += 2;
+        if (!sameBits(p0, fused)) bits.mismatches.push(`paired forward job 0 ${layout}`);
+        if (!sameBits(p1, single2)) bits.mismatches.push(`paired forward job 1 ${layout}`);
+      },
+    );
     tf.dispose([xt, ft, xt2, ft2]);
     return diffs;
   });
@@ -286,26 +321,15 @@ async function checkForwardVariants(
  * against tfjs's gradients on the CPU, and bit for bit against the untuned layout.
  */
 async function checkBackwardVariants(
-  x: [number, number, number, number],
+  x: Shape4,
   k: number,
   co: number,
   stride: number,
   bits: LayoutBits,
 ): Promise<KernelDiff[]> {
-  const pad = k === 3 ? 1 : 0;
-  const fshape: [number, number, number, number] = [k, k, x[3], co];
-  const s = convShape(x, fshape, stride, pad);
-  const xs = randomArray(
-    x.reduce((a, b) => a * b),
-    31,
-    2,
-  );
-  const fs = randomArray(
-    fshape.reduce((a, b) => a * b),
-    32,
-  );
+  const { pad, fshape, s, xs, fs } = convCase(x, k, co, stride, 31);
   const dys = randomArray(s.n * s.oh * s.ow * s.co, 33);
-  const dyShape: [number, number, number, number] = [s.n, s.oh, s.ow, s.co];
+  const dyShape: Shape4 = [s.n, s.oh, s.ow, s.co];
   const ref = await onBackend('cpu', async () => {
     const inputs = [tf.tensor4d(xs, x), tf.tensor4d(fs, fshape), tf.tensor4d(dys, dyShape)];
     const [xt, ft, dy] = inputs as [tf.Tensor4D, tf.Tensor4D, tf.Tensor4D];
@@ -323,17 +347,15 @@ async function checkBackwardVariants(
       const { dx, dw } = convBackward(xt, dy, ft, s, true, null, v);
       return read({ dx: dx!, dw });
     };
-    const base = await run(defaultBackward(s));
-    const diffs: KernelDiff[] = [];
-    for (const v of backwardVariants(s)) {
-      const fused = await run(v);
-      bits.compared++;
-      const layout = `wg${v.wg},t${v.tile},p${v.pix},dw${v.dwCi}x${v.dwCo}`;
-      if (!sameBits(fused, base)) bits.mismatches.push(`backward ${s.co} ${layout}`);
-      diffs.push(
-        ...compare(`convBackward(${x.join('x')},k${k},co${co},s${stride},${layout})`, fused, ref),
-      );
-    }
+    const diffs = await compareLayouts(
+      'Backward',
+      `${x.join('x')},k${k},co${co},s${stride}`,
+      s,
+      { untuned: defaultBackward(s), tuned: backwardVariants(s) },
+      run,
+      ref,
+      bits,
+    );
     tf.dispose([xt, ft, dy]);
     return diffs;
   });
@@ -399,14 +421,12 @@ async function checkNesterov(): Promise<KernelDiff[]> {
     slots.dispose();
     return arrays;
   };
-  const ref = await onBackend('cpu', () => run(false));
-  const fused = await onBackend('webgpu', () => run(true));
-  return compare('nesterov', fused, ref);
+  return cpuAgainstWebgpu('nesterov', run);
 }
 
 /** The augmentation kernel; with `fill`, padding with those pixel values (RunConfig.padFill). */
 async function checkAugment(fill?: number[]): Promise<KernelDiff[]> {
-  const shape: [number, number, number, number] = [6, 8, 8, 3];
+  const shape: Shape4 = [6, 8, 8, 3];
   const rng = createRng(7);
   const pixels = Uint8Array.from({ length: 6 * 8 * 8 * 3 }, () => rng.int(256));
   const params: AugmentParams = { ...drawAugmentation(createRng(8), 6, 4), fill };
@@ -508,12 +528,12 @@ async function checkWeightedSum(terms: number): Promise<KernelDiff[]> {
  * of the classroom DMRNet (every block kind, merge-and-run averages, shared stream inputs).
  */
 async function checkRecordedStep(): Promise<KernelDiff[]> {
-  const spec = { ...tinyClassroom({ width: 4 }), input: { height: 8, width: 8, channels: 3 } };
+  const spec = tinySpec();
   const weights = seededWeights(spec, 43);
   const plan = planNetwork(spec);
   const xs = randomArray(4 * 8 * 8 * 3, 44);
   const ys = Int32Array.from([1, 7, 3, 0]);
-  const run = (fused: boolean) => () => {
+  const run = (fused: boolean) => {
     const net = variablesFrom(weights);
     const weight = weightLookup(net);
     const x = tf.tensor4d(xs, [4, 8, 8, 3]);
@@ -553,9 +573,7 @@ async function checkRecordedStep(): Promise<KernelDiff[]> {
     tf.dispose([x, labels]);
     return read(out).finally(() => net.dispose());
   };
-  const ref = await onBackend('cpu', run(false));
-  const fused = await onBackend('webgpu', run(true));
-  return compare('recordedStep', fused, ref);
+  return cpuAgainstWebgpu('recordedStep', run);
 }
 
 /** Same weights, data and augmentation: 20 steps of each, losses per step. */
@@ -563,12 +581,11 @@ async function lossCurves(
   steps: number,
   progress: (message: string) => void,
 ): Promise<{ fused: number[]; reference: number[]; tensors: number[]; evalDiffs: KernelDiff[] }> {
-  // The classroom DMRNet at width 4 on 8x8 crops: every block kind of the step, at a size
-  // SwiftShader trains in well under a second a step (CI budget).
-  const spec = { ...tinyClassroom({ width: 4 }), input: { height: 8, width: 8, channels: 3 } };
+  // Every block kind of the step, at a size SwiftShader trains in well under a second a step.
+  const spec = tinySpec();
   const weights = seededWeights(spec, 42);
   const batch = 4;
-  const shape: [number, number, number, number] = [batch, 8, 8, 3];
+  const shape: Shape4 = [batch, 8, 8, 3];
   const config: SgdConfig = { momentum: 0.9, weightDecay: 1e-4, nesterov: true };
   const mean = [0.4914, 0.4822, 0.4465];
   const std = [0.247, 0.2435, 0.2616];

@@ -8,6 +8,7 @@
 import { deleteDataset, openDatasetDb, type DatasetManifest } from '../../src/storage/datasetStore';
 import type { ImportProgress } from '../../src/data/importer';
 import { openBatches, type LoaderStats } from '../../src/data/loader';
+import type { ImportRequest } from '../../src/model/dataset';
 import { CIFAR10_BIN_FILES, localCifar10Request } from '../../src/model/datasetSources';
 import { createDataClient } from '../../src/protocol/import';
 import type { DataBenchReport, LoaderEpoch, StreamedImportReport } from './dataBenchReport';
@@ -63,38 +64,62 @@ async function fileBytes(base: string): Promise<number> {
   return total;
 }
 
+/** An import's stored manifest, its wall time, the worker's own time and its last timings. */
+interface TimedImport {
+  manifest: DatasetManifest;
+  seconds: number;
+  workerSeconds: number;
+  timings: NonNullable<ImportProgress['timings']> | null;
+}
+
+/**
+ * `request` imported through the app's import worker, timed from `onStart` (called just before
+ * the import) to its reply. The worker is started and answering before the clock starts (the
+ * app keeps one running; module loading is not import time), and stopped after.
+ */
+async function timedImport(
+  request: ImportRequest,
+  timeoutMs: number,
+  onStart: () => void,
+): Promise<TimedImport> {
+  say('Starting the import worker…');
+  const worker = new Worker(new URL('../../src/data/import.worker.ts', import.meta.url), {
+    type: 'module',
+  });
+  const client = createDataClient(worker);
+  try {
+    await client.request('cancelImport', { importId: -1 });
+    let last: ImportProgress | null = null;
+    client.on('importProgress', (event) => {
+      last = event;
+      say(`Importing: ${event.phase}, ${event.images} images`);
+    });
+    onStart();
+    const started = performance.now();
+    const reply = await client.request('importDataset', { request }, timeoutMs);
+    return {
+      manifest: reply.manifest,
+      seconds: (performance.now() - started) / 1000,
+      workerSeconds: reply.seconds,
+      timings: (last as ImportProgress | null)?.timings ?? null,
+    };
+  } finally {
+    client.dispose();
+    worker.terminate();
+  }
+}
+
 async function run(): Promise<DataBenchReport> {
   const base = new URL(import.meta.env.BASE_URL, location.href).href;
   const sourceBytes = await fileBytes(base);
   const db = await openDatasetDb();
   await deleteDataset(db, DATASET);
 
-  // The app's import worker, started and answering before the clock starts (the app keeps
-  // one running; module loading is not import time).
-  say('Starting the import worker…');
-  const worker = new Worker(new URL('../../src/data/import.worker.ts', import.meta.url), {
-    type: 'module',
+  let heapBefore: number | null = null;
+  const imported = await timedImport(localCifar10Request(base, DATASET), 600_000, () => {
+    heapBefore = heapBytes();
   });
-  const client = createDataClient(worker);
-  await client.request('cancelImport', { importId: -1 });
-
-  let last: ImportProgress | null = null;
-  client.on('importProgress', (event) => {
-    last = event;
-    say(`Importing: ${event.phase}, ${event.images} images`);
-  });
-  const heapBefore = heapBytes();
-  const started = performance.now();
-  const reply = await client.request(
-    'importDataset',
-    { request: localCifar10Request(base, DATASET) },
-    600_000,
-  );
-  const importSeconds = (performance.now() - started) / 1000;
-  const manifest: DatasetManifest = reply.manifest;
-  const finalProgress = last as ImportProgress | null;
-  client.dispose();
-  worker.terminate();
+  const { manifest, seconds: importSeconds } = imported;
   const images = (manifest.splits.train?.count ?? 0) + (manifest.splits.test?.count ?? 0);
   if (images !== 60_000) throw new Error(`Expected 60,000 images, the import stored ${images}.`);
 
@@ -149,8 +174,8 @@ async function run(): Promise<DataBenchReport> {
     sourceBytes,
     storedBytes: manifest.bytes,
     storageUsageBytes: estimate.usage ?? null,
-    importWorkerSeconds: reply.seconds,
-    importTimings: finalProgress?.timings ?? null,
+    importWorkerSeconds: imported.workerSeconds,
+    importTimings: imported.timings,
     mean: manifest.mean,
     std: manifest.std,
     checksum: manifest.checksum,
@@ -184,29 +209,12 @@ async function runStreamed(
   const sourceBytes = Number(head.headers.get('content-length'));
   const db = await openDatasetDb();
   await deleteDataset(db, DATASET);
-  const worker = new Worker(new URL('../../src/data/import.worker.ts', import.meta.url), {
-    type: 'module',
+  const request: ImportRequest = { name: DATASET, kind, sources: [{ kind: 'url', url: source }] };
+  const imported = await timedImport(request, 3_600_000, () => {
+    (window as unknown as { __importStarted?: boolean }).__importStarted = true;
   });
-  const client = createDataClient(worker);
-  await client.request('cancelImport', { importId: -1 });
-  let last: ImportProgress | null = null;
-  client.on('importProgress', (event) => {
-    last = event;
-    say(`Importing: ${event.phase}, ${event.images} images`);
-  });
-  (window as unknown as { __importStarted?: boolean }).__importStarted = true;
-  const started = performance.now();
-  const reply = await client.request(
-    'importDataset',
-    { request: { name: DATASET, kind, sources: [{ kind: 'url', url: source }] } },
-    3_600_000,
-  );
-  const importSeconds = (performance.now() - started) / 1000;
   (window as unknown as { __importEnded?: boolean }).__importEnded = true;
-  const finalProgress = last as ImportProgress | null;
-  client.dispose();
-  worker.terminate();
-  const manifest: DatasetManifest = reply.manifest;
+  const { manifest, seconds: importSeconds } = imported;
   const images = (manifest.splits.train?.count ?? 0) + (manifest.splits.test?.count ?? 0);
   const estimate = await navigator.storage.estimate();
   say('Deleting the imported data set…');
@@ -221,7 +229,7 @@ async function runStreamed(
     storageUsageBytes: estimate.usage ?? null,
     importSeconds,
     imagesPerSec: images / importSeconds,
-    importTimings: finalProgress?.timings ?? null,
+    importTimings: imported.timings,
     userAgent: navigator.userAgent,
     hardwareConcurrency: navigator.hardwareConcurrency,
   };

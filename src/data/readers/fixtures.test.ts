@@ -6,7 +6,6 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { IMAGE_BYTES } from '../../storage/datasetStore';
 import { decodeInput } from './decodeInput';
-import { readSvhnMat } from './matFile';
 import { readTar } from './tar';
 import { gunzipSync } from 'fflate';
 
@@ -37,11 +36,11 @@ const LONG_DIR =
 describe('SVHN .mat written by SciPy', () => {
   it.each(['svhn_scipy.mat', 'svhn_scipy_compressed.mat'])(
     '%s reads as 4 images with their digits',
-    (name) => {
-      const decoded = readSvhnMat(name, fixture(name));
+    async (name) => {
+      const [decoded] = await decodeInput(name, buffer(fixture(name)), undefined);
       expect(decoded).toMatchObject({ kind: 'svhn', count: 4 });
-      expect(Buffer.from(decoded.pixels).equals(Buffer.from(expectedPixels(0, 4)))).toBe(true);
-      expect(Array.from(decoded.labels)).toEqual([0, 1, 2, 3]); // stored as 10, 1, 2, 3
+      expect(Buffer.from(decoded!.pixels).equals(Buffer.from(expectedPixels(0, 4)))).toBe(true);
+      expect(Array.from(decoded!.labels)).toEqual([0, 1, 2, 3]); // stored as 10, 1, 2, 3
     },
   );
 });

@@ -2,11 +2,10 @@
  * MATLAB level-5 MAT-files, enough for SVHN's cropped digits (train_32x32.mat, test_32x32.mat):
  * X is uint8 [32, 32, 3, N] and y is [N, 1] with label 10 meaning digit 0. Variables may be
  * stored whole or inside miCOMPRESSED (zlib) elements. Little-endian files only (what MATLAB
- * on x86 writes).
+ * on x86 writes). The format's types and SVHN's checks; ./matSlices.ts reads the file.
  */
-import { Unzlib } from 'fflate';
-import { IMAGE_BYTES, type Split } from '../../storage/datasetStore';
-import { DatasetInputError, splitFromName, type DecodedImages } from './decodedImages';
+import { IMAGE_BYTES } from '../../storage/datasetStore';
+import { DatasetInputError } from './decodedImages';
 
 const MI_INT8 = 1;
 export const MI_UINT8 = 2;
@@ -18,15 +17,6 @@ const MI_SINGLE = 7;
 const MI_DOUBLE = 9;
 export const MI_MATRIX = 14;
 export const MI_COMPRESSED = 15;
-
-export interface MatVariable {
-  name: string;
-  /** mxClass: 6 double, 9 uint8, ... */
-  matlabClass: number;
-  dims: number[];
-  /** The real part, column-major, in its stored type. */
-  data: ArrayLike<number>;
-}
 
 export const HEADER_BYTES = 128;
 
@@ -84,111 +74,11 @@ export function numeric(type: number, bytes: Uint8Array, fileName = 'The file'):
   }
 }
 
-interface Element {
-  type: number;
-  data: Uint8Array;
-  next: number;
-}
-
-function readElement(bytes: Uint8Array, offset: number, fileName: string): Element {
-  if (offset + 8 > bytes.byteLength) {
-    throw new DatasetInputError(
-      `${fileName} is cut short inside a MAT element; download it again.`,
-    );
-  }
-  const view = new DataView(bytes.buffer, bytes.byteOffset + offset, 8);
-  const first = view.getUint32(0, true);
-  if (first >>> 16 !== 0) {
-    // Small data element: size in the upper half, up to 4 bytes of data inline.
-    const size = first >>> 16;
-    return {
-      type: first & 0xffff,
-      data: bytes.subarray(offset + 4, offset + 4 + size),
-      next: offset + 8,
-    };
-  }
-  const size = view.getUint32(4, true);
-  const start = offset + 8;
-  if (start + size > bytes.byteLength) {
-    throw new DatasetInputError(
-      `${fileName} is cut short: a MAT element needs ${size} bytes; download it again.`,
-    );
-  }
-  const padded = first === MI_COMPRESSED ? size : Math.ceil(size / 8) * 8;
-  return { type: first, data: bytes.subarray(start, start + size), next: start + padded };
-}
-
-function readMatrix(data: Uint8Array, fileName: string): MatVariable {
-  const flags = readElement(data, 0, fileName);
-  const matlabClass =
-    new DataView(flags.data.buffer, flags.data.byteOffset, 4).getUint32(0, true) & 0xff;
-  const dimsEl = readElement(data, flags.next, fileName);
-  const dims = Array.from(numeric(dimsEl.type, dimsEl.data, fileName));
-  const nameEl = readElement(data, dimsEl.next, fileName);
-  const name = new TextDecoder().decode(nameEl.data);
-  if (dims.length > 8 || dims.some((d) => !Number.isInteger(d) || d < 0)) {
-    throw new DatasetInputError(
-      `${fileName} is damaged: variable ${name} has dimensions [${dims.join(', ')}].`,
-    );
-  }
-  const count = dims.reduce((a, b) => a * b, 1);
-  // Cells, structs, objects, chars and sparse matrices: not read (their parts are not numbers).
-  const isNumeric = matlabClass >= 6 && matlabClass <= 15;
-  if (!isNumeric || nameEl.next >= data.byteLength || count === 0) {
-    return { name, matlabClass, dims, data: new Uint8Array(0) };
-  }
-  const real = readElement(data, nameEl.next, fileName);
-  const values = numeric(real.type, real.data, fileName);
-  // A header's dimensions are checked against the values present before anything is sized by
-  // them (a 35 KB file claiming 3,000,000 images once made the import allocate gigabytes).
-  if (values.length !== count) {
-    throw new DatasetInputError(
-      `${fileName} is damaged or forged: variable ${name} declares [${dims.join(', ')}] (${count.toLocaleString('en-US')} values) but holds ${values.length.toLocaleString('en-US')}. Download it again.`,
-    );
-  }
-  return { name, matlabClass, dims, data: values };
-}
-
 /**
- * Inflates a miCOMPRESSED element, refusing output beyond MAX_INFLATE_RATIO times its
- * compressed size (images compress about 1.5 times; a deflate bomb thousands of times).
+ * A miCOMPRESSED element may not inflate to more than MAX_INFLATE_RATIO times its compressed
+ * size (images compress about 1.5 times; a deflate bomb thousands of times).
  */
 export const MAX_INFLATE_RATIO = 64;
-
-function inflateBounded(fileName: string, compressed: Uint8Array): Uint8Array {
-  const limit = MAX_INFLATE_RATIO * compressed.byteLength + (1 << 20);
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  let overflow = false;
-  const inflater = new Unzlib((chunk) => {
-    total += chunk.byteLength;
-    if (total > limit) overflow = true;
-    else chunks.push(chunk);
-  });
-  const STEP = 1 << 16;
-  try {
-    for (let at = 0; at < compressed.byteLength && !overflow; at += STEP) {
-      const end = Math.min(compressed.byteLength, at + STEP);
-      inflater.push(compressed.subarray(at, end), end === compressed.byteLength);
-    }
-  } catch {
-    throw new DatasetInputError(
-      `${fileName} holds a damaged compressed variable; download it again.`,
-    );
-  }
-  if (overflow) {
-    throw new DatasetInputError(
-      `${fileName} holds a compressed variable that inflates to more than ${MAX_INFLATE_RATIO} times its size: it is not an image dataset.`,
-    );
-  }
-  const out = new Uint8Array(total);
-  let o = 0;
-  for (const c of chunks) {
-    out.set(c, o);
-    o += c.byteLength;
-  }
-  return out;
-}
 
 /**
  * Refuses, with a message, a file that is not a little-endian level-5 MAT-file: `head` is at
@@ -208,26 +98,6 @@ export function checkMatHeader(fileName: string, size: number, head: Uint8Array)
       `${fileName} is a big-endian MAT-file; only little-endian files are read.`,
     );
   }
-}
-
-/** Every numeric variable of a level-5 MAT-file (struct and cell arrays are skipped). */
-export function readMat(fileName: string, bytes: Uint8Array): MatVariable[] {
-  checkMatHeader(fileName, bytes.byteLength, bytes);
-  const variables: MatVariable[] = [];
-  let offset = HEADER_BYTES;
-  while (offset + 8 <= bytes.byteLength) {
-    const element = readElement(bytes, offset, fileName);
-    offset = element.next;
-    let matrix = element;
-    if (element.type === MI_COMPRESSED) {
-      const inflated = inflateBounded(fileName, element.data);
-      matrix = readElement(inflated, 0, fileName);
-    }
-    if (matrix.type !== MI_MATRIX) continue;
-    const variable = readMatrix(matrix.data, fileName);
-    if (variable.matlabClass >= 6 && variable.matlabClass <= 15) variables.push(variable);
-  }
-  return variables;
 }
 
 /** The message for a MAT-file without SVHN's X and y. */
@@ -282,29 +152,6 @@ export function svhnLabels(fileName: string, y: ArrayLike<number>, n: number): U
   return labels;
 }
 
-interface SvhnVariables {
-  x: Uint8Array;
-  labels: Uint8Array;
-  count: number;
-}
-
-/** Finds and checks X and y; labels mapped (10 -> digit 0). No pixels are copied yet. */
-function svhnVariables(fileName: string, bytes: Uint8Array): SvhnVariables {
-  const variables = readMat(fileName, bytes);
-  const x = variables.find((v) => v.name === 'X');
-  const y = variables.find((v) => v.name === 'y');
-  if (!x || !y) throw missingSvhnVariables(fileName, variables, !!x, !!y);
-  const n = svhnImageCount(fileName, x.dims, x.matlabClass, x.data instanceof Uint8Array);
-  // readMatrix checked X's values against its dimensions; this states it where it is used.
-  if (x.data.length !== n * IMAGE_BYTES) {
-    throw new DatasetInputError(
-      `${fileName}: X declares ${n} images but holds data for ${Math.floor(x.data.length / IMAGE_BYTES)}.`,
-    );
-  }
-  const labels = svhnLabels(fileName, y.data, n);
-  return { x: x.data as Uint8Array, labels, count: n };
-}
-
 /** Column-major X(row, col, channel, image) of images [from, to) -> NHWC. */
 export function svhnPixels(x: Uint8Array, from: number, to: number): Uint8Array {
   const pixels = new Uint8Array((to - from) * IMAGE_BYTES);
@@ -319,14 +166,4 @@ export function svhnPixels(x: Uint8Array, from: number, to: number): Uint8Array 
     }
   }
   return pixels;
-}
-
-/** Reads SVHN cropped digits: X uint8 [32, 32, 3, N] and y [N, 1] (10 means digit 0). */
-export function readSvhnMat(
-  fileName: string,
-  bytes: Uint8Array,
-  split: Split = splitFromName(fileName),
-): DecodedImages {
-  const { x, labels, count } = svhnVariables(fileName, bytes);
-  return { kind: 'svhn', split, origin: fileName, count, pixels: svhnPixels(x, 0, count), labels };
 }
