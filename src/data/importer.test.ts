@@ -144,7 +144,7 @@ describe('importDataset', () => {
     // reused before its clone was taken would store a later shard's images.
     const db = await freshDb();
     const count = 5 * SHARD_SIZE + 7;
-    let writing = 0;
+    let release: (() => void) | null = null;
     let overlapped = false;
     const manifest = await importDataset(
       db,
@@ -152,11 +152,14 @@ describe('importDataset', () => {
       {
         putShard: async (db, shard) => {
           const stored = putShard(db, shard); // the clone is taken here
-          overlapped ||= writing > 0;
-          writing++;
-          await new Promise((resolve) => setTimeout(resolve, 20));
+          const previous = release;
+          release = null;
+          overlapped ||= previous !== null;
+          previous?.();
+          // A full shard's write settles only once the next shard's put started (its buffer
+          // was meanwhile refilled); the last, partial one at once.
+          if (shard.count === SHARD_SIZE) await new Promise<void>((resolve) => (release = resolve));
           await stored;
-          writing--;
         },
       },
     );
