@@ -6,7 +6,7 @@
  * resident set is the tab's memory, ArrayBuffers and IndexedDB's buffers included.
  */
 import { readFileSync, readdirSync } from 'node:fs';
-import type { TabMemory } from '../tools/bench/dataBenchReport';
+import type { TabMemory, TabMemoryBreakdown } from '../tools/bench/dataBenchReport';
 
 function read(path: string): string | null {
   try {
@@ -51,6 +51,58 @@ function statusBytes(pid: number, field: 'VmRSS' | 'VmHWM'): number {
   return match ? Number(match[1]) * 1024 : 0;
 }
 
+const GiB = 2 ** 30;
+
+/**
+ * Splits a process's resident set by address range (see TabMemoryBreakdown): mappings are
+ * grouped into runs of adjacent ones (a reservation split by what was committed in it); a run
+ * of 256 GiB or more is the V8 sandbox, one of 8 to 256 GiB a PartitionAlloc pool.
+ */
+export function memoryBreakdown(smaps: string): TabMemoryBreakdown {
+  const out: TabMemoryBreakdown = {
+    filesBytes: 0,
+    v8SandboxBytes: 0,
+    partitionAllocBytes: 0,
+    otherBytes: 0,
+  };
+  interface Mapping {
+    start: number;
+    end: number;
+    file: boolean;
+    rss: number;
+  }
+  const mappings: Mapping[] = [];
+  for (const line of smaps.split('\n')) {
+    const header = /^([0-9a-f]+)-([0-9a-f]+) \S+ \S+ \S+ \S+\s*(.*)$/.exec(line);
+    if (header) {
+      const path = header[3]!.trim();
+      mappings.push({
+        start: parseInt(header[1]!, 16),
+        end: parseInt(header[2]!, 16),
+        file: path.startsWith('/') && !path.startsWith('/memfd:') && !path.startsWith('/dev/'),
+        rss: 0,
+      });
+      continue;
+    }
+    const rss = /^Rss:\s+(\d+) kB/.exec(line);
+    const last = mappings[mappings.length - 1];
+    if (rss && last) last.rss = Number(rss[1]) * 1024;
+  }
+  for (let i = 0; i < mappings.length;) {
+    let j = i + 1;
+    while (j < mappings.length && mappings[j]!.start === mappings[j - 1]!.end) j++;
+    const span = mappings[j - 1]!.end - mappings[i]!.start;
+    for (const m of mappings.slice(i, j)) {
+      if (m.file) out.filesBytes += m.rss;
+      else if (span >= 256 * GiB) out.v8SandboxBytes += m.rss;
+      else if (span >= 8 * GiB) out.partitionAllocBytes += m.rss;
+      else out.otherBytes += m.rss;
+    }
+    i = j;
+  }
+  return out;
+}
+
 export interface TabMemoryWatch {
   /** Marks the start of what is measured (the resident set now is the baseline). */
   begin(): void;
@@ -65,18 +117,32 @@ export function watchTabMemory(sampleMs = 100): TabMemoryWatch {
   let before = 0;
   let samples = 0;
   let ticks = 0;
+  let tabSamples: number[] = [];
+  let breakdown: TabMemoryBreakdown | null = null;
+  let breakdownAt = 0;
   const sample = (): void => {
     if (ticks++ % 20 === 0) pids = renderers(); // a renderer may start later
     let sum = 0;
+    let tab = 0;
     for (const pid of pids) {
       const rss = statusBytes(pid, 'VmRSS');
       sum += rss;
+      tab = Math.max(tab, rss);
       if (rss > peakTab) {
         peakTab = rss;
         peakTabPid = pid;
+        // Read at a new peak only (smaps costs a few ms), and not for every MB it grows.
+        if (rss > breakdownAt + 4e6) {
+          const smaps = read(`/proc/${pid}/smaps`);
+          if (smaps) {
+            breakdown = memoryBreakdown(smaps);
+            breakdownAt = rss;
+          }
+        }
       }
     }
     peakSum = Math.max(peakSum, sum);
+    tabSamples.push(tab);
     samples++;
   };
   const timer = setInterval(sample, sampleMs);
@@ -87,6 +153,9 @@ export function watchTabMemory(sampleMs = 100): TabMemoryWatch {
       peakTab = 0;
       peakSum = 0;
       samples = 0;
+      tabSamples = [];
+      breakdown = null;
+      breakdownAt = 0;
     },
     stop() {
       sample();
@@ -96,6 +165,8 @@ export function watchTabMemory(sampleMs = 100): TabMemoryWatch {
         tabHwmBytes: peakTabPid ? statusBytes(peakTabPid, 'VmHWM') : 0,
         peakRenderersRssBytes: peakSum,
         tabRssBeforeBytes: before,
+        tabRssMedianBytes: [...tabSamples].sort((a, b) => a - b)[tabSamples.length >> 1] ?? 0,
+        peakBreakdown: breakdown,
         samples,
         sampleMs,
       };

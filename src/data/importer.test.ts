@@ -139,20 +139,31 @@ describe('importDataset', () => {
   });
 
   it("stores every shard intact while reusing stored shards' pixel buffers", async () => {
-    // Streamed (gzip) pieces fill shards in buffers handed back by earlier stored shards: a
-    // buffer reused before its (here slow) write copied it would store a later shard's images.
+    // Streamed (gzip) pieces fill shards in buffers handed back by earlier shards as soon as
+    // IndexedDB's put cloned them, while those (here slow) writes still commit: a buffer
+    // reused before its clone was taken would store a later shard's images.
     const db = await freshDb();
     const count = 5 * SHARD_SIZE + 7;
+    let release: (() => void) | null = null;
+    let overlapped = false;
     const manifest = await importDataset(
       db,
       { name: 'reused', sources: [bytes('data_batch_1.bin.gz', gzipSync(cifar10Bin(count)))] },
       {
         putShard: async (db, shard) => {
-          await new Promise((resolve) => setTimeout(resolve, 20));
-          await putShard(db, shard);
+          const stored = putShard(db, shard); // the clone is taken here
+          const previous = release;
+          release = null;
+          overlapped ||= previous !== null;
+          previous?.();
+          // A full shard's write settles only once the next shard's put started (its buffer
+          // was meanwhile refilled); the last, partial one at once.
+          if (shard.count === SHARD_SIZE) await new Promise<void>((resolve) => (release = resolve));
+          await stored;
         },
       },
     );
+    expect(overlapped).toBe(true); // a shard was filled while the previous one committed
     const sizes = manifest.splits.train!.shardSizes;
     expect(sizes).toEqual([SHARD_SIZE, SHARD_SIZE, SHARD_SIZE, SHARD_SIZE, SHARD_SIZE, 7]);
     let image = 0;

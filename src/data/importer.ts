@@ -64,7 +64,11 @@ export class DuplicateDatasetError extends DatasetInputError {
 export interface ImportOptions {
   signal?: AbortSignal;
   onProgress?: (progress: ImportProgress) => void;
-  /** Where shards go (default IndexedDB); unit tests inject failures here. */
+  /**
+   * Where shards go (default IndexedDB); unit tests inject failures here. It must copy the
+   * shard before it returns, as IndexedDB's put does: the shard's pixel buffer is then reused
+   * for a later shard while the write commits.
+   */
   putShard?: (db: DatasetDb, shard: Shard) => Promise<void>;
   fetch?: typeof fetch;
   /**
@@ -157,14 +161,16 @@ async function importUnder(
   // Shards are hashed and stored here, in the import worker, not in a shard writer worker of
   // their own: each worker's V8 heap keeps tens of MB of dead ArrayBuffers before collecting
   // them, so one worker making garbage instead of two lowered a 1 GiB gzip import's tab peak
-  // (docs/data.md, import memory). A stored shard's pixel buffer takes a later shard's pixels
-  // once put and digest have copied it.
+  // (docs/data.md, import memory). A shard's pixel buffer takes a later shard's pixels as soon
+  // as put and digest have copied it, while its write still commits: two shard buffers in the
+  // tab instead of three.
   const pool = new PixelBufferPool(SHARD_SIZE * IMAGE_BYTES);
-  const storeUnchecked = async (shard: Shard): Promise<ShardDigests> => {
-    const digests = await hashAndStore(shard, (s) => put(db, s));
-    pool.give(shard.pixels.buffer);
-    return digests;
-  };
+  const storeUnchecked = (shard: Shard): Promise<ShardDigests> =>
+    hashAndStore(
+      shard,
+      (s) => put(db, s),
+      () => pool.give(shard.pixels.buffer),
+    );
   // Each shard is checked against the space left before it is written: a write that fails on
   // a full disk can take the whole database with it (Chromium), a refusal takes nothing.
   let probed = false;

@@ -22,6 +22,7 @@ import {
   defaultForward,
   FilterGradBatch,
   forwardVariants,
+  type ForwardVariant,
 } from '../../src/train/fused/conv';
 import { FusedNesterov } from '../../src/train/fused/nesterov';
 import { createReferenceTrainer } from '../../src/train/fused/reference';

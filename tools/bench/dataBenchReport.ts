@@ -74,6 +74,28 @@ export interface TabMemory {
   peakRenderersRssBytes: number;
   /** The tab's resident set before the import started. */
   tabRssBeforeBytes: number;
+  /**
+   * The median of the tab's sampled resident set over the import: steadier than the peak,
+   * which moves by tens of MB with when V8 happens to collect (for comparing variants).
+   */
+  tabRssMedianBytes: number;
+  /** What the tab's resident set was made of at its sampled peak (null: not read). */
+  peakBreakdown: TabMemoryBreakdown | null;
   samples: number;
   sampleMs: number;
+}
+
+/**
+ * A renderer's resident set by where it lies (from /proc/PID/smaps, by address range: Chromium
+ * reserves the V8 sandbox, about 1 TiB, and PartitionAlloc's pools, 16 GiB each).
+ */
+export interface TabMemoryBreakdown {
+  /** Mapped files: Chromium's code and data. */
+  filesBytes: number;
+  /** The V8 sandbox: every ArrayBuffer's bytes (live or garbage not yet collected), JS heaps. */
+  v8SandboxBytes: number;
+  /** PartitionAlloc's pools: Blink's own allocations (IndexedDB values, WebCrypto, streams). */
+  partitionAllocBytes: number;
+  /** The rest: malloc, stacks, shared memory. */
+  otherBytes: number;
 }
