@@ -11,7 +11,7 @@ import { encodeShareHash } from '../src/state/urlState';
 import { DEFAULT_HYPERPARAMETERS } from '../src/model/hyperparameters';
 import { alternatingHugeSpec } from '../src/model/testing/hugeSpec';
 import { PlaygroundPage } from './playgroundPage';
-import { selfTimes } from './traceSelfTime';
+import { renderingCounts, selfTimes } from './traceSelfTime';
 
 // Playwright's own trace (retain-on-failure) snapshots the DOM around each action: not the app.
 test.use({ viewport: { width: 1366, height: 768 }, trace: 'off' });
@@ -81,6 +81,9 @@ test('where opening the 1,000-block link spends its main-thread time', async ({
       `  ${r.name.padEnd(28)} ${r.cpuMs.toFixed(1).padStart(7)} ms CPU ${r.wallMs.toFixed(1).padStart(7)} ms wall  x${r.count}`,
     );
   }
+
+  const counts = renderingCounts(trace.traceEvents ?? trace, 'huge-graph:start', 'huge-graph:end');
+  console.log(`[huge graph bench] rendering counts: ${JSON.stringify(counts)}`);
 
   // Pass 2: a fresh page, the CPU profile, by function.
   const page2 = await browser.newPage({ viewport: { width: 1366, height: 768 } });

@@ -11,6 +11,10 @@ export interface TraceEvent {
   ts: number;
   dur?: number;
   tdur?: number;
+  args?: {
+    elementCount?: number;
+    beginData?: { dirtyObjects?: number; totalObjects?: number };
+  };
 }
 
 export interface SelfTimeRow {
@@ -62,4 +66,34 @@ export function selfTimes(events: TraceEvent[], startMark: string, endMark: stri
   }
   while (stack.length > 0) close(stack.pop()!);
   return [...rows.values()].sort((a, b) => b.cpuMs - a.cpuMs);
+}
+
+/**
+ * What style and layout had to do between the marks, in counts that do not move with the
+ * machine's load: elements whose style was recalculated, layout objects laid out (dirty) and
+ * in the tree (total, summed over layouts).
+ */
+export function renderingCounts(
+  events: TraceEvent[],
+  startMark: string,
+  endMark: string,
+): { styledElements: number; layouts: number; laidOutObjects: number; layoutTreeObjects: number } {
+  const start = events.find((e) => e.name === startMark)!;
+  const end = events.find((e) => e.name === endMark)!;
+  const inWindow = (e: TraceEvent) =>
+    e.pid === start.pid && e.tid === start.tid && e.ts >= start.ts && e.ts <= end.ts;
+  let styledElements = 0;
+  let layouts = 0;
+  let laidOutObjects = 0;
+  let layoutTreeObjects = 0;
+  for (const e of events) {
+    if (!inWindow(e)) continue;
+    if (e.name === 'UpdateLayoutTree' && e.ph === 'X') styledElements += e.args?.elementCount ?? 0;
+    if (e.name === 'Layout' && e.ph === 'X') {
+      layouts++;
+      laidOutObjects += e.args?.beginData?.dirtyObjects ?? 0;
+      layoutTreeObjects += e.args?.beginData?.totalObjects ?? 0;
+    }
+  }
+  return { styledElements, layouts, laidOutObjects, layoutTreeObjects };
 }
