@@ -113,7 +113,10 @@ test('the share link of 1,000 alternating blocks draws in summary at once', asyn
 
   await expect(page.getByTestId('stat-params')).toHaveText('704,145');
   const svgNodes = await app.graph.evaluate((el) => el.querySelectorAll('*').length);
-  console.log(`[huge graph] SVG elements drawn: ${svgNodes}`);
+  console.log(
+    `[huge graph] SVG elements drawn: ${svgNodes}; styled elements ${traced.rendering.styledElements}, ` +
+      `laid-out objects ${traced.rendering.laidOutObjects} in ${traced.rendering.layouts} layouts`,
+  );
   // Titles hold text nodes only, so elements are the budget's unit: the old drawing had 177,034.
   expect(svgNodes).toBeLessThanOrEqual(DRAW_BUDGET.svgNodes);
   await expect(page.getByTestId('summary-run')).toHaveCount(5);

@@ -5,6 +5,7 @@
  * time the thread waited for a core, which the Long Tasks API cannot tell apart.
  */
 import type { Browser, Page } from '@playwright/test';
+import { renderingCounts, type TraceEvent } from './traceSelfTime';
 
 export interface MainThreadTime {
   /** Wall time of every main-thread task in the window, in ms. */
@@ -15,17 +16,8 @@ export interface MainThreadTime {
   longTasksMs: number[];
   /** From the start mark to the end mark, in ms. */
   windowMs: number;
-}
-
-interface TraceEvent {
-  name: string;
-  ph: string;
-  pid: number;
-  tid: number;
-  ts: number;
-  dur?: number;
-  tdur?: number;
-  args?: { name?: string };
+  /** Style and layout work in counts, which the machine's load does not move. */
+  rendering: ReturnType<typeof renderingCounts>;
 }
 
 /**
@@ -70,5 +62,11 @@ export async function mainThreadTime(
     cpuMs += (e.tdur ?? dur) / 1000;
     if (dur > 50_000) longTasksMs.push(dur / 1000);
   }
-  return { wallMs, cpuMs, longTasksMs, windowMs: (end.ts - start.ts) / 1000 };
+  return {
+    wallMs,
+    cpuMs,
+    longTasksMs,
+    windowMs: (end.ts - start.ts) / 1000,
+    rendering: renderingCounts(events, startMark, endMark),
+  };
 }

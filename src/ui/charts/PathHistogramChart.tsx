@@ -2,7 +2,6 @@ import {
   Area,
   AreaChart,
   CartesianGrid,
-  Legend,
   ReferenceLine,
   ResponsiveContainer,
   Tooltip,
@@ -10,6 +9,7 @@ import {
   YAxis,
 } from 'recharts';
 import { ChartFrame } from './ChartFrame';
+import { ChartLegend } from './ChartLegend';
 import { toCsv } from './csv';
 import { formatNumber } from './palette';
 import { drawnRange } from './drawnRange';
@@ -44,6 +44,14 @@ export interface PathHistogram {
   std: number;
 }
 
+/** Pixels of the HTML legend's one line above the plot. */
+const LEGEND_HEIGHT = 21;
+
+/** A network's name in the legend and tooltip: its label, mean and spread. */
+function seriesName(h: PathHistogram): string {
+  return `${h.label} (${h.mean.toFixed(1)} ± ${h.std.toFixed(1)})`;
+}
+
 export interface PathHistogramChartProps {
   histograms: readonly PathHistogram[];
   height?: number;
@@ -64,6 +72,11 @@ export function PathHistogramChart({
     const [from, to] = drawnRange(h.probabilities);
     return { ...h, points, linear: points.slice(from, to) };
   });
+  const legend = series.map((s) => ({
+    id: s.id,
+    label: seriesName(s),
+    color: s.color,
+  }));
   return (
     <ChartFrame
       title={title}
@@ -76,10 +89,14 @@ export function PathHistogramChart({
       }
       logToggle
       testId="path-histogram"
+      // An HTML list: recharts' Legend measured itself in the DOM after each new network, a
+      // forced layout of the whole page (issue 19's 1,000-block link).
+      legend={<ChartLegend entries={legend} label={`${title}: legend`} />}
       empty={histograms.length === 0 ? 'No network to count paths in.' : null}
     >
       {({ log }) => (
-        <ResponsiveContainer width="100%" height={height}>
+        // The legend above took this height inside the chart when recharts drew it.
+        <ResponsiveContainer width="100%" height={height - LEGEND_HEIGHT}>
           <AreaChart margin={{ top: 8, right: 16, bottom: 18, left: 8 }}>
             <CartesianGrid stroke="#e3e3de" />
             <XAxis
@@ -112,13 +129,12 @@ export function PathHistogramChart({
               }
               labelFormatter={(x) => `length ${String(x)}`}
             />
-            <Legend verticalAlign="top" wrapperStyle={{ paddingBottom: 8 }} />
             {series.map((s) => (
               <Area
                 key={s.id}
                 data={log ? s.points.filter((p) => p.y > 0) : s.linear}
                 dataKey="y"
-                name={`${s.label} (${s.mean.toFixed(1)} ± ${s.std.toFixed(1)})`}
+                name={seriesName(s)}
                 stroke={s.color}
                 fill={s.color}
                 fillOpacity={0.12}

@@ -8,19 +8,12 @@ function convPath(x: number, y: number, w: number, h: number, down: boolean): st
   return `M${x} ${y} L${x + w} ${y + inset} L${x + w} ${y + h - inset} L${x} ${y + h} Z`;
 }
 
-function Item({ item }: { item: GraphItem }) {
+function Item({ item }: { item: Drawn }) {
   switch (item.type) {
     case 'wire':
       return <path d={item.d} className={`g-wire g-wire--${item.kind}`} />;
-    case 'conv':
-      return (
-        <path
-          d={convPath(item.x, item.y, item.w, item.h, item.down)}
-          className={item.down ? 'g-conv g-conv--down' : 'g-conv'}
-        >
-          <title>{item.title}</title>
-        </path>
-      );
+    case 'convs':
+      return <path d={item.d} className={item.down ? 'g-conv g-conv--down' : 'g-conv'} />;
     case 'box':
       return (
         <g className="g-box">
@@ -55,6 +48,32 @@ function Item({ item }: { item: GraphItem }) {
   }
 }
 
+/** What NetworkGraph draws: the layout's items, consecutive conv layers joined. */
+type Drawn = Exclude<GraphItem, { type: 'conv' }> | { type: 'convs'; d: string; down: boolean };
+
+/**
+ * The layout's items in their drawing order, each run of consecutive conv layers (a block's
+ * branches) as one path of closed subpaths, which looks as the separate shapes did (same fill
+ * and stroke; they do not overlap): 5 x 200 blocks of K = 8, B = 8 drew 640 layers with their
+ * titles as 1,280 elements, now 16. The layers lie under their block's click target, which
+ * names the block, so their own titles never showed on hover. Wires stay one path each:
+ * several run along the same line (a merge's K wires), and as one path they would look lighter.
+ */
+function drawingOf(items: readonly GraphItem[]): Drawn[] {
+  const out: Drawn[] = [];
+  for (const item of items) {
+    if (item.type !== 'conv') {
+      out.push(item);
+      continue;
+    }
+    const d = convPath(item.x, item.y, item.w, item.h, item.down);
+    const last = out[out.length - 1];
+    if (last?.type === 'convs' && last.down === item.down) last.d += ` ${d}`;
+    else out.push({ type: 'convs', d, down: item.down });
+  }
+  return out;
+}
+
 export interface NetworkGraphProps {
   spec: NetworkSpec;
   expanded: readonly string[];
@@ -84,6 +103,7 @@ export const NetworkGraph = memo(function NetworkGraph({
     () => layoutNetwork(spec, new Set(expanded), { annotate }),
     [spec, expanded, annotate],
   );
+  const drawing = useMemo(() => drawingOf(layout.items), [layout]);
   // Small networks are drawn larger (up to 1.5x) so that a laptop screen fills its width.
   const k = scale ?? Math.min(1.5, Math.max(1, 880 / layout.width));
   const blocks = spec.stages.reduce((n, s) => n + s.blocks.length, 0);
@@ -102,7 +122,7 @@ export const NetworkGraph = memo(function NetworkGraph({
         data-drawn={layout.groups.length}
         data-summarised={layout.budget.summarisedBlocks}
       >
-        {layout.items.map((item, i) => (
+        {drawing.map((item, i) => (
           <Item key={i} item={item} />
         ))}
         {layout.groups.map((g) => {

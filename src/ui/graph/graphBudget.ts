@@ -101,95 +101,115 @@ export function planDrawing(
 ): DrawPlan {
   const special = firstBlocksSpecial(spec);
   const runs = spec.stages.map((stage, si) => stageRuns(stage.blocks, special[si] ?? false));
-  const open = new Set<string>();
-  for (const id of expanded) {
-    const found = runs.some((rs, si) => rs.some((r) => r.count > 1 && groupId(si, r.start) === id));
-    if (found) open.add(id);
-  }
-  const summarised = new Set<number>();
-
-  const build = (): Segment[][] =>
-    runs.map((rs, si) => {
-      const segs: Segment[] = rs.map((r) => ({
-        type: 'run',
-        start: r.start,
-        count: r.count,
-        open: open.has(groupId(si, r.start)),
-      }));
-      if (!summarised.has(si) || segs.length < 3) return segs;
-      const middle = segs.slice(1, -1);
-      const start = middle[0]!.start;
-      const count = middle.reduce((n, s) => n + s.count, 0);
-      return [segs[0]!, { type: 'summary', start, count }, segs[segs.length - 1]!];
-    });
-
-  // Each block's cost once (the plan is rebuilt a few times while it is fitted).
-  const costs = spec.stages.map((stage) => stage.blocks.map(cost));
-  const segmentCost = (si: number, s: Segment): { nodes: number; blocks: number } => {
-    const c = costs[si]!;
-    if (s.type === 'summary') return { nodes: SUMMARY_COST, blocks: 0 };
-    if (!s.open) return { nodes: c[s.start]!, blocks: 1 };
-    let nodes = 0;
-    for (let i = s.start; i < s.start + s.count; i++) nodes += c[i]!;
-    return { nodes, blocks: s.count };
-  };
-  const total = (stages: Segment[][]) => {
-    let nodes = 0;
-    let blocks = 0;
-    stages.forEach((segs, si) =>
-      segs.forEach((s) => {
-        const c = segmentCost(si, s);
-        nodes += c.nodes;
-        blocks += c.blocks;
+  // Each run's cost drawn once ("x n") and block by block, computed once: the plan is weighed
+  // again after each change, and issue 19's link has 1,000 runs of one block.
+  const closedCost = runs.map((rs, si) => rs.map((r) => cost(spec.stages[si]!.blocks[r.start]!)));
+  const openCost = runs.map((rs, si) =>
+    rs.map((r, ri) => {
+      if (r.count === 1) return closedCost[si]![ri]!;
+      let nodes = 0;
+      for (let i = r.start; i < r.start + r.count; i++) nodes += cost(spec.stages[si]!.blocks[i]!);
+      return nodes;
+    }),
+  );
+  // The expanded runs that exist, by stage and run index, oldest first.
+  const open: { si: number; ri: number; id: string }[] = [];
+  if (expanded.size > 0) {
+    const byId = new Map<string, { si: number; ri: number }>();
+    runs.forEach((rs, si) =>
+      rs.forEach((r, ri) => {
+        if (r.count > 1) byId.set(groupId(si, r.start), { si, ri });
       }),
     );
+    for (const id of expanded) {
+      const at = byId.get(id);
+      if (at) open.push({ ...at, id });
+    }
+  }
+  const isOpen = runs.map((rs) => rs.map(() => false));
+  for (const o of open) isOpen[o.si]![o.ri] = true;
+  const summarised = runs.map(() => false);
+
+  const runCost = (si: number, ri: number) =>
+    isOpen[si]![ri]
+      ? { nodes: openCost[si]![ri]!, blocks: runs[si]![ri]!.count }
+      : { nodes: closedCost[si]![ri]!, blocks: 1 };
+  /** A stage's cost: its runs, or its first and last run around one summary. */
+  const stageCost = (si: number): { nodes: number; blocks: number } => {
+    const rs = runs[si]!;
+    let nodes = 0;
+    let blocks = 0;
+    const add = (ri: number) => {
+      const c = runCost(si, ri);
+      nodes += c.nodes;
+      blocks += c.blocks;
+    };
+    if (summarised[si] && rs.length >= 3) {
+      add(0);
+      add(rs.length - 1);
+      nodes += SUMMARY_COST;
+    } else {
+      for (let ri = 0; ri < rs.length; ri++) add(ri);
+    }
     return { nodes, blocks };
   };
+  const stageCosts = runs.map((_, si) => stageCost(si));
+  const spent = () =>
+    stageCosts.reduce((t, c) => ({ nodes: t.nodes + c.nodes, blocks: t.blocks + c.blocks }), {
+      nodes: 0,
+      blocks: 0,
+    });
   const fits = (c: { nodes: number; blocks: number }) =>
     c.nodes <= budget.svgNodes && c.blocks <= budget.blocks;
 
-  let stages = build();
-  let spent = total(stages);
   let closedExpansions = 0;
-  for (const id of [...open]) {
-    if (fits(spent)) break;
-    open.delete(id);
+  for (const o of open) {
+    if (fits(spent())) break;
+    isOpen[o.si]![o.ri] = false;
+    stageCosts[o.si] = stageCost(o.si);
     closedExpansions++;
-    stages = build();
-    spent = total(stages);
   }
-  if (!fits(spent)) {
+  if (!fits(spent())) {
     // The costliest middles first: a few summaries where one stage holds the bulk.
-    const middles = stages
-      .map((segs, si) => ({
-        si,
-        nodes: segs.slice(1, -1).reduce((n, s) => n + segmentCost(si, s).nodes, 0),
-        segments: segs.length - 2,
-      }))
+    const middles = runs
+      .map((rs, si) => {
+        let nodes = 0;
+        for (let ri = 1; ri < rs.length - 1; ri++) nodes += runCost(si, ri).nodes;
+        return { si, nodes, segments: rs.length - 2 };
+      })
       .filter((m) => m.segments >= 2)
       .sort((a, b) => b.nodes - a.nodes);
     for (const m of middles) {
-      if (fits(spent)) break;
-      summarised.add(m.si);
-      stages = build();
-      spent = total(stages);
+      if (fits(spent())) break;
+      summarised[m.si] = true;
+      stageCosts[m.si] = stageCost(m.si);
     }
   }
+
   let summaries = 0;
   let summarisedBlocks = 0;
-  for (const segs of stages) {
-    for (const s of segs) {
-      if (s.type !== 'summary') continue;
-      summaries++;
-      summarisedBlocks += s.count;
-    }
-  }
+  const stages = runs.map((rs, si): Segment[] => {
+    const segs: Segment[] = rs.map((r, ri) => ({
+      type: 'run',
+      start: r.start,
+      count: r.count,
+      open: isOpen[si]![ri]!,
+    }));
+    if (!summarised[si] || segs.length < 3) return segs;
+    const middle = segs.slice(1, -1);
+    const start = middle[0]!.start;
+    const count = middle.reduce((n, seg) => n + seg.count, 0);
+    summaries++;
+    summarisedBlocks += count;
+    return [segs[0]!, { type: 'summary', start, count }, segs[segs.length - 1]!];
+  });
+  const total = spent();
   return {
     stages,
     summarisedBlocks,
     summaries,
     closedExpansions,
-    svgNodes: spent.nodes,
-    drawnBlocks: spent.blocks,
+    svgNodes: total.nodes,
+    drawnBlocks: total.blocks,
   };
 }

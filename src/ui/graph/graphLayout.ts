@@ -75,7 +75,11 @@ export interface GraphLayout {
   budget: Pick<DrawPlan, 'summaries' | 'summarisedBlocks' | 'closedExpansions'>;
 }
 
-/** SVG elements the component renders for an item (titles included). */
+/**
+ * SVG shapes an item draws (titles included): the budget's unit, what the drawing asks a
+ * person to read. The component draws all wires of a kind, and all conv layers, as one path
+ * each, so the page holds fewer elements than this counts (NetworkGraph.tsx).
+ */
 export function svgNodesOf(item: GraphItem): number {
   switch (item.type) {
     case 'wire':
