@@ -5,6 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { tinyClassroom } from '../../src/model/presets';
+import type { NetworkSpec } from '../../src/model/spec';
 import type { NamedVariable } from '../../src/model/network';
 import { drawAugmentation, type AugmentParams } from '../../src/train/augment';
 import { augmentFused, augmentReference, packPixels } from '../../src/train/fused/augment';
@@ -507,10 +508,10 @@ async function checkWeightedSum(terms: number): Promise<KernelDiff[]> {
 /**
  * The step recorded from the plan with our own backward (recordedStep.ts) against tfjs's
  * autodiff of plain tfjs ops on the CPU: loss, logits and every weight's gradient of one step
- * of the classroom DMRNet (every block kind, merge-and-run averages, shared stream inputs).
+ * of `spec` (the classroom DMRNet: merge-and-run averages, shared stream inputs; or one with a
+ * classifier per stream and an identity block).
  */
-async function checkRecordedStep(): Promise<KernelDiff[]> {
-  const spec = { ...tinyClassroom({ width: 4 }), input: { height: 8, width: 8, channels: 3 } };
+async function checkRecordedStep(spec: NetworkSpec, prefix: string): Promise<KernelDiff[]> {
   const weights = seededWeights(spec, 43);
   const plan = planNetwork(spec);
   const xs = randomArray(4 * 8 * 8 * 3, 44);
@@ -557,7 +558,7 @@ async function checkRecordedStep(): Promise<KernelDiff[]> {
   };
   const ref = await onBackend('cpu', run(false));
   const fused = await onBackend('webgpu', run(true));
-  return compare('recordedStep', fused, ref);
+  return compare(prefix, fused, ref);
 }
 
 /** Same weights, data and augmentation: 20 steps of each, losses per step. */
@@ -678,7 +679,21 @@ export async function runChecks(
     diffs.push(...(await checkWeightedSum(terms)));
   }
   progress('recorded step');
-  diffs.push(...(await checkRecordedStep()));
+  const classroom = { ...tinyClassroom({ width: 4 }), input: { height: 8, width: 8, channels: 3 } };
+  diffs.push(...(await checkRecordedStep(classroom, 'recordedStep')));
+  // Table 5 w/o sharing: a stem and a classifier per stream (the head's tfjs path), and an
+  // identity block with a projection per stream (paired forwards of projections and branches).
+  progress('recorded step, per-stream classifiers');
+  const perStream: NetworkSpec = {
+    ...classroom,
+    sharing: 'none',
+    stages: [
+      { width: 4, stride: 1, blocks: [{ kind: 'mergeAndRun', branches: 2, layersPerBranch: 2 }] },
+      { width: 8, stride: 2, blocks: [{ kind: 'identity', branches: 2, layersPerBranch: 2 }] },
+      { width: 8, stride: 1, blocks: [{ kind: 'mergeAndRun', branches: 2, layersPerBranch: 2 }] },
+    ],
+  };
+  diffs.push(...(await checkRecordedStep(perStream, 'recordedStep.perStream')));
   progress('loss curves');
   const curves = await lossCurves(steps, progress);
   diffs.push(...curves.evalDiffs);
