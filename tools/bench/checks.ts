@@ -5,6 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { tinyClassroom } from '../../src/model/presets';
+import type { NetworkSpec } from '../../src/model/spec';
 import type { NamedVariable } from '../../src/model/network';
 import { drawAugmentation, type AugmentParams } from '../../src/train/augment';
 import { augmentFused, augmentReference, packPixels } from '../../src/train/fused/augment';
@@ -526,10 +527,10 @@ async function checkWeightedSum(terms: number): Promise<KernelDiff[]> {
 /**
  * The step recorded from the plan with our own backward (recordedStep.ts) against tfjs's
  * autodiff of plain tfjs ops on the CPU: loss, logits and every weight's gradient of one step
- * of the classroom DMRNet (every block kind, merge-and-run averages, shared stream inputs).
+ * of `spec` (the classroom DMRNet: merge-and-run averages, shared stream inputs; or one with a
+ * classifier per stream and an identity block).
  */
-async function checkRecordedStep(): Promise<KernelDiff[]> {
-  const spec = tinySpec();
+async function checkRecordedStep(spec: NetworkSpec, prefix: string): Promise<KernelDiff[]> {
   const weights = seededWeights(spec, 43);
   const plan = planNetwork(spec);
   const xs = randomArray(4 * 8 * 8 * 3, 44);
@@ -574,7 +575,7 @@ async function checkRecordedStep(): Promise<KernelDiff[]> {
     tf.dispose([x, labels]);
     return read(out).finally(() => net.dispose());
   };
-  return cpuAgainstWebgpu('recordedStep', run);
+  return cpuAgainstWebgpu(prefix, run);
 }
 
 /** Same weights, data and augmentation: 20 steps of each, losses per step. */
@@ -701,7 +702,21 @@ export async function runChecks(
     diffs.push(...(await checkWeightedSum(terms)));
   }
   progress('recorded step');
-  diffs.push(...(await checkRecordedStep()));
+  const classroom = tinySpec();
+  diffs.push(...(await checkRecordedStep(classroom, 'recordedStep')));
+  // Table 5 w/o sharing: a stem and a classifier per stream (the head's tfjs path), and an
+  // identity block with a projection per stream (paired forwards of projections and branches).
+  progress('recorded step, per-stream classifiers');
+  const perStream: NetworkSpec = {
+    ...classroom,
+    sharing: 'none',
+    stages: [
+      { width: 4, stride: 1, blocks: [{ kind: 'mergeAndRun', branches: 2, layersPerBranch: 2 }] },
+      { width: 8, stride: 2, blocks: [{ kind: 'identity', branches: 2, layersPerBranch: 2 }] },
+      { width: 8, stride: 1, blocks: [{ kind: 'mergeAndRun', branches: 2, layersPerBranch: 2 }] },
+    ],
+  };
+  diffs.push(...(await checkRecordedStep(perStream, 'recordedStep.perStream')));
   progress('loss curves');
   const curves = await lossCurves(steps, progress);
   diffs.push(...curves.evalDiffs);
