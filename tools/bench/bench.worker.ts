@@ -21,8 +21,8 @@ import { augmentAndNormalize, drawAugmentation, imagesToTensor } from '../../src
 import { initBackend } from '../../src/train/backend';
 import { augmentFused, packPixels } from '../../src/train/fused/augment';
 import { memoryRefusal, planStepMemory } from '../../src/train/fused/memoryPlan';
-import { compileAhead, deviceOf } from '../../src/train/fused/runtime';
-import { createFusedTrainer, traceStep } from '../../src/train/fused/step';
+import { deviceOf } from '../../src/train/fused/runtime';
+import { compileForFirstStep, createFusedTrainer, traceStep } from '../../src/train/fused/step';
 import { tuneConvs, type KernelChoice } from '../../src/train/fused/tuning';
 import { createRng } from '../../src/model/random';
 import { PAPER_SGD } from '../../src/train/step';
@@ -143,7 +143,7 @@ async function benchNetwork(
     return { x, labels };
   };
   // Every pipeline of the step (augmentation included) compiled ahead, in parallel.
-  const compiled = await compileAhead(() => {
+  const compiled = await compileForFirstStep(() => {
     const { x, labels } = inputs(data[0]!);
     traceStep(trainer, x, labels);
     tf.dispose([x, labels]);
@@ -284,7 +284,7 @@ async function benchL54(batch: number): Promise<L54Report> {
     packed.dispose();
     return { x, labels: tf.tensor1d(b.labels, 'int32') };
   };
-  const compiled = await compileAhead(() => {
+  const compiled = await compileForFirstStep(() => {
     const { x, labels } = inputs(data[0]!);
     traceStep(trainer, x, labels);
     tf.dispose([x, labels]);

@@ -23,6 +23,8 @@ import {
   defaultForward,
   FilterGradBatch,
   forwardVariants,
+  quickBackward,
+  quickForward,
   type ForwardVariant,
 } from '../../src/train/fused/conv';
 import { FusedNesterov } from '../../src/train/fused/nesterov';
@@ -299,7 +301,7 @@ async function checkForwardVariants(
       'Forward',
       `${x.join('x')},k${k},co${co},s${stride}`,
       s,
-      { untuned: defaultForward(s), tuned: forwardVariants(s) },
+      { untuned: defaultForward(s), tuned: [...forwardVariants(s), quickForward(s)] },
       (v) => read({ y: convForward(xt, ft, s, v) }),
       ref,
       bits,
@@ -353,7 +355,7 @@ async function checkBackwardVariants(
       'Backward',
       `${x.join('x')},k${k},co${co},s${stride}`,
       s,
-      { untuned: defaultBackward(s), tuned: backwardVariants(s) },
+      { untuned: defaultBackward(s), tuned: [...backwardVariants(s), quickBackward(s)] },
       run,
       ref,
       bits,

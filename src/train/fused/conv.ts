@@ -20,6 +20,7 @@ import {
   deviceOf,
   dispatch,
   emptyTensor,
+  isCompiled,
   markInFlight,
   submitPending,
 } from './runtime';
@@ -132,8 +133,35 @@ export function chooseForward(s: ConvShape, choice: ForwardVariant | 'tfjs'): vo
   chosenForward.set(keyOf(s), choice);
 }
 
-export function forwardChoice(s: ConvShape): ForwardVariant | 'tfjs' {
-  return chosenForward.get(keyOf(s)) ?? defaultForward(s);
+/**
+ * While on, a shape whose chosen layout's pipeline is not compiled yet runs a quick layout
+ * instead (`quickForward`, `quickBackward`): one pixel and the unblocked filter gradient, whose
+ * shaders compile several times faster than the register-blocked ones (L=12's 33 pipelines:
+ * 1.25 s against 3.3 s on SwiftShader, docs/performance.md "Preparation"). Every layout sums
+ * in the same order, so switching changes no bit of a run. On from `prepare` (step.ts) on.
+ */
+let quickUntilCompiled = false;
+
+export function setQuickLayoutsUntilCompiled(on: boolean): void {
+  quickUntilCompiled = on;
+}
+
+/** The forward's quick-to-compile layout: 64 threads, the widest tile, one pixel. */
+export function quickForward(s: ConvShape): ForwardVariant {
+  return { wg: WG, tile: tileOf(s.co), pix: 1 };
+}
+
+/**
+ * The layout to record a forward of shape `s` with: the chosen one (`chooseForward`, else the
+ * default), or the quick one while the chosen one's `code` is still compiling.
+ */
+export function forwardChoice(
+  s: ConvShape,
+  code: (v: ForwardVariant) => string = (v) => forwardSource(s, v),
+): ForwardVariant | 'tfjs' {
+  const chosen = chosenForward.get(keyOf(s)) ?? defaultForward(s);
+  if (!quickUntilCompiled || chosen === 'tfjs' || isCompiled(code(chosen))) return chosen;
+  return quickForward(s);
 }
 
 /**
@@ -230,8 +258,16 @@ export function chooseBackward(s: ConvShape, v: BackwardVariant): void {
   chosenBackward.set(keyOf(s), v);
 }
 
-export function backwardChoice(s: ConvShape): BackwardVariant {
-  return chosenBackward.get(keyOf(s)) ?? defaultBackward(s);
+/** The backward's quick-to-compile layout: one pixel, the unblocked filter gradient (1 x t). */
+export function quickBackward(s: ConvShape): BackwardVariant {
+  return { wg: WG, tile: tileOf(s.co), pix: 1, dwCi: 1, dwCo: tileOf(s.co) };
+}
+
+/** As `forwardChoice`, for the backward launch (with or without the input gradient). */
+export function backwardChoice(s: ConvShape, inputGrad = true): BackwardVariant {
+  const chosen = chosenBackward.get(keyOf(s)) ?? defaultBackward(s);
+  if (!quickUntilCompiled || isCompiled(backwardSource(s, inputGrad, chosen))) return chosen;
+  return quickBackward(s);
 }
 
 /** Back to the untuned layouts for every shape (a re-tune, or the cache cleared). */
@@ -619,6 +655,18 @@ function memo(key: string, make: () => string): string {
   return code;
 }
 
+/** The forward's WGSL for layout `v` (made once per shape and layout). */
+function forwardSource(s: ConvShape, v: ForwardVariant): string {
+  return memo(`f${v.wg},${v.tile},${v.pix},${keyOf(s)}`, () => forwardCode(s, v));
+}
+
+/** The backward launch's WGSL for layout `v`. */
+function backwardSource(s: ConvShape, inputGrad: boolean, v: BackwardVariant): string {
+  return memo(`b${+inputGrad},${v.wg},${v.tile},${v.pix},${v.dwCi},${v.dwCo},${keyOf(s)}`, () =>
+    backwardCode(s, inputGrad, v),
+  );
+}
+
 export const keyOf = (s: ConvShape) =>
   `${s.n},${s.h},${s.w},${s.ci},${s.co},${s.k},${s.stride},${s.pad}`;
 
@@ -640,7 +688,7 @@ export function convForward(
   const y = emptyTensor<tf.Rank.R4>([s.n, s.oh, s.ow, s.co]);
   const invocations = (s.n * s.oh * s.ow * s.co) / (v.tile * v.pix);
   dispatch({
-    code: memo(`f${v.wg},${v.tile},${v.pix},${keyOf(s)}`, () => forwardCode(s, v)),
+    code: forwardSource(s, v),
     bindings: [x, filter, y],
     uniforms: [],
     workgroups: [Math.max(1, Math.min(16384, Math.ceil(invocations / v.wg)))],
@@ -670,7 +718,7 @@ export function convBackward(
   s: ConvShape,
   inputGrad: boolean,
   batch: FilterGradBatch | null,
-  v: BackwardVariant = backwardChoice(s),
+  v: BackwardVariant = backwardChoice(s, inputGrad),
 ): { dx: tf.Tensor4D | null; dw: tf.Tensor4D } {
   const weights = s.k * s.k * s.ci * s.co;
   const { chunks } = filterGradChunks(s);
@@ -679,9 +727,7 @@ export function convBackward(
   const dx = inputGrad ? emptyTensor<tf.Rank.R4>([s.n, s.h, s.w, s.ci]) : null;
   const [dxInv, dwInv] = backwardInvocations(s, inputGrad, v);
   dispatch({
-    code: memo(`b${+inputGrad},${v.wg},${v.tile},${v.pix},${v.dwCi},${v.dwCo},${keyOf(s)}`, () =>
-      backwardCode(s, inputGrad, v),
-    ),
+    code: backwardSource(s, inputGrad, v),
     bindings: dx
       ? [x, dy, partial, filter, dx, ...(dyName(s) === 'dy4' ? [dy] : [])]
       : [x, dy, partial],

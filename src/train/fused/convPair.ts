@@ -39,31 +39,37 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
 
 const codes = new Map<string, string>();
 
-/**
- * y_j = conv(x_j, f_j) for two convolutions of shape `s`, in one launch with the layout the
- * tuner chose for `s` (or layout `v`); null when that is tfjs's conv2d (the caller runs them
- * apart).
- */
-export function pairedConvForward(
-  xs: [tf.TensorInfo, tf.TensorInfo],
-  filters: [tf.TensorInfo, tf.TensorInfo],
-  s: ConvShape,
-  v: ForwardVariant | 'tfjs' = forwardChoice(s),
-): [tf.Tensor4D, tf.Tensor4D] | null {
-  if (v === 'tfjs') return null;
+/** The paired forward's WGSL for layout `v` (made once per shape and layout). */
+function pairedSource(s: ConvShape, v: ForwardVariant): string {
   const key = `p${v.wg},${v.tile},${v.pix},${keyOf(s)}`;
   let code = codes.get(key);
   if (code === undefined) {
     code = pairedForwardCode(s, v);
     codes.set(key, code);
   }
+  return code;
+}
+
+/**
+ * y_j = conv(x_j, f_j) for two convolutions of shape `s`, in one launch with the layout the
+ * tuner chose for `s` (or layout `v`; conv.ts's quick layout while the chosen one's paired
+ * pipeline compiles); null when that is tfjs's conv2d (the caller runs them
+ * apart).
+ */
+export function pairedConvForward(
+  xs: [tf.TensorInfo, tf.TensorInfo],
+  filters: [tf.TensorInfo, tf.TensorInfo],
+  s: ConvShape,
+  v: ForwardVariant | 'tfjs' = forwardChoice(s, (chosen) => pairedSource(s, chosen)),
+): [tf.Tensor4D, tf.Tensor4D] | null {
+  if (v === 'tfjs') return null;
   const ys: [tf.Tensor4D, tf.Tensor4D] = [
     emptyTensor<tf.Rank.R4>([s.n, s.oh, s.ow, s.co]),
     emptyTensor<tf.Rank.R4>([s.n, s.oh, s.ow, s.co]),
   ];
   const invocations = (s.n * s.oh * s.ow * s.co) / (v.tile * v.pix);
   dispatch({
-    code,
+    code: pairedSource(s, v),
     bindings: [xs[0], filters[0], ys[0], xs[1], filters[1], ys[1]],
     uniforms: [],
     workgroups: [Math.max(1, Math.min(16384, Math.ceil(invocations / v.wg))), 2],

@@ -87,6 +87,12 @@ function pipelineFor(device: GPUDevice, code: string): GPUComputePipeline {
   return pipeline;
 }
 
+/** Whether the pipeline of `code` is compiled (not missing, not still compiling). */
+export function isCompiled(code: string): boolean {
+  const entry = cacheOf(internals().device).get(code);
+  return entry !== undefined && !(entry instanceof Promise);
+}
+
 /** The WGSL source of `pipeline` when it is one of ours, else null (tfjs's). */
 export function codeOfPipeline(pipeline: GPUComputePipeline): string | null {
   return codesByPipeline.get(pipeline) ?? null;

@@ -21,8 +21,13 @@ import {
   type StepOutput,
 } from '../step';
 import { bnAddReluFused } from './bnAddRelu';
-import { collectFilterGrads, conv2dFused, FilterGradBatch } from './conv';
-import { compileAhead, type CompileReport } from './runtime';
+import {
+  collectFilterGrads,
+  conv2dFused,
+  FilterGradBatch,
+  setQuickLayoutsUntilCompiled,
+} from './conv';
+import { compileAhead, type CompileReport, deviceOf, submitPending } from './runtime';
 import { forwardLogits, type ConvOp, type WeightLookup } from './forward';
 import { FusedNesterov } from './nesterov';
 import { recordedForwardBackward } from './recordedStep';
@@ -144,36 +149,41 @@ export function createFusedTrainer(
       const key = x.shape.join('x');
       if (prepared.has(key)) return null;
       prepared.add(key);
-      return compileAhead(() => traceStep(trainer, x, labels), onProgress);
+      return compileForFirstStep(() => traceStep(trainer, x, labels), onProgress);
     },
     step(x, labels, lr) {
-      if (!recorded) return autodiffStep(x, labels, lr);
-      return tf.tidy(() => {
-        const { loss, correct, grads } = recordedForwardBackward(
-          plan,
-          weight,
-          x,
-          labels,
-          { eps: BN_EPS, momentum: BN_MOMENTUM },
-          filterGrads,
-        );
-        optimizer.step(
-          net.trainable.map(({ name }) => {
-            const g = grads.get(name);
-            if (!g) throw new Error(`no gradient for ${name}: it does not reach the loss`);
-            return g;
-          }),
-          lr,
-          slots?.velocities.map((v) => v.variable),
-        );
-        return { loss, correct };
-      });
+      const out = recordStep(x, labels, lr);
+      startChosenCompileAfterThisStep();
+      return out;
     },
     dispose() {
       optimizer.dispose();
       filterGrads.dispose();
     },
   };
+  function recordStep(x: tf.Tensor4D, labels: tf.Tensor1D, lr: number): StepOutput {
+    if (!recorded) return autodiffStep(x, labels, lr);
+    return tf.tidy(() => {
+      const { loss, correct, grads } = recordedForwardBackward(
+        plan,
+        weight,
+        x,
+        labels,
+        { eps: BN_EPS, momentum: BN_MOMENTUM },
+        filterGrads,
+      );
+      optimizer.step(
+        net.trainable.map(({ name }) => {
+          const g = grads.get(name);
+          if (!g) throw new Error(`no gradient for ${name}: it does not reach the loss`);
+          return g;
+        }),
+        lr,
+        slots?.velocities.map((v) => v.variable),
+      );
+      return { loss, correct };
+    });
+  }
   return trainer;
 }
 
@@ -236,6 +246,46 @@ export function fusedTrainStep(
   config: SgdConfig,
 ): StepOutput {
   return trainerFor(net, slots, config).step(x, labels, lr);
+}
+
+/**
+ * Compiles what a step traced by `trace` needs before its first run, the conv layouts chosen
+ * for the adapter in the background: the first steps wait only for quick-to-compile conv
+ * layouts (conv.ts's `setQuickLayoutsUntilCompiled`), and each conv shape switches to its
+ * chosen layout once that pipeline is ready (every layout gives the same bits). Resolves with
+ * the report of what the first step waited for.
+ */
+export async function compileForFirstStep(
+  trace: () => void,
+  onProgress?: (done: number, total: number) => void,
+): Promise<CompileReport> {
+  setQuickLayoutsUntilCompiled(true);
+  const report = await compileAhead(trace, onProgress);
+  chosenCompile = () => {
+    setQuickLayoutsUntilCompiled(false);
+    // compileAhead traces synchronously, before its first await: only this trace sees the
+    // chosen layouts. A failed compilation surfaces where a step compiles it again.
+    compileAhead(trace).catch(() => undefined);
+    setQuickLayoutsUntilCompiled(true);
+  };
+  return report;
+}
+
+/** The background compilation of the chosen layouts, waiting for the first step to be done. */
+let chosenCompile: (() => void) | null = null;
+
+/**
+ * Starts `chosenCompile` once the step just recorded has run on the GPU: on a 2-core machine
+ * compiling beside the first step delayed its loss by a second (docs/performance.md).
+ */
+function startChosenCompileAfterThisStep(): void {
+  const start = chosenCompile;
+  if (!start) return;
+  chosenCompile = null;
+  submitPending();
+  deviceOf()
+    .queue.onSubmittedWorkDone()
+    .then(start, () => undefined);
 }
 
 /**
