@@ -19,6 +19,11 @@ test('fused kernels and the fused step match the unfused tfjs computation', asyn
   // a run's numbers do not depend on which layout won on the adapter.
   expect(report.layoutBits.compared).toBeGreaterThanOrEqual(60);
   expect(report.layoutBits.mismatches).toEqual([]);
+  // The first step waits only for quick-to-compile layouts; the chosen ones compile behind it,
+  // and every pass is on them within a few steps (step.ts's compileForFirstStep).
+  console.log(`[fused] quick first layouts: ${JSON.stringify(report.quickLayouts)}`);
+  expect(report.quickLayouts.afterFirstStep).toBeGreaterThan(0);
+  expect(report.quickLayouts.atEnd).toBe(0);
   const { fused, reference } = report.lossCurve;
   expect(fused).toHaveLength(20);
   expect(reference).toHaveLength(20);

@@ -23,6 +23,7 @@ import {
   defaultForward,
   FilterGradBatch,
   forwardVariants,
+  passesOnQuickLayouts,
   quickBackward,
   quickForward,
   type ForwardVariant,
@@ -33,7 +34,10 @@ import {
   BN_EPS,
   BN_MOMENTUM,
   createFusedTrainer,
+  disposeFusedTrainer,
+  fusedTrainStep,
   inferenceLogits,
+  prepareFusedTrainStep,
   weightLookup,
   type FusedTrainer,
 } from '../../src/train/fused/step';
@@ -580,6 +584,51 @@ async function checkRecordedStep(spec: NetworkSpec, prefix: string): Promise<Ker
   return cpuAgainstWebgpu(prefix, run);
 }
 
+/**
+ * A fused trainer prepared as trainingRun.ts prepares one (`prepareFusedTrainStep` on the first
+ * batch, disposed after the first step): the first step runs quick-to-compile conv layouts,
+ * and within a few steps every pass is on its chosen layout, compiled in the background.
+ * Batch 3: shapes no other check compiled.
+ */
+async function quickLayoutsSwitch(): Promise<{
+  afterFirstStep: number;
+  atEnd: number;
+  steps: number;
+}> {
+  const spec = tinySpec();
+  const net = variablesFrom(seededWeights(spec, 45));
+  const slots = createOptimizerSlots(net.trainable);
+  const config: SgdConfig = { momentum: 0.9, weightDecay: 1e-4, nesterov: true };
+  const shape: Shape4 = [3, 8, 8, 3];
+  const step = async (s: number, prepare: boolean) => {
+    const x = tf.tensor4d(randomArray(3 * 8 * 8 * 3, 50 + s), shape);
+    const labels = tf.tensor1d([s % 10, (s + 3) % 10, (s + 7) % 10], 'int32');
+    if (prepare) await prepareFusedTrainStep(net, slots, x, labels, config);
+    const out = fusedTrainStep(net, slots, x, labels, 0.05, config);
+    // Disposed before the step has run, as trainingRun.ts does: the background compilation
+    // traces the step again after that.
+    tf.dispose([x, labels]);
+    await out.loss.data();
+    tf.dispose([out.loss, out.correct]);
+  };
+  try {
+    await step(0, true);
+    const afterFirstStep = passesOnQuickLayouts();
+    let steps = 1;
+    // The background compilation takes a few seconds on SwiftShader; give it 60 s.
+    const t0 = performance.now();
+    while (passesOnQuickLayouts() > 0 && performance.now() - t0 < 60_000) {
+      await new Promise((resolve) => setTimeout(resolve, 250));
+      await step(steps++, false);
+    }
+    return { afterFirstStep, atEnd: passesOnQuickLayouts(), steps };
+  } finally {
+    disposeFusedTrainer(slots);
+    slots.dispose();
+    net.dispose();
+  }
+}
+
 /** Same weights, data and augmentation: 20 steps of each, losses per step. */
 async function lossCurves(
   steps: number,
@@ -722,6 +771,9 @@ export async function runChecks(
   progress('loss curves');
   const curves = await lossCurves(steps, progress);
   diffs.push(...curves.evalDiffs);
+  // Last: from here on this worker records on quick layouts until each chosen one compiled.
+  progress('quick first layouts');
+  const quickLayouts = await onBackend('webgpu', quickLayoutsSwitch);
   return {
     backend: 'webgpu',
     diffs,
@@ -729,6 +781,7 @@ export async function runChecks(
     lossCurve: { fused: curves.fused, reference: curves.reference },
     tensorsAfterStep: curves.tensors,
     layoutBits,
+    quickLayouts,
     ms: performance.now() - t0,
   };
 }

@@ -37,6 +37,12 @@ export interface CheckReport {
    * same inputs, and those whose results differed (the tuner may choose only identical ones).
    */
   layoutBits: { compared: number; mismatches: string[] };
+  /**
+   * A trainer prepared as the app prepares one (its batch gone after the first step): conv
+   * passes on quick-to-compile layouts after the first step, and once the chosen layouts
+   * compiled in the background (step.ts's `compileForFirstStep`), with the steps it took.
+   */
+  quickLayouts: { afterFirstStep: number; atEnd: number; steps: number };
   ms: number;
 }
 

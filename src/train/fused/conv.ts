@@ -146,6 +146,21 @@ export function setQuickLayoutsUntilCompiled(on: boolean): void {
   quickUntilCompiled = on;
 }
 
+/** Passes (forward or backward, by shape) whose last recorded launch used the quick layout. */
+const onQuick = new Set<string>();
+
+/** How many conv passes ran their quick layout last time they were recorded (check mode). */
+export function passesOnQuickLayouts(): number {
+  return onQuick.size;
+}
+
+function noteQuick(pass: string, quick: boolean): void {
+  // Off only while step.ts traces the chosen layouts to compile them: nothing runs then.
+  if (!quickUntilCompiled) return;
+  if (quick) onQuick.add(pass);
+  else onQuick.delete(pass);
+}
+
 /** The forward's quick-to-compile layout: 64 threads, the widest tile, one pixel. */
 export function quickForward(s: ConvShape): ForwardVariant {
   return { wg: WG, tile: tileOf(s.co), pix: 1 };
@@ -160,8 +175,9 @@ export function forwardChoice(
   code: (v: ForwardVariant) => string = (v) => forwardSource(s, v),
 ): ForwardVariant | 'tfjs' {
   const chosen = chosenForward.get(keyOf(s)) ?? defaultForward(s);
-  if (!quickUntilCompiled || chosen === 'tfjs' || isCompiled(code(chosen))) return chosen;
-  return quickForward(s);
+  const quick = quickUntilCompiled && chosen !== 'tfjs' && !isCompiled(code(chosen));
+  noteQuick(`f${keyOf(s)}`, quick);
+  return quick ? quickForward(s) : chosen;
 }
 
 /**
@@ -266,8 +282,9 @@ export function quickBackward(s: ConvShape): BackwardVariant {
 /** As `forwardChoice`, for the backward launch (with or without the input gradient). */
 export function backwardChoice(s: ConvShape, inputGrad = true): BackwardVariant {
   const chosen = chosenBackward.get(keyOf(s)) ?? defaultBackward(s);
-  if (!quickUntilCompiled || isCompiled(backwardSource(s, inputGrad, chosen))) return chosen;
-  return quickBackward(s);
+  const quick = quickUntilCompiled && !isCompiled(backwardSource(s, inputGrad, chosen));
+  noteQuick(`b${+inputGrad},${keyOf(s)}`, quick);
+  return quick ? quickBackward(s) : chosen;
 }
 
 /** Back to the untuned layouts for every shape (a re-tune, or the cache cleared). */

@@ -10,7 +10,7 @@
  * list of its contributions (each with its weight), summed by the one kernel that reads it
  * (the BN backward of the layer that produced the tensor), not by adds; a fan-in too wide for
  * that kernel's bindings is summed by one dispatch of ours (weightedSum.ts). The classifier
- * head (pooling, the fully connected layer, the loss, its backward) is two dispatches of ours
+ * head (pooling, the fully connected layer, the loss, its backward) is one dispatch of ours
  * (head.ts): no tfjs op is left in the step but for per-stream classifiers (Table 5 w/o
  * sharing), which keep tfjs's autodiff.
  *
@@ -326,7 +326,7 @@ export function recordedForwardBackward(
   let logits: tf.Tensor2D;
   let correct: tf.Scalar;
   if (plan.classifiers.length === 1) {
-    // The head as two dispatches of ours (head.ts), reading the streams' average as it pools.
+    // The head as one dispatch of ours (head.ts), reading the streams' average as it pools.
     const fc = plan.classifiers[0]!;
     let features = average(streams);
     if (features.length > Math.min(MAX_TERMS, storage - HEAD_BINDINGS)) {

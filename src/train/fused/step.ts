@@ -149,6 +149,8 @@ export function createFusedTrainer(
       const key = x.shape.join('x');
       if (prepared.has(key)) return null;
       prepared.add(key);
+      // The trace reads only the batch's shapes (nothing runs while compiling), so it may be
+      // run again after the first step, when the caller has disposed the batch.
       return compileForFirstStep(() => traceStep(trainer, x, labels), onProgress);
     },
     step(x, labels, lr) {
