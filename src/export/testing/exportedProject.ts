@@ -76,18 +76,26 @@ export function runPython(
         GLOO_SOCKET_IFNAME: 'lo',
         // torchrun's own progress (rendezvous, worker start), so a hang shows its stage.
         LOGLEVEL: 'INFO',
+        // Tracebacks of every thread on a fatal signal: the deadline's SIGABRT shows a hang.
+        PYTHONFAULTHANDLER: '1',
       },
     });
     let out = '';
     let err = '';
     const timer = setTimeout(() => {
       err += `\n[test] killed after ${deadlineMs / 1000} s: python ${args.join(' ')}\n`;
-      try {
-        if (p.pid) process.kill(-p.pid, 'SIGKILL'); // torchrun's workers too
-      } catch {
-        p.kill('SIGKILL');
-      }
+      // SIGABRT first: with PYTHONFAULTHANDLER every python in the group (torchrun and its
+      // workers) prints where each of its threads stands, then SIGKILL for what is left.
+      signalGroup('SIGABRT');
+      setTimeout(() => signalGroup('SIGKILL'), 3_000).unref();
     }, deadlineMs);
+    const signalGroup = (signal: NodeJS.Signals) => {
+      try {
+        if (p.pid) process.kill(-p.pid, signal); // torchrun's workers too
+      } catch {
+        p.kill(signal);
+      }
+    };
     p.stdout.on('data', (d: Buffer) => (out += d.toString()));
     p.stderr.on('data', (d: Buffer) => (err += d.toString()));
     p.on('close', (code) => {
