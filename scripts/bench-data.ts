@@ -155,11 +155,19 @@ async function mainStreamed(path: string, kind: 'cifar10' | 'svhn'): Promise<voi
             `import                  ${fmt(report.importSeconds, 1)} s (${fmt(report.imagesPerSec)} images/s)`,
             `tab peak RSS            ${fmt(tab.peakTabRssBytes / MB)} MiB (before: ${fmt(tab.tabRssBeforeBytes / MB)} MiB, kernel peak ${fmt(tab.tabHwmBytes / MB)} MiB)`,
             `tab median RSS          ${fmt(tab.tabRssMedianBytes / MB)} MiB`,
-            ...(tab.peakBreakdown
-              ? [
-                  `  at the peak           files ${fmt(tab.peakBreakdown.filesBytes / MB)}, V8 sandbox ${fmt(tab.peakBreakdown.v8SandboxBytes / MB)}, PartitionAlloc ${fmt(tab.peakBreakdown.partitionAllocBytes / MB)}, other ${fmt(tab.peakBreakdown.otherBytes / MB)} MiB`,
-                ]
-              : []),
+            `tab peak private        ${fmt(tab.peakTabPrivateBytes / MB)} MiB (before: ${fmt(tab.tabPrivateBeforeBytes / MB)} MiB; Chrome's Task Manager "Memory footprint")`,
+            ...(
+              [
+                ['before', tab.beforeBreakdown],
+                ['at the peak', tab.peakBreakdown],
+              ] as const
+            ).flatMap(([when, b]) =>
+              b
+                ? [
+                    `  ${when.padEnd(22)}files ${fmt(b.filesBytes / MB)}, V8 sandbox ${fmt(b.v8SandboxBytes / MB)}, PartitionAlloc ${fmt(b.partitionAllocBytes / MB)}, other ${fmt(b.otherBytes / MB)} MiB`,
+                  ]
+                : [],
+            ),
             `all renderers, peak     ${fmt(tab.peakRenderersRssBytes / MB)} MiB (${tab.samples} samples, ${tab.sampleMs} ms apart)`,
           ].join('\n') + '\n',
         );

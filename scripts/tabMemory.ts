@@ -46,9 +46,18 @@ function renderers(): number[] {
   );
 }
 
-function statusBytes(pid: number, field: 'VmRSS' | 'VmHWM'): number {
+function statusBytes(pid: number, field: 'VmRSS' | 'VmHWM' | 'RssAnon' | 'VmSwap'): number {
   const match = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(read(`/proc/${pid}/status`) ?? '');
   return match ? Number(match[1]) * 1024 : 0;
+}
+
+/**
+ * A process's private memory footprint as Chromium computes it on Linux (anonymous resident
+ * memory plus swap): what Chrome's Task Manager shows as a tab's "Memory footprint". Unlike the
+ * resident set it leaves out mapped files (Chromium's own code, shared by all its processes).
+ */
+function privateBytes(pid: number): number {
+  return statusBytes(pid, 'RssAnon') + statusBytes(pid, 'VmSwap');
 }
 
 const GiB = 2 ** 30;
@@ -113,6 +122,9 @@ export function watchTabMemory(sampleMs = 100): TabMemoryWatch {
   let pids = renderers();
   let peakTab = 0;
   let peakTabPid = 0;
+  let peakPrivate = 0;
+  let beforePrivate = 0;
+  let beforeBreakdown: TabMemoryBreakdown | null = null;
   let peakSum = 0;
   let before = 0;
   let samples = 0;
@@ -128,6 +140,7 @@ export function watchTabMemory(sampleMs = 100): TabMemoryWatch {
       const rss = statusBytes(pid, 'VmRSS');
       sum += rss;
       tab = Math.max(tab, rss);
+      peakPrivate = Math.max(peakPrivate, privateBytes(pid));
       if (rss > peakTab) {
         peakTab = rss;
         peakTabPid = pid;
@@ -149,8 +162,16 @@ export function watchTabMemory(sampleMs = 100): TabMemoryWatch {
   return {
     begin() {
       pids = renderers();
-      before = Math.max(0, ...pids.map((pid) => statusBytes(pid, 'VmRSS')));
+      const tabPid = pids.reduce(
+        (best, pid) => (statusBytes(pid, 'VmRSS') > statusBytes(best, 'VmRSS') ? pid : best),
+        pids[0] ?? 0,
+      );
+      before = tabPid ? statusBytes(tabPid, 'VmRSS') : 0;
+      beforePrivate = tabPid ? privateBytes(tabPid) : 0;
+      const smaps = tabPid ? read(`/proc/${tabPid}/smaps`) : null;
+      beforeBreakdown = smaps ? memoryBreakdown(smaps) : null;
       peakTab = 0;
+      peakPrivate = 0;
       peakSum = 0;
       samples = 0;
       tabSamples = [];
@@ -165,6 +186,9 @@ export function watchTabMemory(sampleMs = 100): TabMemoryWatch {
         tabHwmBytes: peakTabPid ? statusBytes(peakTabPid, 'VmHWM') : 0,
         peakRenderersRssBytes: peakSum,
         tabRssBeforeBytes: before,
+        peakTabPrivateBytes: peakPrivate,
+        tabPrivateBeforeBytes: beforePrivate,
+        beforeBreakdown,
         tabRssMedianBytes: [...tabSamples].sort((a, b) => a - b)[tabSamples.length >> 1] ?? 0,
         peakBreakdown: breakdown,
         samples,

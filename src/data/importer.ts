@@ -26,7 +26,7 @@ import {
 import type { ImportProgress, ImportRequest, ImportTimings } from '../model/dataset';
 import { CIFAR100_COARSE_LABELS, DATASET_TITLES, labelNamesOf } from './labelNames';
 import { DatasetInputError } from './readers/decodedImages';
-import { countedStream } from './readers/byteReader';
+import type { SourceWatch } from './readers/byteReader';
 import { decodeStream } from './readers/decodeInput';
 import { statistics } from './channelStatistics';
 import { ImportCancelledError } from './importCancelled';
@@ -250,17 +250,21 @@ async function importUnder(
         throw error;
       }
       let bytesRead = 0;
-      const counted = countedStream(
-        opened.stream,
-        (n) => {
+      let failure: unknown = null;
+      const watch: SourceWatch = {
+        onBytes: (n) => {
           bytesRead += n;
           consumed += n;
           report();
         },
-        (ms) => void (timings.waitSeconds += ms / 1000),
-      );
+        onWait: (ms) => void (timings.waitSeconds += ms / 1000),
+        onFailure: (error) => void (failure ??= error),
+      };
       phase = 'decoding';
-      const decoded = decodeStream(opened.name, counted.stream, kind, {
+      const decoded = decodeStream(opened.name, opened.stream, kind, {
+        watch,
+        // Each piece goes into a shard (copied) before the next is decoded.
+        transientPieces: true,
         checkCancelled,
         onProgress: () => report(),
         totalBytes: opened.totalBytes,
@@ -294,7 +298,6 @@ async function importUnder(
       } catch (error) {
         await decoded.return(undefined).catch(() => undefined);
         if (signal?.aborted) throw new ImportCancelledError();
-        const failure = counted.failure();
         if (failure !== null && !(error instanceof DatasetInputError)) {
           throw new DatasetInputError(
             `Downloading ${sourceLabel(source)} failed after ${bytesRead} bytes (${(failure as Error).message ?? String(failure)}); check the connection and import again.`,

@@ -43,11 +43,9 @@ export class ShardAccumulator {
       const slice = p.subarray(from * IMAGE_BYTES, (from + take) * IMAGE_BYTES);
       const labels = images.labels.subarray(from, from + take);
       const coarse = images.coarseLabels?.subarray(from, from + take);
-      if (this.filled === 0 && take === SHARD_SIZE) {
-        // A whole shard in one piece: one copy (its own buffer: IndexedDB clones a view's
-        // whole ArrayBuffer).
-        // Stored as it is when the piece owns its buffer (a streamed piece does), else copied
-        // into its own (IndexedDB clones a view's whole ArrayBuffer): fewer copies, less garbage.
+      if (this.filled === 0 && take === SHARD_SIZE && !images.transient) {
+        // A whole shard in one piece: stored as it is when the piece owns its buffer, else
+        // copied into its own (IndexedDB clones a view's whole ArrayBuffer): fewer copies.
         await this.store(SHARD_SIZE, own(slice), own(labels), coarse && own(coarse));
       } else {
         this.pixels ??= this.newPixels(SHARD_SIZE * IMAGE_BYTES);

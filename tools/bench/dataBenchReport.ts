@@ -75,6 +75,15 @@ export interface TabMemory {
   /** The tab's resident set before the import started. */
   tabRssBeforeBytes: number;
   /**
+   * The tab's largest private memory footprint (anonymous resident memory and swap, without
+   * mapped files): what Chrome's Task Manager shows as the tab's "Memory footprint".
+   */
+  peakTabPrivateBytes: number;
+  /** The tab's private memory footprint before the import started. */
+  tabPrivateBeforeBytes: number;
+  /** What the tab's resident set was made of before the import started (null: not read). */
+  beforeBreakdown: TabMemoryBreakdown | null;
+  /**
    * The median of the tab's sampled resident set over the import: steadier than the peak,
    * which moves by tens of MB with when V8 happens to collect (for comparing variants).
    */

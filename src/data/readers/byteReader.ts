@@ -4,23 +4,76 @@
  * about one shard's worth of bytes in hand whatever the file's size (issue #15, item 5).
  */
 
+/** What a reader reports of its source as it reads (an import's progress and timings). */
+export interface SourceWatch {
+  /** Bytes just read from the source. */
+  onBytes?(bytes: number): void;
+  /** Milliseconds a read waited for the source. */
+  onWait?(ms: number): void;
+  /** The source itself failed (a network error), as opposed to what reads it. */
+  onFailure?(error: unknown): void;
+}
+
 /** Pulls exact-size pieces out of a byte stream; fewer bytes only at its end. */
 export class ByteReader {
-  private readonly reader: ReadableStreamDefaultReader<Uint8Array>;
+  private reader: ReadableStreamDefaultReader<Uint8Array> | ReadableStreamBYOBReader;
   private chunks: Uint8Array[] = [];
   private buffered = 0;
   private ended = false;
+  /** Reading into the caller's buffers (`chunksInto` on a byte stream). */
+  private byob = false;
   /** Bytes handed out (read or skipped) so far. */
   consumed = 0;
 
-  constructor(stream: ReadableStream<Uint8Array>) {
+  /** Buffers of chunks handed out as views (peek, read): never recycled. */
+  private readonly lent = new WeakSet<ArrayBufferLike>();
+  private readonly watch: SourceWatch;
+  private readonly recycle: ((buffer: ArrayBuffer) => void) | undefined;
+
+  constructor(
+    private readonly stream: ReadableStream<Uint8Array>,
+    options: {
+      watch?: SourceWatch;
+      /**
+       * Takes back the buffer of a chunk that was only copied out of (readInto, skip), for
+       * the stream's source to fill again: a source that reuses its buffers makes no garbage.
+       */
+      recycle?: (buffer: ArrayBuffer) => void;
+    } = {},
+  ) {
     this.reader = stream.getReader();
+    this.watch = options.watch ?? {};
+    this.recycle = options.recycle;
+  }
+
+  /** A chunk fully copied out of and dropped. */
+  private done(chunk: Uint8Array): void {
+    if (this.recycle && !this.lent.has(chunk.buffer)) this.recycle(chunk.buffer as ArrayBuffer);
+  }
+
+  /** One read from the source (into `into` with a BYOB reader), reported to the watch. */
+  private async readSource(into?: Uint8Array<ArrayBuffer>): Promise<Uint8Array | null> {
+    const started = this.watch.onWait ? performance.now() : 0;
+    let result: ReadableStreamReadResult<Uint8Array>;
+    try {
+      result =
+        into && this.byob
+          ? await (this.reader as ReadableStreamBYOBReader).read(into)
+          : await (this.reader as ReadableStreamDefaultReader<Uint8Array>).read();
+    } catch (error) {
+      this.watch.onFailure?.(error ?? new Error('the stream failed'));
+      throw error;
+    }
+    this.watch.onWait?.(performance.now() - started);
+    if (result.done) return null;
+    this.watch.onBytes?.(result.value.byteLength);
+    return result.value;
   }
 
   private async fill(n: number): Promise<void> {
     while (this.buffered < n && !this.ended) {
-      const { done, value } = await this.reader.read();
-      if (done) {
+      const value = await this.readSource();
+      if (!value) {
         this.ended = true;
         break;
       }
@@ -31,15 +84,21 @@ export class ByteReader {
     }
   }
 
-  /** Takes `n` buffered bytes (n <= buffered) into one array (a view when one chunk has them). */
-  private take(n: number, keep: boolean): Uint8Array {
+  /**
+   * Takes `n` buffered bytes (n <= buffered) into one array (a view when one chunk has them;
+   * `lend` false: the caller drops them unread, so no view is lent).
+   */
+  private take(n: number, keep: boolean, lend = true): Uint8Array {
     const first = this.chunks[0];
     let out: Uint8Array;
     if (first && first.byteLength >= n) {
       out = first.subarray(0, n);
+      if (lend) this.lent.add(first.buffer);
       if (!keep) {
-        if (first.byteLength === n) this.chunks.shift();
-        else this.chunks[0] = first.subarray(n);
+        if (first.byteLength === n) {
+          this.chunks.shift();
+          this.done(first);
+        } else this.chunks[0] = first.subarray(n);
       }
     } else {
       out = new Uint8Array(n);
@@ -51,8 +110,10 @@ export class ByteReader {
         out.set(chunk.subarray(0, part), filled);
         filled += part;
         if (keep) i++;
-        else if (part === chunk.byteLength) this.chunks.shift();
-        else this.chunks[0] = chunk.subarray(part);
+        else if (part === chunk.byteLength) {
+          this.chunks.shift();
+          this.done(chunk);
+        } else this.chunks[0] = chunk.subarray(part);
       }
     }
     if (!keep) {
@@ -87,8 +148,10 @@ export class ByteReader {
       const part = Math.min(chunk.byteLength, count - filled);
       scratch.set(chunk.subarray(0, part), filled);
       filled += part;
-      if (part === chunk.byteLength) this.chunks.shift();
-      else this.chunks[0] = chunk.subarray(part);
+      if (part === chunk.byteLength) {
+        this.chunks.shift();
+        this.done(chunk);
+      } else this.chunks[0] = chunk.subarray(part);
     }
     this.buffered -= count;
     this.consumed += count;
@@ -102,7 +165,7 @@ export class ByteReader {
       await this.fill(Math.min(left, 1 << 20));
       if (this.buffered === 0) break;
       const part = Math.min(left, this.buffered);
-      this.take(part, false);
+      this.take(part, false, false);
       left -= part;
     }
     return n - left;
@@ -113,19 +176,53 @@ export class ByteReader {
     const chunks = this.chunks;
     this.chunks = [];
     this.buffered = 0;
-    const reader = this.reader;
-    const ended = this.ended;
     return new ReadableStream<Uint8Array>({
       pull: async (controller) => {
-        const next = chunks.shift();
-        if (next) return controller.enqueue(next);
-        if (ended) return controller.close();
-        const { done, value } = await reader.read();
-        if (done) controller.close();
-        else controller.enqueue(value);
+        const next = chunks.shift() ?? (this.ended ? null : await this.readSource());
+        if (next) controller.enqueue(next);
+        else controller.close();
       },
-      cancel: (reason) => reader.cancel(reason),
+      cancel: (reason) => this.reader.cancel(reason),
     });
+  }
+
+  /**
+   * The rest of the stream chunk by chunk, for a consumer that copies each chunk before asking
+   * for the next (a decompressor): what is buffered first, then reads. A byte stream (a
+   * download, a file) is read into one buffer of `bufferBytes` used again for every chunk, so
+   * reading makes no garbage; another stream gives its own chunks. The other methods must not
+   * be used once this started.
+   */
+  async *chunksInto(bufferBytes: number): AsyncGenerator<Uint8Array> {
+    while (this.chunks.length > 0) {
+      const chunk = this.chunks.shift()!;
+      this.buffered -= chunk.byteLength;
+      this.consumed += chunk.byteLength;
+      yield chunk;
+    }
+    if (this.ended) return;
+    let buffer: ArrayBuffer | null = null;
+    if (this.reader instanceof ReadableStreamDefaultReader) {
+      this.reader.releaseLock();
+      try {
+        this.reader = this.stream.getReader({ mode: 'byob' });
+        this.byob = true;
+        buffer = new ArrayBuffer(bufferBytes);
+      } catch {
+        this.reader = this.stream.getReader(); // not a byte stream
+      }
+    }
+    for (;;) {
+      // A BYOB read takes the buffer over and gives it back as the chunk's buffer.
+      const chunk = await this.readSource(buffer ? new Uint8Array(buffer) : undefined);
+      if (!chunk) {
+        this.ended = true;
+        return;
+      }
+      if (buffer) buffer = chunk.buffer as ArrayBuffer;
+      this.consumed += chunk.byteLength;
+      yield chunk;
+    }
   }
 
   /** Stops reading; the source is told (a download stops). */
@@ -145,38 +242,6 @@ export function bytesStream(bytes: Uint8Array, chunkBytes = 4 << 20): ReadableSt
       offset = end;
     },
   });
-}
-
-/**
- * A stream that counts its bytes as they pass and remembers the source's own failure (a
- * network error), so that a decompressor's error can be told apart from the download's.
- */
-export function countedStream(
-  source: ReadableStream<Uint8Array>,
-  onBytes: (bytes: number) => void,
-  /** Milliseconds each read waited for the source (for the import's timings). */
-  onWait?: (ms: number) => void,
-): { stream: ReadableStream<Uint8Array>; failure: () => unknown } {
-  const reader = source.getReader();
-  let failed: unknown = null;
-  const stream = new ReadableStream<Uint8Array>({
-    pull: async (controller) => {
-      let result: ReadableStreamReadResult<Uint8Array>;
-      const started = onWait ? performance.now() : 0;
-      try {
-        result = await reader.read();
-        onWait?.(performance.now() - started);
-      } catch (error) {
-        failed = error ?? new Error('the stream failed');
-        throw error;
-      }
-      if (result.done) return controller.close();
-      onBytes(result.value.byteLength);
-      controller.enqueue(result.value);
-    },
-    cancel: (reason) => reader.cancel(reason),
-  });
-  return { stream, failure: () => failed };
 }
 
 /**

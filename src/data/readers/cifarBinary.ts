@@ -38,6 +38,27 @@ function checkSize(name: string, size: number, recordBytes: number, title: strin
   );
 }
 
+/** Arrays a streamed reader decodes every piece into (see DecodedImages.transient). */
+export class PieceArrays {
+  private pixels = new Uint8Array(0);
+  private labels = new Uint8Array(0);
+  private coarse = new Uint8Array(0);
+
+  /** Views of `count` images' worth, grown when a piece is larger than any before. */
+  take(count: number): { pixels: Uint8Array; labels: Uint8Array; coarse: Uint8Array } {
+    if (this.labels.length < count) {
+      this.pixels = new Uint8Array(count * IMAGE_BYTES);
+      this.labels = new Uint8Array(count);
+      this.coarse = new Uint8Array(count);
+    }
+    return {
+      pixels: this.pixels.subarray(0, count * IMAGE_BYTES),
+      labels: this.labels.subarray(0, count),
+      coarse: this.coarse.subarray(0, count),
+    };
+  }
+}
+
 /** Reads a CIFAR-10 binary file (data_batch_N.bin or test_batch.bin). */
 export function readCifar10Binary(
   name: string,
@@ -45,10 +66,13 @@ export function readCifar10Binary(
   split: Split = splitFromName(name),
   /** The index of the first record in its file (pieces of a streamed file), for messages. */
   firstRecord = 0,
+  /** Decode into these (a transient piece) instead of new arrays. */
+  into?: PieceArrays,
 ): DecodedImages {
   const count = checkSize(name, bytes.byteLength, CIFAR10_RECORD_BYTES, 'CIFAR-10');
-  const pixels = new Uint8Array(count * IMAGE_BYTES);
-  const labels = new Uint8Array(count);
+  const reused = into?.take(count);
+  const pixels = reused?.pixels ?? new Uint8Array(count * IMAGE_BYTES);
+  const labels = reused?.labels ?? new Uint8Array(count);
   for (let i = 0; i < count; i++) {
     const label = bytes[i * CIFAR10_RECORD_BYTES]!;
     if (label > 9) {
@@ -59,7 +83,9 @@ export function readCifar10Binary(
     labels[i] = label;
   }
   planarRecordsToInterleaved(bytes, 1, CIFAR10_RECORD_BYTES, count, pixels);
-  return { kind: 'cifar10', split, origin: name, count, pixels, labels };
+  const images: DecodedImages = { kind: 'cifar10', split, origin: name, count, pixels, labels };
+  if (reused) images.transient = true;
+  return images;
 }
 
 /** Reads a CIFAR-100 binary file (train.bin or test.bin): coarse and fine labels. */
@@ -68,11 +94,13 @@ export function readCifar100Binary(
   bytes: Uint8Array,
   split: Split = splitFromName(name),
   firstRecord = 0,
+  into?: PieceArrays,
 ): DecodedImages {
   const count = checkSize(name, bytes.byteLength, CIFAR100_RECORD_BYTES, 'CIFAR-100');
-  const pixels = new Uint8Array(count * IMAGE_BYTES);
-  const labels = new Uint8Array(count);
-  const coarseLabels = new Uint8Array(count);
+  const reused = into?.take(count);
+  const pixels = reused?.pixels ?? new Uint8Array(count * IMAGE_BYTES);
+  const labels = reused?.labels ?? new Uint8Array(count);
+  const coarseLabels = reused?.coarse ?? new Uint8Array(count);
   for (let i = 0; i < count; i++) {
     const at = i * CIFAR100_RECORD_BYTES;
     const coarse = bytes[at]!;
@@ -86,7 +114,17 @@ export function readCifar100Binary(
     labels[i] = fine;
   }
   planarRecordsToInterleaved(bytes, 2, CIFAR100_RECORD_BYTES, count, pixels);
-  return { kind: 'cifar100', split, origin: name, count, pixels, labels, coarseLabels };
+  const images: DecodedImages = {
+    kind: 'cifar100',
+    split,
+    origin: name,
+    count,
+    pixels,
+    labels,
+    coarseLabels,
+  };
+  if (reused) images.transient = true;
+  return images;
 }
 
 /** Records per piece of a streamed file: a quarter of a shard (importer.ts SHARD_SIZE). */
@@ -107,6 +145,8 @@ export async function* cifarBinaryPieces(
   kind: 'cifar10' | 'cifar100',
   totalBytes: number | null,
   recordsPerPiece = RECORDS_PER_PIECE,
+  /** Every piece decoded into the same arrays (DecodedImages.transient): no garbage per piece. */
+  transient = false,
 ): AsyncGenerator<DecodedImages> {
   const recordBytes = kind === 'cifar100' ? CIFAR100_RECORD_BYTES : CIFAR10_RECORD_BYTES;
   const title = kind === 'cifar100' ? 'CIFAR-100' : 'CIFAR-10';
@@ -114,6 +154,7 @@ export async function* cifarBinaryPieces(
   const split = splitFromName(name);
   let records = 0;
   let scratch: Uint8Array | undefined;
+  const into = transient ? new PieceArrays() : undefined;
   for (;;) {
     // One scratch buffer for the raw records: each piece is converted before the next read.
     const piece = source.readInto
@@ -128,8 +169,8 @@ export async function* cifarBinaryPieces(
       checkSize(name, records * recordBytes + piece.byteLength, recordBytes, title);
     }
     yield kind === 'cifar100'
-      ? readCifar100Binary(name, piece, split, records)
-      : readCifar10Binary(name, piece, split, records);
+      ? readCifar100Binary(name, piece, split, records, into)
+      : readCifar10Binary(name, piece, split, records, into);
     records += piece.byteLength / recordBytes;
     if (piece.byteLength < recordBytes * recordsPerPiece) break;
   }

@@ -10,7 +10,8 @@
  * the headers and the piece being decoded in the tab's memory.
  */
 import type { DatasetKind } from '../../storage/datasetStore';
-import { ByteReader, bytesStream, countedStream } from './byteReader';
+import { ByteReader, bytesStream, type SourceWatch } from './byteReader';
+import { GzipInflater, InflateError } from './gunzip';
 import { RECORDS_PER_PIECE, cifarBinaryPieces } from './cifarBinary';
 import { DatasetInputError, joinPieces, type DecodedImages } from './decodedImages';
 import { looksLikeMat } from './matFile';
@@ -66,6 +67,13 @@ export interface DecodeOptions extends Pick<ParquetReadOptions, 'checkCancelled'
   label?: string;
   /** The input itself when it is a File or Blob: MAT and Parquet files are read in slices. */
   blob?: Blob;
+  /** Told of every read from the input stream (progress, waits, a failed download). */
+  watch?: SourceWatch;
+  /**
+   * CIFAR binary pieces may be transient (DecodedImages.transient): the caller copies each
+   * before asking for the next, so all are decoded into the same arrays.
+   */
+  transientPieces?: boolean;
 }
 
 function htmlError(name: string, from: DecodeOptions['from']): DatasetInputError {
@@ -116,7 +124,14 @@ async function* tarPieces(
     }
     chosen = memberKind;
     matched++;
-    yield* cifarBinaryPieces(member, body, memberKind, body.size);
+    yield* cifarBinaryPieces(
+      member,
+      body,
+      memberKind,
+      body.size,
+      RECORDS_PER_PIECE,
+      options.transientPieces,
+    );
   }
   if (matched === 0) {
     const wanted =
@@ -132,10 +147,75 @@ async function* tarPieces(
   }
 }
 
-/** A decompressor's own failure (Chromium: TypeError; Node: zlib's Z_* codes). */
-function isInflateError(error: unknown): boolean {
-  const { name, code } = (error ?? {}) as { name?: unknown; code?: unknown };
-  return name === 'TypeError' || (typeof code === 'string' && code.startsWith('Z_'));
+/** Compressed bytes read from the source per chunk, into one reused buffer. */
+const COMPRESSED_CHUNK_BYTES = 256 << 10;
+
+/** Output chunks kept for reuse: what a piece of records spans, and some. */
+const SPARE_OUTPUT_BUFFERS = 16;
+
+/**
+ * The gzip file's contents as a stream, pulled one compressed chunk at a time. Its chunks are
+ * copies of the inflater's output in buffers that the reader of the stream hands back once it
+ * has copied them out (`recycle`), so that in the steady state nothing is allocated per chunk.
+ * `sourceFailed` tells a download's failure from the data's.
+ */
+function inflatedStream(
+  name: string,
+  reader: ByteReader,
+  inflater: GzipInflater,
+): {
+  stream: ReadableStream<Uint8Array>;
+  sourceFailed: () => boolean;
+  recycle: (buffer: ArrayBuffer) => void;
+} {
+  const spare: ArrayBuffer[] = [];
+  const recycle = (buffer: ArrayBuffer): void => {
+    if (buffer.byteLength === inflater.outputBytes && spare.length < SPARE_OUTPUT_BUFFERS) {
+      spare.push(buffer);
+    }
+  };
+  let compressedBytes = 0;
+  let inflatedBytes = 0;
+  let failed = false;
+  const compressed = reader.chunksInto(COMPRESSED_CHUNK_BYTES);
+  const stream = new ReadableStream<Uint8Array>(
+    {
+      pull: async (controller) => {
+        let produced = false;
+        const emit = (bytes: Uint8Array): void => {
+          inflatedBytes += bytes.byteLength;
+          if (inflatedBytes > MAX_GZIP_RATIO * compressedBytes + GZIP_RATIO_SLACK) {
+            throw new DatasetInputError(
+              `${name} decompresses to more than ${MAX_GZIP_RATIO} times its size (a gzip bomb, not a dataset); nothing was stored.`,
+            );
+          }
+          const copy = new Uint8Array(spare.pop() ?? new ArrayBuffer(inflater.outputBytes));
+          copy.set(bytes);
+          controller.enqueue(copy.subarray(0, bytes.byteLength));
+          produced = true;
+        };
+        while (!produced) {
+          let next: IteratorResult<Uint8Array>;
+          try {
+            next = await compressed.next();
+          } catch (error) {
+            failed = true;
+            throw error;
+          }
+          if (next.done) {
+            inflater.end(emit);
+            controller.close();
+            return;
+          }
+          compressedBytes += next.value.byteLength;
+          inflater.push(next.value, emit);
+        }
+      },
+      cancel: async () => void (await compressed.return(undefined)),
+    },
+    { highWaterMark: 0 },
+  );
+  return { stream, sourceFailed: () => failed, recycle };
 }
 
 async function* gzipPieces(
@@ -144,23 +224,9 @@ async function* gzipPieces(
   kind: DatasetKind | undefined,
   options: DecodeOptions,
 ): AsyncGenerator<DecodedImages> {
-  let compressedBytes = 0;
-  let inflatedBytes = 0;
-  const compressed = countedStream(reader.rest(), (n) => void (compressedBytes += n));
-  const inflated = countedStream(
-    compressed.stream.pipeThrough(
-      new DecompressionStream('gzip') as ReadableWritablePair<Uint8Array, Uint8Array>,
-    ),
-    (n) => {
-      inflatedBytes += n;
-      if (inflatedBytes > MAX_GZIP_RATIO * compressedBytes + GZIP_RATIO_SLACK) {
-        throw new DatasetInputError(
-          `${name} decompresses to more than ${MAX_GZIP_RATIO} times its size (a gzip bomb, not a dataset); nothing was stored.`,
-        );
-      }
-    },
-  );
-  const inner = new ByteReader(inflated.stream);
+  const inflater = await GzipInflater.create();
+  const inflated = inflatedStream(name, reader, inflater);
+  const inner = new ByteReader(inflated.stream, { recycle: inflated.recycle });
   const innerName = name.replace(/\.tgz$/i, '.tar').replace(/\.gz$/i, '');
   try {
     const head = await inner.peek(HEAD_BYTES);
@@ -174,7 +240,7 @@ async function* gzipPieces(
       yield* pieces(innerName, inner, kind, { ...options, totalBytes: null, blob: undefined });
     }
   } catch (error) {
-    if (compressed.failure() === null && isInflateError(error)) {
+    if (!inflated.sourceFailed() && error instanceof InflateError) {
       throw new DatasetInputError(
         `${name} starts like gzip but its compressed data is damaged (${(error as Error).message}); download it again.`,
       );
@@ -182,6 +248,7 @@ async function* gzipPieces(
     throw error;
   } finally {
     await inner.cancel();
+    inflater.close();
   }
 }
 
@@ -234,7 +301,14 @@ async function* pieces(
       `${name} is not a MATLAB .mat file; SVHN cropped digits come as train_32x32.mat and test_32x32.mat.`,
     );
   }
-  yield* cifarBinaryPieces(name, reader, chosen, totalBytes);
+  yield* cifarBinaryPieces(
+    name,
+    reader,
+    chosen,
+    totalBytes,
+    RECORDS_PER_PIECE,
+    options.transientPieces,
+  );
 }
 
 /**
@@ -247,7 +321,7 @@ export async function* decodeStream(
   kind: DatasetKind | undefined,
   options: DecodeOptions = {},
 ): AsyncGenerator<DecodedImages> {
-  const reader = new ByteReader(stream);
+  const reader = new ByteReader(stream, options.watch ? { watch: options.watch } : {});
   try {
     yield* pieces(name, reader, kind, options);
   } finally {

@@ -11,6 +11,11 @@ export interface DecodedImages {
   pixels: Uint8Array;
   labels: Uint8Array;
   coarseLabels?: Uint8Array;
+  /**
+   * The arrays are the reader's own and are overwritten by its next piece (an import copies
+   * each piece into a shard before asking for the next): keep a copy, never the arrays.
+   */
+  transient?: true;
 }
 
 /** A user-facing input error: the message says what was wrong and what to do. */

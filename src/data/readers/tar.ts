@@ -164,6 +164,8 @@ export function readTar(archiveName: string, bytes: Uint8Array): TarMember[] {
 export interface MemberBody {
   /** Up to `n` bytes of the member (fewer only at its end). */
   read(n: number): Promise<Uint8Array>;
+  /** The same, copied into `scratch` (reused by the caller: no new array per read). */
+  readInto(n: number, scratch: Uint8Array): Promise<Uint8Array>;
   readonly size: number;
 }
 
@@ -202,14 +204,16 @@ export async function* tarEntries(
     const { name, size } = names.resolve(header);
     let left = size;
     if (isFile(header.type)) {
+      const counted = (piece: Uint8Array, n: number): Uint8Array => {
+        left -= piece.byteLength;
+        if (piece.byteLength < Math.min(n, left + piece.byteLength)) throw cutShort(name);
+        return piece;
+      };
       const body: MemberBody = {
         size,
-        read: async (n) => {
-          const piece = await reader.read(Math.min(n, left));
-          left -= piece.byteLength;
-          if (piece.byteLength < Math.min(n, left + piece.byteLength)) throw cutShort(name);
-          return piece;
-        },
+        read: async (n) => counted(await reader.read(Math.min(n, left)), n),
+        readInto: async (n, scratch) =>
+          counted(await reader.readInto(Math.min(n, left), scratch), n),
       };
       yield { name, body };
     }
