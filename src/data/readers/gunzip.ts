@@ -102,7 +102,7 @@ export class GzipInflater {
   end(onOutput: (bytes: Uint8Array) => void): void {
     this.inflate(0, onOutput);
     if (!this.memberEnded) {
-      throw new InflateError('the compressed data ends early (the file is cut short)');
+      throw new InflateError('it ends early: the file is cut short');
     }
   }
 

@@ -179,6 +179,17 @@ describe('tar and gzip', () => {
     );
   });
 
+  it('says a gzip cut short is cut short', async () => {
+    const bytes = gzipSync(cifar10Bin(40));
+    await expect(
+      decodeInput(
+        'data_batch_1.bin.gz',
+        buffer(bytes.subarray(0, bytes.byteLength - 40)),
+        undefined,
+      ),
+    ).rejects.toThrow(/compressed data is damaged \(it ends early: the file is cut short\)/);
+  });
+
   it('rejects a tar with no CIFAR members', async () => {
     const archive = tarball([
       { name: 'notes/readme.txt', bytes: new TextEncoder().encode('hello') },
