@@ -153,29 +153,44 @@ const COMPRESSED_CHUNK_BYTES = 256 << 10;
 /** Output chunks kept for reuse: what a piece of records spans, and some. */
 const SPARE_OUTPUT_BUFFERS = 16;
 
-/**
- * The gzip file's contents as a stream, pulled one compressed chunk at a time. Its chunks are
- * copies of the inflater's output in buffers that the reader of the stream hands back once it
- * has copied them out (`recycle`), so that in the steady state nothing is allocated per chunk.
- * `sourceFailed` tells a download's failure from the data's.
- */
-function inflatedStream(
-  name: string,
-  reader: ByteReader,
-  inflater: GzipInflater,
-): {
+/** A gzip file's contents as a stream, however it is inflated. */
+interface Inflated {
   stream: ReadableStream<Uint8Array>;
-  sourceFailed: () => boolean;
-  recycle: (buffer: ArrayBuffer) => void;
-} {
-  const spare: ArrayBuffer[] = [];
-  const recycle = (buffer: ArrayBuffer): void => {
-    if (buffer.byteLength === inflater.outputBytes && spare.length < SPARE_OUTPUT_BUFFERS) {
-      spare.push(buffer);
-    }
-  };
+  /** The download failed (not the data): its error is not a damaged file's. */
+  sourceFailed(): boolean;
+  /** Whether an error is the inflater's: the file's data is damaged. */
+  isDamage(error: unknown): boolean;
+  /** Takes back a chunk's buffer once copied out (see ByteReader's `recycle`). */
+  recycle?: (buffer: ArrayBuffer) => void;
+  close(): void;
+}
+
+/** Counts both sides of an inflate and stops a gzip bomb before it fills the disk. */
+function bombGuard(name: string): { compressed(n: number): void; inflated(n: number): void } {
   let compressedBytes = 0;
   let inflatedBytes = 0;
+  return {
+    compressed: (n) => void (compressedBytes += n),
+    inflated: (n) => {
+      inflatedBytes += n;
+      if (inflatedBytes > MAX_GZIP_RATIO * compressedBytes + GZIP_RATIO_SLACK) {
+        throw new DatasetInputError(
+          `${name} decompresses to more than ${MAX_GZIP_RATIO} times its size (a gzip bomb, not a dataset); nothing was stored.`,
+        );
+      }
+    },
+  };
+}
+
+/**
+ * Inflated by zlib in WebAssembly, pulled one compressed chunk at a time (read into one reused
+ * buffer). Its chunks are copies of the inflater's output in buffers that the reader of the
+ * stream hands back once it has copied them out, so that in the steady state nothing is
+ * allocated per chunk.
+ */
+function wasmInflated(name: string, reader: ByteReader, inflater: GzipInflater): Inflated {
+  const spare: ArrayBuffer[] = [];
+  const guard = bombGuard(name);
   let failed = false;
   const compressed = reader.chunksInto(COMPRESSED_CHUNK_BYTES);
   const stream = new ReadableStream<Uint8Array>(
@@ -183,12 +198,7 @@ function inflatedStream(
       pull: async (controller) => {
         let produced = false;
         const emit = (bytes: Uint8Array): void => {
-          inflatedBytes += bytes.byteLength;
-          if (inflatedBytes > MAX_GZIP_RATIO * compressedBytes + GZIP_RATIO_SLACK) {
-            throw new DatasetInputError(
-              `${name} decompresses to more than ${MAX_GZIP_RATIO} times its size (a gzip bomb, not a dataset); nothing was stored.`,
-            );
-          }
+          guard.inflated(bytes.byteLength);
           const copy = new Uint8Array(spare.pop() ?? new ArrayBuffer(inflater.outputBytes));
           copy.set(bytes);
           controller.enqueue(copy.subarray(0, bytes.byteLength));
@@ -207,7 +217,7 @@ function inflatedStream(
             controller.close();
             return;
           }
-          compressedBytes += next.value.byteLength;
+          guard.compressed(next.value.byteLength);
           inflater.push(next.value, emit);
         }
       },
@@ -215,7 +225,68 @@ function inflatedStream(
     },
     { highWaterMark: 0 },
   );
-  return { stream, sourceFailed: () => failed, recycle };
+  return {
+    stream,
+    sourceFailed: () => failed,
+    isDamage: (error) => error instanceof InflateError,
+    recycle: (buffer) => {
+      if (buffer.byteLength === inflater.outputBytes && spare.length < SPARE_OUTPUT_BUFFERS) {
+        spare.push(buffer);
+      }
+    },
+    close: () => inflater.close(),
+  };
+}
+
+/**
+ * Inflated by the browser's DecompressionStream: where WebAssembly cannot run (a browser in a
+ * JIT-less security mode has none), at the cost of the garbage its chunks make.
+ */
+function nativeInflated(name: string, reader: ByteReader): Inflated {
+  const guard = bombGuard(name);
+  let failed = false;
+  const source = reader.rest().getReader();
+  const compressed = new ReadableStream<Uint8Array>({
+    pull: async (controller) => {
+      let next: ReadableStreamReadResult<Uint8Array>;
+      try {
+        next = await source.read();
+      } catch (error) {
+        failed = true;
+        throw error;
+      }
+      if (next.done) return controller.close();
+      guard.compressed(next.value.byteLength);
+      controller.enqueue(next.value);
+    },
+    cancel: (reason) => source.cancel(reason),
+  });
+  const stream = compressed
+    .pipeThrough(new DecompressionStream('gzip') as ReadableWritablePair<Uint8Array, Uint8Array>)
+    .pipeThrough(
+      new TransformStream<Uint8Array, Uint8Array>({
+        transform: (chunk, controller) => {
+          guard.inflated(chunk.byteLength);
+          controller.enqueue(chunk);
+        },
+      }),
+    );
+  return {
+    stream,
+    sourceFailed: () => failed,
+    // Chromium's DecompressionStream fails with a TypeError; Node's with zlib's Z_* codes.
+    isDamage: (error) => {
+      const { name: kind, code } = (error ?? {}) as { name?: unknown; code?: unknown };
+      return kind === 'TypeError' || (typeof code === 'string' && code.startsWith('Z_'));
+    },
+    close: () => undefined,
+  };
+}
+
+/** zlib in WebAssembly when it can start, else the browser's DecompressionStream. */
+async function inflate(name: string, reader: ByteReader): Promise<Inflated> {
+  const inflater = await GzipInflater.create().catch(() => null);
+  return inflater ? wasmInflated(name, reader, inflater) : nativeInflated(name, reader);
 }
 
 async function* gzipPieces(
@@ -224,9 +295,11 @@ async function* gzipPieces(
   kind: DatasetKind | undefined,
   options: DecodeOptions,
 ): AsyncGenerator<DecodedImages> {
-  const inflater = await GzipInflater.create();
-  const inflated = inflatedStream(name, reader, inflater);
-  const inner = new ByteReader(inflated.stream, { recycle: inflated.recycle });
+  const inflated = await inflate(name, reader);
+  const inner = new ByteReader(
+    inflated.stream,
+    inflated.recycle ? { recycle: inflated.recycle } : {},
+  );
   const innerName = name.replace(/\.tgz$/i, '.tar').replace(/\.gz$/i, '');
   try {
     const head = await inner.peek(HEAD_BYTES);
@@ -240,7 +313,7 @@ async function* gzipPieces(
       yield* pieces(innerName, inner, kind, { ...options, totalBytes: null, blob: undefined });
     }
   } catch (error) {
-    if (!inflated.sourceFailed() && error instanceof InflateError) {
+    if (!inflated.sourceFailed() && inflated.isDamage(error)) {
       throw new DatasetInputError(
         `${name} starts like gzip but its compressed data is damaged (${(error as Error).message}); download it again.`,
       );
@@ -248,7 +321,7 @@ async function* gzipPieces(
     throw error;
   } finally {
     await inner.cancel();
-    inflater.close();
+    inflated.close();
   }
 }
 

@@ -1,11 +1,12 @@
 import { gzipSync } from 'fflate';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { fixtureImages, fixtureIndex } from '../testing/fixtures';
 import { cifar100Bin, cifar10Bin, hfParquet, otherParquet, svhnMat } from '../testing/formats';
 import { CIFAR100_COARSE_LABELS, CIFAR100_FINE_LABELS } from '../labelNames';
 import { readCifar100Binary, readCifar10Binary, writeCifar10Binary } from './cifarBinary';
 import { DatasetInputError } from './decodedImages';
 import { decodeInput } from './decodeInput';
+import { GzipInflater } from './gunzip';
 import { writeTar } from '../testing/tarWriter';
 import { readParquetImages } from './parquetImages';
 import { readTar } from './tar';
@@ -203,6 +204,39 @@ describe('tar and gzip', () => {
     await expect(
       decodeInput('data_batch_1.bin', buffer(cifar100Bin(3)), undefined),
     ).rejects.toThrow(/looks like CIFAR-100 binary/);
+  });
+});
+
+describe('gzip where WebAssembly cannot run', () => {
+  // A browser in a JIT-less security mode has no WebAssembly: DecompressionStream takes over.
+  afterEach(() => void vi.restoreAllMocks());
+  const noWasm = () =>
+    vi.spyOn(GzipInflater, 'create').mockRejectedValue(new Error('WebAssembly is not defined'));
+
+  it('still reads a .tar.gz, and still names damage, a cut and a bomb', async () => {
+    const spy = noWasm();
+    const archive = gzipSync(
+      writeTar([{ name: 'cifar-10-batches-bin/data_batch_1.bin', bytes: cifar10Bin(5) }]),
+    );
+    const decoded = await decodeInput('cifar-10-binary.tar.gz', buffer(archive), undefined);
+    expect(decoded.map((d) => [d.split, d.count])).toEqual([['train', 5]]);
+    expect(spy).toHaveBeenCalled();
+    const damaged = gzipSync(cifar10Bin(2));
+    damaged.fill(7, 20, 200);
+    await expect(decodeInput('data_batch_1.bin.gz', buffer(damaged), undefined)).rejects.toThrow(
+      /compressed data is damaged/,
+    );
+    const whole = gzipSync(cifar10Bin(40));
+    await expect(
+      decodeInput(
+        'data_batch_1.bin.gz',
+        buffer(whole.subarray(0, whole.byteLength - 40)),
+        undefined,
+      ),
+    ).rejects.toThrow(/compressed data is damaged/);
+    await expect(
+      decodeInput('data_batch_1.bin.gz', buffer(gzipSync(new Uint8Array(40 << 20))), undefined),
+    ).rejects.toThrow(/decompresses to more than 100 times its size \(a gzip bomb/);
   });
 });
 
