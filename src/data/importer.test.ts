@@ -2,7 +2,7 @@ import 'fake-indexeddb/auto';
 import { createServer, type Server } from 'node:http';
 import { gzipSync } from 'node:zlib';
 import type { AddressInfo } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import {
   STORES,
   collectOrphans,
@@ -24,6 +24,7 @@ import {
 import { addChannelHistogram } from './channelStatistics';
 import { fixtureIndex } from './testing/fixtures';
 import { cifar10Bin, hfParquet } from './testing/formats';
+import { GzipInflater } from './readers/gunzip';
 
 let dbCount = 0;
 const freshDb = (): Promise<DatasetDb> => openDatasetDb(`test-import-${++dbCount}`);
@@ -439,6 +440,7 @@ describe('pending imports without an owner', () => {
 });
 
 describe('importDataset from URLs', () => {
+  afterEach(() => void vi.restoreAllMocks());
   let server: Server;
   let base = '';
   const files: Record<string, Uint8Array> = {
@@ -468,6 +470,13 @@ describe('importDataset from URLs', () => {
         res.writeHead(200, { 'content-length': '8000000000' });
         res.write(Buffer.from(cifar10Bin(1)));
         req.on('close', () => res.destroy());
+        return;
+      }
+      if (req.url === '/cut.bin.gz') {
+        // A gzip download that drops halfway: the download failed, the data is not damaged.
+        const gz = gzipSync(cifar10Bin(300), { level: 0 });
+        res.writeHead(200, { 'content-length': String(gz.byteLength) });
+        res.write(Buffer.from(gz.subarray(0, gz.byteLength >> 1)), () => res.destroy());
         return;
       }
       if (req.url === '/cut.bin') {
@@ -578,6 +587,21 @@ describe('importDataset from URLs', () => {
     ).rejects.toThrow(/Downloading .*\/cut\.bin failed after \d+ bytes/);
     await expectNoTrace(db, 0);
   });
+
+  it.each([
+    ['zlib in WebAssembly', false],
+    ['DecompressionStream, where WebAssembly cannot start', true],
+  ])(
+    'reports a gzip download cut off midway as a failed download, not damaged data (%s)',
+    async (_, noWasm) => {
+      if (noWasm) vi.spyOn(GzipInflater, 'create').mockRejectedValue(new Error('no WebAssembly'));
+      const db = await freshDb();
+      await expect(
+        importDataset(db, { name: 'cut', sources: [{ kind: 'url', url: `${base}/cut.bin.gz` }] }),
+      ).rejects.toThrow(/Downloading .*\/cut\.bin\.gz failed after \d+ bytes/);
+      await expectNoTrace(db, 0);
+    },
+  );
 
   it('rejects a URL that is not http(s)', async () => {
     const db = await freshDb();

@@ -23,7 +23,7 @@ import {
   type Split,
   type SplitInfo,
 } from '../storage/datasetStore';
-import type { ImportProgress, ImportRequest, ImportTimings } from '../model/dataset';
+import type { ImportProgress, ImportRequest } from '../model/dataset';
 import { CIFAR100_COARSE_LABELS, DATASET_TITLES, labelNamesOf } from './labelNames';
 import { DatasetInputError } from './readers/decodedImages';
 import type { SourceWatch } from './readers/byteReader';
@@ -34,7 +34,7 @@ import { checkFits, openSource, sourceLabel } from './fetchSource';
 import { PixelBufferPool } from './pixelBufferPool';
 import { hashAndStore, type ShardDigests } from './shardDigest';
 import { SHARD_SIZE, ShardAccumulator } from './shardAccumulator';
-import { secondsSince as seconds, WriteQueue } from './writeQueue';
+import { emptyTimings, secondsSince as seconds, WriteQueue } from './writeQueue';
 import {
   describeWriteFailure,
   formatMegabytes,
@@ -100,19 +100,6 @@ function isQuotaError(error: unknown): boolean {
     isOutOfSpace(error) ||
     (name === 'AbortError' && /quota/i.test(String((error as Error).message)))
   );
-}
-
-/** Seconds per stage, added up as the import runs. */
-function emptyTimings(): ImportTimings {
-  return {
-    fetchSeconds: 0,
-    waitSeconds: 0,
-    decodeSeconds: 0,
-    shardSeconds: 0,
-    storeSeconds: 0,
-    commitSeconds: 0,
-    totalSeconds: 0,
-  };
 }
 
 function toHex(buffer: ArrayBuffer): string {

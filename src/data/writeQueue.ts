@@ -12,6 +12,19 @@ import type { ShardDigests } from './shardDigest';
  */
 const WRITES_IN_FLIGHT = 1;
 
+/** Seconds per stage, added up as the import runs. */
+export function emptyTimings(): ImportTimings {
+  return {
+    fetchSeconds: 0,
+    waitSeconds: 0,
+    decodeSeconds: 0,
+    shardSeconds: 0,
+    storeSeconds: 0,
+    commitSeconds: 0,
+    totalSeconds: 0,
+  };
+}
+
 export const secondsSince = (from: number): number => (performance.now() - from) / 1000;
 
 /** Shard writes in flight, oldest first; a failed write fails the import at the next `start`,

@@ -75,7 +75,9 @@ describe('ByteReader', () => {
       pull: (controller) => controller.error(new Error('connection reset')),
     });
     const reader = new ByteReader(broken, { watch: { onFailure: (e) => failures.push(e) } });
+    expect(reader.sourceFailed).toBe(false);
     await expect(reader.read(10)).rejects.toThrow('connection reset');
     expect(failures).toHaveLength(1);
+    expect(reader.sourceFailed).toBe(true);
   });
 });

@@ -20,10 +20,10 @@ export class ByteReader {
   private chunks: Uint8Array[] = [];
   private buffered = 0;
   private ended = false;
-  /** Reading into the caller's buffers (`chunksInto` on a byte stream). */
-  private byob = false;
   /** Bytes handed out (read or skipped) so far. */
   consumed = 0;
+  /** The source itself failed (a network error), not what reads it (a decompressor). */
+  sourceFailed = false;
 
   /** Buffers of chunks handed out as views (peek, read): never recycled. */
   private readonly lent = new WeakSet<ArrayBufferLike>();
@@ -51,16 +51,19 @@ export class ByteReader {
     if (this.recycle && !this.lent.has(chunk.buffer)) this.recycle(chunk.buffer as ArrayBuffer);
   }
 
-  /** One read from the source (into `into` with a BYOB reader), reported to the watch. */
+  /**
+   * One read from the source, reported to the watch: into `into` when given (only
+   * `chunksInto` gives one, once the reader is a BYOB reader).
+   */
   private async readSource(into?: Uint8Array<ArrayBuffer>): Promise<Uint8Array | null> {
     const started = this.watch.onWait ? performance.now() : 0;
     let result: ReadableStreamReadResult<Uint8Array>;
     try {
-      result =
-        into && this.byob
-          ? await (this.reader as ReadableStreamBYOBReader).read(into)
-          : await (this.reader as ReadableStreamDefaultReader<Uint8Array>).read();
+      result = into
+        ? await (this.reader as ReadableStreamBYOBReader).read(into)
+        : await (this.reader as ReadableStreamDefaultReader<Uint8Array>).read();
     } catch (error) {
+      this.sourceFailed = true;
       this.watch.onFailure?.(error ?? new Error('the stream failed'));
       throw error;
     }
@@ -206,7 +209,6 @@ export class ByteReader {
       this.reader.releaseLock();
       try {
         this.reader = this.stream.getReader({ mode: 'byob' });
-        this.byob = true;
         buffer = new ArrayBuffer(bufferBytes);
       } catch {
         this.reader = this.stream.getReader(); // not a byte stream

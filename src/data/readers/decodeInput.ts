@@ -156,8 +156,6 @@ const SPARE_OUTPUT_BUFFERS = 16;
 /** A gzip file's contents as a stream, however it is inflated. */
 interface Inflated {
   stream: ReadableStream<Uint8Array>;
-  /** The download failed (not the data): its error is not a damaged file's. */
-  sourceFailed(): boolean;
   /** Whether an error is the inflater's: the file's data is damaged. */
   isDamage(error: unknown): boolean;
   /** Takes back a chunk's buffer once copied out (see ByteReader's `recycle`). */
@@ -191,7 +189,6 @@ function bombGuard(name: string): { compressed(n: number): void; inflated(n: num
 function wasmInflated(name: string, reader: ByteReader, inflater: GzipInflater): Inflated {
   const spare: ArrayBuffer[] = [];
   const guard = bombGuard(name);
-  let failed = false;
   const compressed = reader.chunksInto(COMPRESSED_CHUNK_BYTES);
   const stream = new ReadableStream<Uint8Array>(
     {
@@ -205,13 +202,7 @@ function wasmInflated(name: string, reader: ByteReader, inflater: GzipInflater):
           produced = true;
         };
         while (!produced) {
-          let next: IteratorResult<Uint8Array>;
-          try {
-            next = await compressed.next();
-          } catch (error) {
-            failed = true;
-            throw error;
-          }
+          const next = await compressed.next();
           if (next.done) {
             inflater.end(emit);
             controller.close();
@@ -227,7 +218,6 @@ function wasmInflated(name: string, reader: ByteReader, inflater: GzipInflater):
   );
   return {
     stream,
-    sourceFailed: () => failed,
     isDamage: (error) => error instanceof InflateError,
     recycle: (buffer) => {
       if (buffer.byteLength === inflater.outputBytes && spare.length < SPARE_OUTPUT_BUFFERS) {
@@ -244,36 +234,20 @@ function wasmInflated(name: string, reader: ByteReader, inflater: GzipInflater):
  */
 function nativeInflated(name: string, reader: ByteReader): Inflated {
   const guard = bombGuard(name);
-  let failed = false;
-  const source = reader.rest().getReader();
-  const compressed = new ReadableStream<Uint8Array>({
-    pull: async (controller) => {
-      let next: ReadableStreamReadResult<Uint8Array>;
-      try {
-        next = await source.read();
-      } catch (error) {
-        failed = true;
-        throw error;
-      }
-      if (next.done) return controller.close();
-      guard.compressed(next.value.byteLength);
-      controller.enqueue(next.value);
-    },
-    cancel: (reason) => source.cancel(reason),
-  });
-  const stream = compressed
+  const counted = (count: (bytes: number) => void) =>
+    new TransformStream<Uint8Array, Uint8Array>({
+      transform: (chunk, controller) => {
+        count(chunk.byteLength);
+        controller.enqueue(chunk);
+      },
+    });
+  const stream = reader
+    .rest()
+    .pipeThrough(counted(guard.compressed))
     .pipeThrough(new DecompressionStream('gzip') as ReadableWritablePair<Uint8Array, Uint8Array>)
-    .pipeThrough(
-      new TransformStream<Uint8Array, Uint8Array>({
-        transform: (chunk, controller) => {
-          guard.inflated(chunk.byteLength);
-          controller.enqueue(chunk);
-        },
-      }),
-    );
+    .pipeThrough(counted(guard.inflated));
   return {
     stream,
-    sourceFailed: () => failed,
     // Chromium's DecompressionStream fails with a TypeError; Node's with zlib's Z_* codes.
     isDamage: (error) => {
       const { name: kind, code } = (error ?? {}) as { name?: unknown; code?: unknown };
@@ -313,7 +287,7 @@ async function* gzipPieces(
       yield* pieces(innerName, inner, kind, { ...options, totalBytes: null, blob: undefined });
     }
   } catch (error) {
-    if (!inflated.sourceFailed() && inflated.isDamage(error)) {
+    if (!reader.sourceFailed && inflated.isDamage(error)) {
       throw new DatasetInputError(
         `${name} starts like gzip but its compressed data is damaged (${(error as Error).message}); download it again.`,
       );

@@ -80,6 +80,13 @@ export function runPython(
         PYTHONFAULTHANDLER: '1',
       },
     });
+    const signalGroup = (signal: NodeJS.Signals) => {
+      try {
+        if (p.pid) process.kill(-p.pid, signal); // torchrun's workers too
+      } catch {
+        p.kill(signal);
+      }
+    };
     let out = '';
     let err = '';
     const timer = setTimeout(() => {
@@ -89,13 +96,6 @@ export function runPython(
       signalGroup('SIGABRT');
       setTimeout(() => signalGroup('SIGKILL'), 3_000).unref();
     }, deadlineMs);
-    const signalGroup = (signal: NodeJS.Signals) => {
-      try {
-        if (p.pid) process.kill(-p.pid, signal); // torchrun's workers too
-      } catch {
-        p.kill(signal);
-      }
-    };
     p.stdout.on('data', (d: Buffer) => (out += d.toString()));
     p.stderr.on('data', (d: Buffer) => (err += d.toString()));
     p.on('close', (code) => {
